@@ -1,0 +1,124 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Guichet.Data;
+using Guichet.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Accounts;
+
+/// <summary>Bearer authentication with personal API tokens, looked up by their SHA-256.</summary>
+public sealed class ApiTokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    GuichetDbContext db, TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.NoResult();
+        var token = header["Bearer ".Length..].Trim();
+        if (token.Length is 0 or > 200) return AuthenticateResult.Fail("Jeton invalide.");
+
+        var hash = ApiTokens.Hash(token);
+        var found = await db.ApiTokens.Where(t => t.Hash == hash && t.RevokedAt == null)
+            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { Token = t, User = u })
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        if (found is null || !found.User.IsActive) return AuthenticateResult.Fail("Jeton inconnu ou révoqué.");
+
+        var roles = await db.UserRoles.Where(ur => ur.UserId == found.User.Id)
+            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToListAsync(Context.RequestAborted);
+        var principal = GuichetClaims.Build(found.User, roles, SchemeName);
+
+        // Last use is informative: one guarded update, at most once a minute per token.
+        var now = clock.UtcNow();
+        if (found.Token.LastUsedAt is null || now - found.Token.LastUsedAt > TimeSpan.FromMinutes(1))
+            await db.ApiTokens.Where(t => t.Id == found.Token.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await Problems.Write(Context, StatusCodes.Status401Unauthorized, "Authentification requise",
+            "Fournissez un jeton d'API valide dans l'en-tête Authorization: Bearer <jeton>.");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Problems.Write(Context, StatusCodes.Status403Forbidden, "Accès refusé",
+            "Votre rôle ne permet pas cette action.");
+    }
+}
+
+public static class ApiTokens
+{
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>A new random token, shown once to its owner.</summary>
+    public static string Generate() => "gui_" + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>The claims every signed-in principal carries, cookie or token.</summary>
+public static class GuichetClaims
+{
+    public const string OrganisationId = "guichet:organisation";
+    public const string FullName = "guichet:name";
+
+    public static ClaimsPrincipal Build(GuichetUser user, IEnumerable<string> roles, string scheme)
+    {
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, user.Id),
+            new(ClaimTypes.Name, user.Email ?? user.UserName ?? user.Id),
+            new(FullName, string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName),
+        };
+        if (user.OrganisationId is { } org) claims.Add(new Claim(OrganisationId, org.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
+}
+
+/// <summary>Adds the organisation and name claims to the cookie principal.</summary>
+public sealed class GuichetClaimsFactory(UserManager<GuichetUser> users, RoleManager<IdentityRole> roles, IOptions<IdentityOptions> options)
+    : UserClaimsPrincipalFactory<GuichetUser, IdentityRole>(users, roles, options)
+{
+    protected override async Task<ClaimsIdentity> GenerateClaimsAsync(GuichetUser user)
+    {
+        var identity = await base.GenerateClaimsAsync(user);
+        identity.AddClaim(new Claim(GuichetClaims.FullName, string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName));
+        if (user.OrganisationId is { } org)
+            identity.AddClaim(new Claim(GuichetClaims.OrganisationId, org.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return identity;
+    }
+}
+
+/// <summary>Reads who is acting from the principal: organisation scope and the actor recorded in the history.</summary>
+public static class CurrentUser
+{
+    public static string Id(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "";
+
+    public static int? OrganisationId(this ClaimsPrincipal user) =>
+        int.TryParse(user.FindFirstValue(GuichetClaims.OrganisationId), out var id) ? id : null;
+
+    public static string DisplayName(this ClaimsPrincipal user) => user.FindFirstValue(GuichetClaims.FullName) ?? user.Identity?.Name ?? "";
+
+    /// <summary>Managers, support and administrators see every organisation; vendors only theirs.</summary>
+    public static bool SeesAllOrganisations(this ClaimsPrincipal user) =>
+        user.IsInRole(Roles.Gestionnaire) || user.IsInRole(Roles.Assistance) || user.IsInRole(Roles.Administrateur);
+
+    public static bool IsVendor(this ClaimsPrincipal user) => user.IsInRole(Roles.Fournisseur);
+
+    public static Domain.Actor Actor(this ClaimsPrincipal user, string role) => new(user.DisplayName(), Roles.Label(role), user.Id());
+}

@@ -1,0 +1,64 @@
+using Guichet.Data;
+using Guichet.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Accounts;
+
+/// <summary>Personal API tokens: created (shown once), listed, revoked by their owner.</summary>
+[Authorize]
+public sealed class TokensModel(GuichetDbContext db, TimeProvider clock) : PageModel
+{
+    public List<ApiToken> Tokens { get; private set; } = [];
+    [BindProperty] public string? Name { get; set; }
+    public string? NameError { get; private set; }
+    public string? NewToken { get; private set; }
+    public string? NewTokenName { get; private set; }
+    public string? Message { get; private set; }
+
+    public async Task OnGetAsync() => await Load();
+
+    public async Task<IActionResult> OnPostCreateAsync()
+    {
+        var name = Name?.Trim();
+        if (string.IsNullOrEmpty(name) || name.Length > 100)
+        {
+            NameError = "Donnez un nom au jeton (100 caractères au plus).";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            await Load();
+            return Page();
+        }
+        var token = ApiTokens.Generate();
+        db.ApiTokens.Add(new ApiToken
+        {
+            UserId = User.Id(), Name = name, Hash = ApiTokens.Hash(token), Prefix = token[..8], CreatedAt = clock.UtcNow(),
+        });
+        await db.SaveChangesAsync();
+        NewToken = token;
+        NewTokenName = name;
+        Name = null;
+        await Load();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(int id)
+    {
+        var now = clock.UtcNow();
+        var userId = User.Id();
+        // Only the owner's own, still active token: anything else is answered as missing.
+        var revoked = await db.ApiTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now));
+        if (revoked == 0) return NotFound();
+        Message = "Le jeton a été révoqué : il ne permet plus d'appeler l'API.";
+        await Load();
+        return Page();
+    }
+
+    private async Task Load()
+    {
+        var userId = User.Id();
+        Tokens = await db.ApiTokens.Where(t => t.UserId == userId).OrderByDescending(t => t.CreatedAt).ToListAsync();
+    }
+}

@@ -1,0 +1,103 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Demo;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Admin;
+
+/// <summary>
+/// Operator commands on the same executable: <c>migrate</c>, <c>seed-demo</c>, <c>sweep</c>, <c>create-user</c>.
+/// Each runs once on the application's composition and exits (0 on success).
+/// </summary>
+public static class AdminVerbs
+{
+    private static readonly string[] Verbs = ["migrate", "seed-demo", "sweep", "create-user"];
+
+    public static bool IsVerb(string arg) => Verbs.Contains(arg);
+
+    public static string? Find(string[] args) => args.Length > 0 && IsVerb(args[0]) ? args[0] : null;
+
+    public static async Task<int> RunAsync(WebApplication app, string verb, string[] args)
+    {
+        try
+        {
+            switch (verb)
+            {
+                case "migrate":
+                    await DatabaseSetup.MigrateAsync(app.Services);
+                    await ReferenceData.EnsureAsync(app.Services);
+                    Console.WriteLine("Base de données à jour.");
+                    return 0;
+                case "seed-demo":
+                    if (app.Environment.IsProduction())
+                    {
+                        Console.Error.WriteLine("Refusé : les données de démonstration ne sont jamais créées en Production.");
+                        return 1;
+                    }
+                    await DatabaseSetup.MigrateAsync(app.Services);
+                    await ReferenceData.EnsureAsync(app.Services);
+                    using (var scope = app.Services.CreateScope())
+                    {
+                        var created = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
+                        Console.WriteLine(created ? "Données de démonstration créées." : "Données de démonstration déjà présentes.");
+                    }
+                    return 0;
+                case "sweep":
+                    Console.Error.WriteLine("La commande sweep (relances J+10 et clôtures J+20) n'est pas encore disponible dans cette version.");
+                    return 2;
+                case "create-user":
+                    return await CreateUserAsync(app, args);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or DbUpdateException)
+        {
+            Console.Error.WriteLine("Erreur : " + e.Message);
+            return 1;
+        }
+        return 2;
+    }
+
+    // create-user --email x --role Gestionnaire [--name "…"] [--organisation SIRET]; password from GUICHET_PASSWORD or --password.
+    private static async Task<int> CreateUserAsync(WebApplication app, string[] args)
+    {
+        string? Opt(string name)
+        {
+            var i = Array.IndexOf(args, "--" + name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        }
+        var email = Opt("email");
+        var role = Opt("role");
+        var password = Environment.GetEnvironmentVariable("GUICHET_PASSWORD") ?? Opt("password");
+        if (email is null || role is null || password is null || !Roles.All.Contains(role))
+        {
+            Console.Error.WriteLine("Usage : create-user --email <adresse> --role <Fournisseur|Gestionnaire|Assistance|Administrateur> "
+                + "[--name <nom>] [--organisation <SIRET>] --password <mot de passe> (ou variable GUICHET_PASSWORD)");
+            return 2;
+        }
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        int? organisationId = null;
+        if (Opt("organisation") is { } siret)
+        {
+            organisationId = await db.Organisations.Where(o => o.Siret == siret).Select(o => (int?)o.Id).FirstOrDefaultAsync();
+            if (organisationId is null) { Console.Error.WriteLine($"Organisme de SIRET {siret} introuvable."); return 1; }
+        }
+        if (role == Roles.Fournisseur && organisationId is null)
+        {
+            Console.Error.WriteLine("Un utilisateur Fournisseur doit être rattaché à un organisme (--organisation <SIRET>).");
+            return 2;
+        }
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
+        var user = new GuichetUser { UserName = email, Email = email, EmailConfirmed = true, FullName = Opt("name") ?? email, OrganisationId = organisationId };
+        var result = await users.CreateAsync(user, password);
+        if (!result.Succeeded)
+        {
+            Console.Error.WriteLine(string.Join(Environment.NewLine, result.Errors.Select(e => e.Description)));
+            return 1;
+        }
+        await users.AddToRoleAsync(user, role);
+        Console.WriteLine($"Utilisateur {email} créé ({Roles.Label(role)}).");
+        return 0;
+    }
+}

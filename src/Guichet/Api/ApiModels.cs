@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Guichet.Accounts;
+using Guichet.Domain;
+using Guichet.Tracking;
+
+namespace Guichet.Api;
+
+// API v1 shapes: French field names are the contract (SPEC §11); more fields may be added, none renamed.
+
+public sealed record ClientDto(string TypeIdentifiant, string Identifiant, string Nom);
+
+public sealed record DemandeResumeDto(string Numero, string ReferenceFournisseur, string Type, string Dispositif, string Statut,
+    decimal MontantDemande, ClientDto Client, DateTime DateDerniereModification);
+
+public sealed record ListeDemandesDto(int Total, int Page, int Taille, IReadOnlyList<DemandeResumeDto> Demandes);
+
+public sealed record InformationsDto(string ContactSupport);
+
+public sealed record BonDeCommandeDto(string Numero, DateOnly Date);
+
+public sealed record PieceJointeDto(Guid Id, string Type, string Nom, long Taille, string Sha256, DateTime AjouteeLe);
+
+public sealed record ChangementDto(string Champ, string? Avant, string? Apres);
+
+public sealed record EvenementDto(DateTime Date, string Acteur, string Evenement, string? De, string? Vers, string? Commentaire,
+    IReadOnlyList<ChangementDto> Changements, IReadOnlyList<string> PiecesAjoutees);
+
+public sealed record BrouillonDto(Dictionary<string, string> Informations, IReadOnlyList<PieceJointeDto> PiecesJointes);
+
+public sealed record ModificationEnCoursDto(string Commentaire, IReadOnlyList<string> Elements, DateTime OuverteLe, DateTime RelanceLe,
+    DateTime ClotureLe, DateOnly DateLimite, DateTime? RelanceEnvoyeeLe, BrouillonDto? Brouillon);
+
+public sealed record DemandeDto(string Numero, string ReferenceFournisseur, string Type, string Dispositif, string Statut, string StatutLibelle,
+    decimal MontantDemande, ClientDto Client, DateTime DateDerniereModification, DateTime DateDepot, string Fournisseur, string SiretFournisseur,
+    string Solution, InformationsDto Informations, BonDeCommandeDto BonDeCommande, DateOnly? DateMiseEnService, string? NumeroDemandeAvance,
+    string? MotifRejet, IReadOnlyList<PieceJointeDto> PiecesJointes, IReadOnlyList<EvenementDto> Historique, ModificationEnCoursDto? ModificationEnCours);
+
+public static class ApiMapping
+{
+    public static DemandeResumeDto ToDto(this RequestRow r) => new(r.Number, r.VendorReference, r.Type.Code(), r.SchemeCode,
+        r.Status.Code(), r.Amount, new ClientDto(r.ClientIdType.Code(), r.ClientId, r.ClientName), r.UpdatedAt);
+
+    public static PieceJointeDto ToDto(this SupportingDocument d) => new(d.Id, d.Type.Code(), d.FileName, d.Size, d.Sha256, d.AddedAt);
+
+    /// <summary>The full request; the round's draft is shown to the vendor only.</summary>
+    public static DemandeDto ToDto(this FundingRequest r, ClaimsPrincipal user)
+    {
+        var round = r.OpenRound;
+        ModificationEnCoursDto? open = null;
+        if (round is not null)
+        {
+            var draft = user.IsVendor()
+                ? new BrouillonDto(round.Draft.ToDictionary(kv => kv.Key.Replace("informations.", ""), kv => kv.Value),
+                    r.Documents.Where(d => d.IsDraftOf(round)).Select(d => d.ToDto()).ToList())
+                : null;
+            open = new ModificationEnCoursDto(round.Comment, round.Items, round.OpenedAt, round.ReminderDueAt, round.ClosingDueAt,
+                round.LastDay, round.ReminderSentAt, draft);
+        }
+        return new DemandeDto(r.Number, r.VendorReference, r.Type.Code(), r.SchemeCode, r.Status.Code(), r.Status.Label(), r.Amount,
+            new ClientDto(r.ClientIdType.Code(), r.ClientId, r.ClientName), r.UpdatedAt, r.DepositedAt,
+            r.Organisation?.Name ?? "", r.Organisation?.Siret ?? "", r.Solution?.ReferencingNumber ?? "",
+            new InformationsDto(r.ContactSupport), new BonDeCommandeDto(r.PurchaseOrderNumber, r.PurchaseOrderDate),
+            r.GoLiveDate, r.AdvanceNumber, r.RejectionReason,
+            r.ConfirmedDocuments.OrderBy(d => d.AddedAt).Select(d => d.ToDto()).ToList(),
+            r.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new EvenementDto(h.At, $"{h.ActorName} ({h.ActorRole})", h.Event,
+                h.FromStatus?.Code(), h.ToStatus?.Code(), h.Comment,
+                h.Changes.Select(c => new ChangementDto(c.Field, c.Before, c.After)).ToList(), h.DocumentsAdded)).ToList(),
+            open);
+    }
+}

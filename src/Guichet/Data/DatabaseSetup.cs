@@ -1,0 +1,51 @@
+using Guichet.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Data;
+
+public static class DatabaseSetup
+{
+    /// <summary>Registers the context of the configured provider behind <see cref="GuichetDbContext"/>.</summary>
+    public static IServiceCollection AddGuichetDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    {
+        var provider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);
+        var connectionString = configuration.GetConnectionString("Guichet");
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+                connectionString ??= "Data Source=data/guichet.db";
+                connectionString = ResolveSqlitePath(connectionString, contentRoot);
+                services.AddDbContext<GuichetDbContext, SqliteGuichetDbContext>(o => o.UseSqlite(connectionString,
+                    x => x.MigrationsAssembly(typeof(GuichetDbContext).Assembly.FullName)));
+                break;
+            case DatabaseProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException("ConnectionStrings:Guichet est obligatoire avec Database:Provider=Postgres.");
+                services.AddDbContext<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(connectionString));
+                break;
+        }
+        return services;
+    }
+
+    // A relative SQLite file lives under the content root, and its folder is created.
+    private static string ResolveSqlitePath(string connectionString, string contentRoot)
+    {
+        var csb = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (csb.DataSource != ":memory:" && !string.IsNullOrEmpty(csb.DataSource))
+        {
+            if (!Path.IsPathRooted(csb.DataSource)) csb.DataSource = Path.Combine(contentRoot, csb.DataSource);
+            Directory.CreateDirectory(Path.GetDirectoryName(csb.DataSource)!);
+        }
+        csb.DefaultTimeout = 30;
+        return csb.ToString();
+    }
+
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        await db.Database.MigrateAsync(ct);
+        if (db.Database.IsSqlite())
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct); // readers do not block the writer
+    }
+}

@@ -1,0 +1,39 @@
+using Guichet.Accounts;
+using Guichet.Domain;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Data;
+
+/// <summary>Configuration data every installation needs: the roles and the two SAS schemes (editable afterwards).</summary>
+public static class ReferenceData
+{
+    public static async Task EnsureAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        using var scope = services.CreateScope();
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Roles.All)
+            if (!await roles.RoleExistsAsync(role)) await roles.CreateAsync(new IdentityRole(role));
+
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var existing = await db.Schemes.Select(s => s.Code).ToListAsync(ct);
+        // Demo values (SPEC §2): flat amounts and windows are not facts of the programme.
+        var opens = ParisCalendar.ParisToUtc(new DateTime(2025, 1, 1, 0, 0, 0));
+        var closes = ParisCalendar.ParisToUtc(new DateTime(2027, 12, 31, 23, 59, 0));
+        if (!existing.Contains(FundingScheme.SasRegulateur))
+            db.Schemes.Add(new FundingScheme
+            {
+                Code = FundingScheme.SasRegulateur, Label = "SAS — solutions des Régulateurs",
+                AcceptedClientIdTypes = "FINESS,SIRET", FlatAmount = 20_000m, AdvanceShare = 0.30m,
+                AdvanceOpensAt = opens, AdvanceClosesAt = closes, BalanceOpensAt = opens, BalanceClosesAt = closes, IsDemoValues = true,
+            });
+        if (!existing.Contains(FundingScheme.SasEffecteur))
+            db.Schemes.Add(new FundingScheme
+            {
+                Code = FundingScheme.SasEffecteur, Label = "SAS — solutions des Effecteurs",
+                AcceptedClientIdTypes = "RPPS,SIRET,FINESS", FlatAmount = 1_000m, AdvanceShare = 0.30m,
+                AdvanceOpensAt = opens, AdvanceClosesAt = closes, BalanceOpensAt = opens, BalanceClosesAt = closes, IsDemoValues = true,
+            });
+        await db.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,267 @@
+namespace Guichet.Domain;
+
+/// <summary>
+/// A funding request (demande de financement): one client of one vendor for one scheme, AVANCE or SOLDE.
+/// Every status change goes through one guarded method below, which also records who, when and why.
+/// </summary>
+public class FundingRequest
+{
+    public long Id { get; private set; }
+    /// <summary>Portal number, e.g. SAS-S-2026-000123.</summary>
+    public string Number { get; private set; } = "";
+    public int OrganisationId { get; private set; }
+    public Organisation? Organisation { get; private set; }
+    public string VendorReference { get; private set; } = "";
+    public RequestType Type { get; private set; }
+    public string SchemeCode { get; private set; } = "";
+    public int SolutionId { get; private set; }
+    public Solution? Solution { get; private set; }
+    public ClientIdType ClientIdType { get; private set; }
+    public string ClientId { get; private set; } = "";
+    public string ClientName { get; private set; } = "";
+    public string PurchaseOrderNumber { get; private set; } = "";
+    public DateOnly PurchaseOrderDate { get; private set; }
+    public DateOnly? GoLiveDate { get; private set; }
+    /// <summary>For a SOLDE: the portal number of the advance it settles.</summary>
+    public string? AdvanceNumber { get; private set; }
+    public decimal Amount { get; private set; }
+    /// <summary>Block « Informations de la demande »: support contact for Régulateurs or Effecteurs.</summary>
+    public string ContactSupport { get; private set; } = "";
+    public RequestStatus Status { get; private set; }
+    public string? RejectionReason { get; private set; }
+    public DateTime DepositedAt { get; private set; }
+    public DateTime UpdatedAt { get; private set; }
+    /// <summary>When the vendor last confirmed a modification (for « modifiée depuis ma dernière consultation »).</summary>
+    public DateTime? LastModifiedByVendorAt { get; private set; }
+    /// <summary>Optimistic concurrency token, bumped by every change.</summary>
+    public int Version { get; private set; }
+
+    public List<SupportingDocument> Documents { get; private set; } = [];
+    public List<HistoryEntry> History { get; private set; } = [];
+    public List<ModificationRound> Rounds { get; private set; } = [];
+
+    private FundingRequest() { }
+
+    public ModificationRound? OpenRound => Rounds.FirstOrDefault(r => r.IsOpen);
+
+    /// <summary>Documents visible to everyone: the confirmed ones, not the open round's draft.</summary>
+    public IEnumerable<SupportingDocument> ConfirmedDocuments => Documents.Where(d => !d.IsDraft);
+
+    public IReadOnlyList<DocumentType> MissingDocumentTypes(FundingScheme scheme) =>
+        scheme.RequiredDocuments(Type).Where(t => ConfirmedDocuments.All(d => d.Type != t)).ToList();
+
+    public sealed record DepositData(
+        string VendorReference, RequestType Type, ClientIdType ClientIdType, string ClientId, string ClientName,
+        string PurchaseOrderNumber, DateOnly PurchaseOrderDate, DateOnly? GoLiveDate, string? AdvanceNumber,
+        decimal Amount, string ContactSupport);
+
+    /// <summary>Deposit → INCOMPLETE when a required attachment is missing, else EN_COURS.</summary>
+    public static FundingRequest Deposit(string number, Organisation organisation, Solution solution, FundingScheme scheme,
+        DepositData data, IEnumerable<SupportingDocument> documents, Actor actor, DateTime now)
+    {
+        if (solution.SchemeCode != scheme.Code || solution.OrganisationId != organisation.Id)
+            throw new DomainException("La solution n'est pas référencée pour ce dispositif et cet organisme.");
+        var request = new FundingRequest
+        {
+            Number = number, OrganisationId = organisation.Id, Organisation = organisation,
+            VendorReference = data.VendorReference, Type = data.Type, SchemeCode = scheme.Code,
+            SolutionId = solution.Id, Solution = solution,
+            ClientIdType = data.ClientIdType, ClientId = data.ClientId, ClientName = data.ClientName,
+            PurchaseOrderNumber = data.PurchaseOrderNumber, PurchaseOrderDate = data.PurchaseOrderDate,
+            GoLiveDate = data.GoLiveDate, AdvanceNumber = data.AdvanceNumber, Amount = data.Amount,
+            ContactSupport = data.ContactSupport, DepositedAt = now, UpdatedAt = now,
+        };
+        request.Documents.AddRange(documents);
+        request.Status = request.MissingDocumentTypes(scheme).Count > 0 ? RequestStatus.Incomplete : RequestStatus.EnCours;
+        request.Record(actor, now, "Dépôt de la demande", null, request.Status,
+            documents: request.Documents.Select(d => d.FileName));
+        return request;
+    }
+
+    /// <summary>The vendor adds missing attachments; once none is missing, INCOMPLETE → EN_COURS.</summary>
+    public void Complete(Actor actor, FundingScheme scheme, IReadOnlyCollection<SupportingDocument> added, DateTime now)
+    {
+        Require("Compléter la demande", RequestStatus.Incomplete);
+        if (added.Count == 0) throw new DomainException("Ajoutez au moins une pièce justificative.");
+        Documents.AddRange(added);
+        var complete = MissingDocumentTypes(scheme).Count == 0;
+        var to = complete ? RequestStatus.EnCours : RequestStatus.Incomplete;
+        Transition(actor, now, complete ? "Demande complétée" : "Pièces justificatives ajoutées", to,
+            documents: added.Select(d => d.FileName));
+    }
+
+    /// <summary>A manager (or support at the vendor's request) opens a round: EN_COURS → A_MODIFIER.</summary>
+    public ModificationRound OpenModificationRound(Actor actor, string? comment, IReadOnlyCollection<string> items,
+        FundingScheme scheme, DateTime now, bool atVendorRequest = false)
+    {
+        Require("Demander une modification", RequestStatus.EnCours);
+        if (string.IsNullOrWhiteSpace(comment))
+            throw new DomainException("Le commentaire destiné au fournisseur est obligatoire.");
+        if (comment.Length > 4000)
+            throw new DomainException("Le commentaire ne doit pas dépasser 4 000 caractères.");
+        if (items.Count == 0)
+            throw new DomainException("Cochez au moins un élément à modifier.");
+        foreach (var item in items)
+        {
+            var isField = scheme.EditableFieldList.Contains(item);
+            var isDocument = item.StartsWith("piece:", StringComparison.Ordinal)
+                && Codes.TryParseDocumentType(item[6..], out _) && scheme.AttachmentsMayBeAdded;
+            if (!isField && !isDocument)
+                throw new DomainException($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
+        }
+        if (OpenRound is not null) throw new DomainException("Une demande de modification est déjà ouverte.");
+        var round = ModificationRound.Open(actor, comment, items, scheme, now, atVendorRequest);
+        Rounds.Add(round);
+        Transition(actor, now, atVendorRequest ? "Modification ouverte à la demande du fournisseur" : "Demande de modification",
+            RequestStatus.AModifier, comment: round.Comment);
+        return round;
+    }
+
+    /// <summary>The vendor edits a field of the draft; the value is checked by the same rules as at deposit.</summary>
+    public void EditDraft(string field, string? value, DateTime now)
+    {
+        var round = RequireOpenRound("Modifier");
+        if (!round.FieldItems.Contains(field))
+            throw new DomainException($"Le champ « {field} » n'est pas modifiable dans cette demande de modification.");
+        var original = EditableField.Get(this, field);
+        round.SetDraft(field, value is null || value == original ? null : value, now);
+        Version++;
+    }
+
+    /// <summary>The vendor imports an attachment into the draft (add only).</summary>
+    public void AddDraftDocument(SupportingDocument document, FundingScheme scheme, DateTime now)
+    {
+        var round = RequireOpenRound("Importer");
+        if (!scheme.AttachmentsMayBeAdded)
+            throw new DomainException("L'ajout de pièces justificatives n'est pas ouvert pour ce dispositif.");
+        document.MarkDraftOf(round);
+        Documents.Add(document);
+        round.Touch(now);
+        Version++;
+    }
+
+    /// <summary>The vendor removes an attachment it imported during this round; earlier ones cannot be removed.</summary>
+    public SupportingDocument RemoveDraftDocument(Guid documentId, DateTime now)
+    {
+        var round = RequireOpenRound("Supprimer une pièce");
+        var document = Documents.FirstOrDefault(d => d.Id == documentId)
+            ?? throw new DomainException("Pièce justificative introuvable.");
+        if (!document.IsDraftOf(round))
+            throw new DomainException("Une pièce justificative présente avant la modification ne peut pas être supprimée.");
+        Documents.Remove(document);
+        round.Touch(now);
+        Version++;
+        return document;
+    }
+
+    /// <summary>« Confirmer »: the draft is applied at once, A_MODIFIER → EN_COURS.</summary>
+    public void ConfirmModification(Actor actor, DateTime now)
+    {
+        var round = RequireOpenRound("Confirmer");
+        var changes = new List<FieldChange>();
+        foreach (var (field, value) in round.Draft)
+        {
+            var error = field == EditableField.ContactSupport ? RequestRules.ContactSupportError(value) : null;
+            if (error is not null) throw new DomainException(error);
+            var before = EditableField.Get(this, field);
+            if (before == value) continue;
+            if (field == EditableField.ContactSupport) ContactSupport = value.Trim();
+            changes.Add(new FieldChange(field, before, value.Trim()));
+        }
+        var added = Documents.Where(d => d.IsDraftOf(round)).ToList();
+        foreach (var d in added) d.Publish();
+        round.Close(RoundOutcome.Confirmed, now);
+        LastModifiedByVendorAt = now;
+        Transition(actor, now, "Modification confirmée", RequestStatus.EnCours, changes: changes,
+            documents: added.Select(d => d.FileName));
+    }
+
+    /// <summary>« Ne pas modifier »: the draft is discarded, A_MODIFIER → EN_COURS. Returns the discarded files.</summary>
+    public IReadOnlyList<SupportingDocument> DeclineModification(Actor actor, DateTime now) =>
+        CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null);
+
+    /// <summary>« Annuler la demande de modification » by a manager. Returns the discarded files.</summary>
+    public IReadOnlyList<SupportingDocument> CancelModificationRound(Actor actor, DateTime now, string? comment = null) =>
+        CloseRound(actor, now, RoundOutcome.Cancelled, "Demande de modification annulée", comment);
+
+    /// <summary>Automatic closing once the deadline has passed and the reminder went out. Returns the discarded files.</summary>
+    public IReadOnlyList<SupportingDocument> CloseExpiredRound(DateTime now)
+    {
+        var round = RequireOpenRound("Clôturer la modification");
+        if (round.ReminderSentAt is null || now < round.ClosingDueAt)
+            throw new DomainException("Le délai de modification n'est pas encore expiré.");
+        return CloseRound(Actor.System, now, RoundOutcome.Expired, "Délai expiré — instruite en l'état", null);
+    }
+
+    /// <summary>Records that the J+10 reminder went out (once).</summary>
+    public void RecordReminderSent(DateTime now)
+    {
+        var round = RequireOpenRound("Relancer");
+        if (round.ReminderSentAt is not null) throw new DomainException("La relance a déjà été envoyée.");
+        if (now < round.ReminderDueAt) throw new DomainException("La relance n'est pas encore due.");
+        round.RecordReminder(now);
+        Version++;
+        History.Add(HistoryEntry.Create(Actor.System, now, "Relance envoyée (J+10)", Status, Status));
+    }
+
+    /// <summary>« Valider »: EN_COURS → VALIDEE.</summary>
+    public void Validate(Actor actor, DateTime now)
+    {
+        Require("Valider", RequestStatus.EnCours);
+        Transition(actor, now, "Demande validée", RequestStatus.Validee);
+    }
+
+    /// <summary>« Rejeter » with a reason: EN_COURS → REJETEE.</summary>
+    public void Reject(Actor actor, string? reason, DateTime now)
+    {
+        Require("Rejeter", RequestStatus.EnCours);
+        if (string.IsNullOrWhiteSpace(reason)) throw new DomainException("Le motif du rejet est obligatoire.");
+        if (reason.Length > 4000) throw new DomainException("Le motif ne doit pas dépasser 4 000 caractères.");
+        RejectionReason = reason.Trim();
+        Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
+    }
+
+    /// <summary>« Décidée et payée »: VALIDEE → DECIDEE_ET_PAYEE.</summary>
+    public void MarkPaid(Actor actor, DateTime now)
+    {
+        Require("Décidée et payée", RequestStatus.Validee);
+        Transition(actor, now, "Paiement décidé et effectué", RequestStatus.DecideeEtPayee);
+    }
+
+    private IReadOnlyList<SupportingDocument> CloseRound(Actor actor, DateTime now, RoundOutcome outcome, string evt, string? comment)
+    {
+        var round = RequireOpenRound(evt);
+        var discarded = Documents.Where(d => d.IsDraftOf(round)).ToList();
+        foreach (var d in discarded) Documents.Remove(d);
+        round.Close(outcome, now);
+        Transition(actor, now, evt, RequestStatus.EnCours, comment: comment);
+        return discarded;
+    }
+
+    private ModificationRound RequireOpenRound(string action)
+    {
+        Require(action, RequestStatus.AModifier);
+        return OpenRound ?? throw new DomainException("Aucune demande de modification n'est ouverte.");
+    }
+
+    private void Require(string action, params RequestStatus[] allowed)
+    {
+        if (!allowed.Contains(Status)) throw DomainException.WrongStatus(Status, action, allowed);
+    }
+
+    private void Transition(Actor actor, DateTime now, string evt, RequestStatus to, string? comment = null,
+        IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null)
+    {
+        var from = Status;
+        Status = to;
+        Record(actor, now, evt, from, to, comment, changes, documents);
+    }
+
+    private void Record(Actor actor, DateTime now, string evt, RequestStatus? from, RequestStatus to, string? comment = null,
+        IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null)
+    {
+        UpdatedAt = now;
+        Version++;
+        History.Add(HistoryEntry.Create(actor, now, evt, from, to, comment, changes, documents));
+    }
+}

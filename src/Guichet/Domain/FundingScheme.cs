@@ -1,0 +1,71 @@
+namespace Guichet.Domain;
+
+/// <summary>A funding scheme (dispositif): configuration data, seeded and editable by administrators.</summary>
+public class FundingScheme
+{
+    public const string SasRegulateur = "SAS_REGULATEUR";
+    public const string SasEffecteur = "SAS_EFFECTEUR";
+
+    public required string Code { get; init; }
+    public required string Label { get; set; }
+    /// <summary>Client identifier types accepted, as codes separated by commas (e.g. "FINESS,SIRET").</summary>
+    public required string AcceptedClientIdTypes { get; set; }
+    public DateTime AdvanceOpensAt { get; set; }
+    public DateTime AdvanceClosesAt { get; set; }
+    public DateTime BalanceOpensAt { get; set; }
+    public DateTime BalanceClosesAt { get; set; }
+    /// <summary>Flat amount per client (forfait), in euros.</summary>
+    public decimal FlatAmount { get; set; }
+    /// <summary>Share of the flat amount paid as advance, e.g. 0.30.</summary>
+    public decimal AdvanceShare { get; set; } = 0.30m;
+    public string RequiredDocumentsAdvance { get; set; } = "BON_DE_COMMANDE";
+    public string RequiredDocumentsBalance { get; set; } = "FACTURE,VERIFICATION_APTITUDE";
+    /// <summary>Fields a vendor may change during a modification round (format v1 paths).</summary>
+    public string EditableFields { get; set; } = EditableField.ContactSupport;
+    public bool AttachmentsMayBeAdded { get; set; } = true;
+    public int ReminderDelayDays { get; set; } = 10;
+    public int ClosingDelayDays { get; set; } = 20;
+    /// <summary>True when the amounts and dates are demonstration values, not facts of the programme.</summary>
+    public bool IsDemoValues { get; set; }
+
+    public IReadOnlyList<ClientIdType> ClientIdTypes =>
+        Split(AcceptedClientIdTypes).Select(Codes.ParseClientIdType).ToList();
+
+    public IReadOnlyList<DocumentType> RequiredDocuments(RequestType type) =>
+        Split(type == RequestType.Avance ? RequiredDocumentsAdvance : RequiredDocumentsBalance).Select(Codes.ParseDocumentType).ToList();
+
+    public IReadOnlyList<string> EditableFieldList => Split(EditableFields).ToList();
+
+    public decimal AdvanceAmount => decimal.Round(FlatAmount * AdvanceShare, 2, MidpointRounding.AwayFromZero);
+
+    public (DateTime Opens, DateTime Closes) Window(RequestType type) =>
+        type == RequestType.Avance ? (AdvanceOpensAt, AdvanceClosesAt) : (BalanceOpensAt, BalanceClosesAt);
+
+    private static IEnumerable<string> Split(string csv) =>
+        csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>The fields of a request that a modification round may open for editing.</summary>
+public static class EditableField
+{
+    public const string ContactSupport = "informations.contactSupport";
+
+    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
+    {
+        [ContactSupport] = "Coordonnées de contact ou lien vers la plateforme de support à destination des Régulateurs ou Effecteurs",
+    };
+
+    public static string? Get(FundingRequest request, string field) => field switch
+    {
+        ContactSupport => request.ContactSupport,
+        _ => throw new DomainException($"Le champ « {field} » n'est pas modifiable."),
+    };
+
+    /// <summary>Item code for an attachment type that a round asks the vendor to add.</summary>
+    public static string DocumentItem(DocumentType type) => "piece:" + type.Code();
+
+    public static string ItemLabel(string item) =>
+        Labels.TryGetValue(item, out var label) ? label
+        : item.StartsWith("piece:", StringComparison.Ordinal) && Codes.TryParseDocumentType(item[6..], out var t) ? "Pièce justificative à ajouter : " + t.Label()
+        : item;
+}

@@ -1,0 +1,66 @@
+using Guichet.Domain;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Hosting;
+
+/// <summary>Unexpected errors and bare status codes become French messages: Problem Details on the API, a page elsewhere.</summary>
+public static class ErrorHandling
+{
+    public static void Handle(IApplicationBuilder errorApp) => errorApp.Run(async context =>
+    {
+        var error = context.Features.Get<IExceptionHandlerPathFeature>();
+        var (status, message) = Classify(error?.Error);
+        var isApi = (error?.Path ?? context.Request.Path.Value ?? "").StartsWith("/api", StringComparison.Ordinal);
+        if (status >= 500)
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Guichet.Errors")
+                .LogError(error?.Error, "Erreur non gérée sur {Path}", error?.Path);
+        if (isApi)
+        {
+            await Problems.Write(context, status, Problems.TitleFor(status), message);
+            return;
+        }
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        await context.Response.WriteAsync(ErrorPageHtml(status, message));
+    });
+
+    public static async Task ApiStatusCode(StatusCodeContext context)
+    {
+        var status = context.HttpContext.Response.StatusCode;
+        await Problems.Write(context.HttpContext, status, Problems.TitleFor(status), DetailFor(status));
+    }
+
+    public static (int Status, string Message) Classify(Exception? e) => e switch
+    {
+        BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+            (413, "Le contenu envoyé dépasse la taille maximale autorisée."),
+        BadHttpRequestException b => (b.StatusCode, "La requête est mal formée."),
+        DomainException d => (409, d.Message),
+        DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
+        OperationCanceledException => (400, "La requête a été interrompue."),
+        _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
+    };
+
+    public static string DetailFor(int status) => status switch
+    {
+        400 => "La requête est mal formée.",
+        401 => "Authentification requise.",
+        403 => "Votre rôle ne permet pas cette action.",
+        404 => "La ressource demandée n'existe pas ou ne vous est pas accessible.",
+        405 => "Cette méthode n'est pas acceptée à cette adresse.",
+        413 => "Le contenu envoyé dépasse la taille maximale autorisée.",
+        415 => "Ce type de contenu n'est pas accepté.",
+        _ => "Une erreur est survenue.",
+    };
+
+    // Static fallback used when the error happens before (or during) page rendering.
+    private static string ErrorPageHtml(int status, string message) => $"""
+        <!DOCTYPE html>
+        <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>Erreur {status} — Guichet Ségur numérique</title>
+        <link rel="stylesheet" href="/lib/bootstrap/css/bootstrap.min.css"><link rel="stylesheet" href="/css/theme.css"></head>
+        <body><main class="container py-5" id="contenu"><h1>{Problems.TitleFor(status)}</h1>
+        <p>{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href="/">Retour à l'accueil</a></p></main></body></html>
+        """;
+}

@@ -1,0 +1,42 @@
+using System.Globalization;
+using Guichet.Domain;
+
+namespace Guichet.Hosting;
+
+/// <summary>French display formats: dates dd/MM/yyyy in Paris time, amounts « 1 234,56 € ».</summary>
+public static class Fr
+{
+    private static readonly NumberFormatInfo Money = new()
+    {
+        NumberDecimalSeparator = ",", NumberGroupSeparator = "\u00A0", NumberGroupSizes = [3],
+    };
+
+    public static string Amount(decimal value) => value.ToString("#,##0.00", Money) + "\u00A0€";
+
+    public static string Date(DateOnly value) => value.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture);
+
+    public static string Date(DateOnly? value) => value is { } v ? Date(v) : "—";
+
+    public static string Date(DateTime utc) => ParisCalendar.ToParis(utc).ToString("dd/MM/yyyy", CultureInfo.InvariantCulture);
+
+    public static string DateTime(DateTime utc) => ParisCalendar.ToParis(utc).ToString("dd/MM/yyyy 'à' HH'h'mm", CultureInfo.InvariantCulture);
+
+    public static string Size(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} o",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.GetCultureInfo("fr-FR")) + " Ko",
+        _ => (bytes / 1024.0 / 1024.0).ToString("0.#", CultureInfo.GetCultureInfo("fr-FR")) + " Mo",
+    };
+
+    public static string SchemeLabel(string code) => code switch
+    {
+        FundingScheme.SasEffecteur => "SAS — Effecteurs",
+        FundingScheme.SasRegulateur => "SAS — Régulateurs",
+        _ => code,
+    };
+
+    /// <summary>CSS class of a status badge (theme.css).</summary>
+    public static string BadgeClass(RequestStatus s) => "statut statut-" + s.Code().ToLowerInvariant().Replace('_', '-');
+
+    public static string Days(int n) => n <= 1 ? $"{n} jour" : $"{n} jours";
+}

@@ -1,0 +1,109 @@
+using Guichet.Accounts;
+using Guichet.Admin;
+using Guichet.Api;
+using Guichet.Data;
+using Guichet.Demo;
+using Guichet.Hosting;
+using Guichet.Storage;
+using Guichet.Tracking;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+var builder = WebApplication.CreateBuilder(args.Where(a => !AdminVerbs.IsVerb(a)).ToArray());
+var isDevelopment = builder.Environment.IsDevelopment();
+
+// Options, bound by section and validated on start.
+builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateOnStart();
+builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
+builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+
+// Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.
+var offset = builder.Configuration.GetValue<TimeSpan?>("Clock:Offset");
+builder.Services.AddSingleton<TimeProvider>(isDevelopment && offset is { } o && o != TimeSpan.Zero
+    ? new OffsetTimeProvider(TimeProvider.System, o) : TimeProvider.System);
+
+// Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
+builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
+builder.Services.AddSingleton<AttachmentStore>();
+builder.Services.AddScoped<DemoSeeder>();
+
+// Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
+builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
+    {
+        o.Lockout.MaxFailedAccessAttempts = 5;
+        o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+        o.Lockout.AllowedForNewUsers = true;
+        o.Password.RequiredLength = 12;
+        o.User.RequireUniqueEmail = true;
+    })
+    .AddEntityFrameworkStores<GuichetDbContext>()
+    .AddClaimsPrincipalFactory<GuichetClaimsFactory>()
+    .AddErrorDescriber<FrenchIdentityErrors>()
+    .AddDefaultTokenProviders();
+builder.Services.ConfigureApplicationCookie(o =>
+{
+    o.Cookie.Name = "guichet";
+    o.Cookie.HttpOnly = true;
+    o.Cookie.SameSite = SameSiteMode.Lax;
+    o.LoginPath = "/connexion";
+    o.LogoutPath = "/deconnexion";
+    o.AccessDeniedPath = "/acces-refuse";
+    o.ExpireTimeSpan = TimeSpan.FromHours(8);
+    o.SlidingExpiration = true;
+});
+builder.Services.AddAuthentication()
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
+
+// Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
+builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi("v1");
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+
+var app = builder.Build();
+
+// Admin verbs (migrate, seed-demo, sweep, create-user) run on the same composition and exit.
+if (AdminVerbs.Find(args) is { } verb)
+    return await AdminVerbs.RunAsync(app, verb, args);
+
+var dbOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
+if (dbOptions.MigrateOnStart ?? isDevelopment)
+{
+    await DatabaseSetup.MigrateAsync(app.Services);
+    await ReferenceData.EnsureAsync(app.Services);
+}
+var demo = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DemoOptions>>().Value;
+if ((demo.SeedOnStart ?? isDevelopment) && !app.Environment.IsProduction())
+{
+    using var scope = app.Services.CreateScope();
+    await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
+}
+
+// Pipeline: errors in French (Problem Details on the API), security headers, static files, auth.
+app.UseExceptionHandler(ErrorHandling.Handle);
+if (!isDevelopment) app.UseHsts();
+app.UseSecurityHeaders();
+app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"),
+    a => a.UseStatusCodePages(ErrorHandling.ApiStatusCode));
+app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
+    a => a.UseStatusCodePagesWithReExecute("/erreur/{0}"));
+app.UseStaticFiles();
+app.UseRouting();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthChecks("/health");
+app.MapOpenApi("/api/openapi/{documentName}.json");
+app.MapRazorPages();
+app.MapDocumentEndpoints();
+app.MapDemandesApi();
+
+app.Run();
+return 0;
+
+public partial class Program;

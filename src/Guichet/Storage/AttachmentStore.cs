@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using Guichet.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Storage;
+
+public sealed record StoredFile(string Key, long Size, string Sha256);
+
+/// <summary>Attachments on disk, outside the web root, under random keys; written once, never changed.</summary>
+public sealed class AttachmentStore
+{
+    private readonly string _root;
+
+    public AttachmentStore(IOptions<StorageOptions> options, IHostEnvironment env)
+    {
+        var path = options.Value.Path;
+        _root = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(env.ContentRootPath, path));
+        Directory.CreateDirectory(_root);
+    }
+
+    public string Root => _root;
+
+    /// <summary>Streams the content to a new file, hashing it on the way; returns its key, size and SHA-256.</summary>
+    public async Task<StoredFile> SaveAsync(Stream content, long? maxBytes = null, CancellationToken ct = default)
+    {
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long size = 0;
+        try
+        {
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await content.ReadAsync(buffer, ct)) > 0)
+            {
+                size += read;
+                if (maxBytes is { } max && size > max) throw new FileTooLargeException(max);
+                sha.AppendData(buffer, 0, read);
+                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+            }
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
+        return new StoredFile(key, size, Convert.ToHexStringLower(sha.GetHashAndReset()));
+    }
+
+    public Stream OpenRead(string key) => new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+
+    public bool Exists(string key) => File.Exists(PathOf(key));
+
+    public void Delete(string key)
+    {
+        var path = PathOf(key);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
+    // Keys are hex only, so a key can never name a path outside the root.
+    private string PathOf(string key)
+    {
+        if (key.Length != 32 || !key.All(char.IsAsciiHexDigitLower)) throw new ArgumentException("Clé de stockage invalide.", nameof(key));
+        return Path.Combine(_root, key[..2], key);
+    }
+}
+
+public sealed class FileTooLargeException(long max) : Exception($"Le fichier dépasse la taille maximale autorisée ({max / 1024 / 1024} Mo).");
+
+public static class FileNames
+{
+    /// <summary>Keeps the base name only, without control or path characters, at most 255 characters.</summary>
+    public static string Sanitize(string? name)
+    {
+        var baseName = Path.GetFileName((name ?? "").Replace('\\', '/'));
+        var cleaned = new string(baseName.Where(c => !char.IsControl(c) && c is not ('/' or '\\' or ':' or '*' or '?' or '"' or '<' or '>' or '|')).ToArray()).Trim(' ', '.');
+        if (cleaned.Length == 0) cleaned = "piece";
+        return cleaned.Length <= 255 ? cleaned : cleaned[^255..];
+    }
+}

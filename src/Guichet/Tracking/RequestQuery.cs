@@ -1,0 +1,123 @@
+using System.Security.Claims;
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Tracking;
+
+public sealed record RequestFilter(RequestStatus? Status, RequestType? Type, string? Scheme, string? Text, int Page, int Size, string Sort)
+{
+    public const int DefaultSize = 20;
+    public const int MaxSize = 100;
+    public static readonly string[] Sorts = ["recent", "ancien", "numero", "montant"];
+}
+
+public sealed record RequestRow(string Number, string VendorReference, RequestType Type, string SchemeCode, RequestStatus Status,
+    decimal Amount, ClientIdType ClientIdType, string ClientId, string ClientName, DateTime UpdatedAt, string OrganisationName);
+
+public sealed record RequestPage(int Total, IReadOnlyList<RequestRow> Rows, IReadOnlyDictionary<RequestStatus, int> Counts);
+
+/// <summary>The request list of the tracking page and of <c>GET /api/v1/demandes</c>: one query, scoped to the caller.</summary>
+public static class RequestQuery
+{
+    /// <summary>Parses statut, type, dispositif, q, page, taille, tri; every malformed value gives a French error.</summary>
+    public static RequestFilter Parse(IQueryCollection query, List<ErrorItem> errors)
+    {
+        RequestStatus? status = null;
+        RequestType? type = null;
+        string? scheme = null;
+        var page = 1;
+        var size = RequestFilter.DefaultSize;
+        var sort = "recent";
+
+        if (Value(query, "statut") is { } s)
+        {
+            if (Codes.TryParseStatus(s, out var st)) status = st;
+            else errors.Add(new("$.statut", null, $"Statut inconnu « {Clip(s)} ». Valeurs possibles : {string.Join(", ", Codes.AllStatuses.Select(c => c.Code()))}."));
+        }
+        if (Value(query, "type") is { } t)
+        {
+            if (Codes.TryParseType(t, out var ty)) type = ty;
+            else errors.Add(new("$.type", null, $"Type inconnu « {Clip(t)} ». Valeurs possibles : AVANCE, SOLDE."));
+        }
+        if (Value(query, "dispositif") is { } d)
+        {
+            if (d is FundingScheme.SasEffecteur or FundingScheme.SasRegulateur) scheme = d;
+            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Clip(d)} ». Valeurs possibles : SAS_EFFECTEUR, SAS_REGULATEUR."));
+        }
+        if (Value(query, "page") is { } p && (!int.TryParse(p, out page) || page < 1 || page > 1_000_000))
+        {
+            errors.Add(new("$.page", null, "Le numéro de page doit être un entier positif."));
+            page = 1;
+        }
+        if (Value(query, "taille") is { } z && (!int.TryParse(z, out size) || size < 1 || size > RequestFilter.MaxSize))
+        {
+            errors.Add(new("$.taille", null, $"La taille de page doit être un entier entre 1 et {RequestFilter.MaxSize}."));
+            size = RequestFilter.DefaultSize;
+        }
+        if (Value(query, "tri") is { } o)
+        {
+            if (RequestFilter.Sorts.Contains(o)) sort = o;
+            else errors.Add(new("$.tri", null, $"Tri inconnu « {Clip(o)} ». Valeurs possibles : {string.Join(", ", RequestFilter.Sorts)}."));
+        }
+        var text = Value(query, "q")?.Trim();
+        if (text is { Length: > 100 })
+        {
+            errors.Add(new("$.q", null, "La recherche est limitée à 100 caractères."));
+            text = null;
+        }
+        return new RequestFilter(status, type, scheme, string.IsNullOrEmpty(text) ? null : text, page, size, sort);
+    }
+
+    /// <summary>The requests the user may see: all for the agency, its own organisation's for a vendor.</summary>
+    public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user)
+    {
+        if (user.SeesAllOrganisations()) return db.Requests;
+        var org = user.OrganisationId();
+        return org is { } id && user.IsVendor() ? db.Requests.Where(r => r.OrganisationId == id) : db.Requests.Where(r => false);
+    }
+
+    public static async Task<RequestPage> RunAsync(GuichetDbContext db, ClaimsPrincipal user, RequestFilter f, CancellationToken ct)
+    {
+        var scope = Visible(db, user);
+        var filtered = scope;
+        if (f.Status is { } st) filtered = filtered.Where(r => r.Status == st);
+        if (f.Type is { } ty) filtered = filtered.Where(r => r.Type == ty);
+        if (f.Scheme is { } sc) filtered = filtered.Where(r => r.SchemeCode == sc);
+        if (f.Text is { } q)
+        {
+            var lower = q.ToLowerInvariant();
+            filtered = filtered.Where(r => r.Number.Contains(q) || r.VendorReference.Contains(q) || r.ClientId == q
+                || r.ClientName.ToLower().Contains(lower));
+        }
+        var total = await filtered.CountAsync(ct);
+        var sorted = f.Sort switch
+        {
+            "ancien" => filtered.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id),
+            "numero" => filtered.OrderBy(r => r.Number),
+            "montant" => filtered.OrderByDescending(r => r.Amount).ThenByDescending(r => r.Id),
+            _ => filtered.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id),
+        };
+        var rows = await sorted.Skip((f.Page - 1) * f.Size).Take(f.Size)
+            .Select(r => new RequestRow(r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount,
+                r.ClientIdType, r.ClientId, r.ClientName, r.UpdatedAt, r.Organisation!.Name))
+            .ToListAsync(ct);
+        var counts = await scope.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        return new RequestPage(total, rows, counts.ToDictionary(c => c.Key, c => c.Count));
+    }
+
+    /// <summary>One request with everything its page shows, or null when missing or not visible (same answer).</summary>
+    public static Task<FundingRequest?> FindAsync(GuichetDbContext db, ClaimsPrincipal user, string number, CancellationToken ct) =>
+        Visible(db, user)
+            .Include(r => r.Organisation).Include(r => r.Solution)
+            .Include(r => r.Documents).Include(r => r.History).Include(r => r.Rounds)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(r => r.Number == number, ct);
+
+    private static string? Value(IQueryCollection q, string key) =>
+        q.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
+
+    private static string Clip(string s) => s.Length > 40 ? s[..40] + "…" : s;
+}
