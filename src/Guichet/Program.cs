@@ -60,6 +60,9 @@ builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderNam
 
 // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
 builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+// French text is written as is, not as &#xE9; entities.
+builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+    o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi("v1");
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);

@@ -1,0 +1,61 @@
+using System.Net;
+using Guichet.Tests.Support;
+
+namespace Guichet.Tests.Features;
+
+/// <summary>Health, security headers, French error pages that reveal nothing, Problem Details on the API.</summary>
+public sealed class FrameTests(SqliteApp app) : IClassFixture<SqliteApp>
+{
+    [Fact]
+    public async Task Health_answers_when_the_database_does()
+    {
+        var response = await app.Anonymous().GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Every_page_carries_the_security_headers()
+    {
+        var response = await app.Anonymous().GetAsync("/connexion");
+        var csp = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Contains("script-src 'self'", csp);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("same-origin", response.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
+    public async Task An_unknown_page_gets_a_French_404_page()
+    {
+        var response = await app.Anonymous().GetAsync("/nulle-part");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Page introuvable", html);
+        Assert.Contains("lang=\"fr\"", html);
+    }
+
+    [Fact]
+    public async Task An_unknown_API_route_gets_French_problem_details()
+    {
+        var response = await app.Bearer("demo-agendapro").GetAsync("/api/v1/inconnu");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Ressource introuvable", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_demandes_API()
+    {
+        var json = await app.Anonymous().GetStringAsync("/api/openapi/v1.json");
+        Assert.Contains("/api/v1/demandes/{numero}", json);
+    }
+
+    [Fact]
+    public async Task Static_theme_and_Bootstrap_are_shipped()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/lib/bootstrap/css/bootstrap.min.css")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/css/theme.css")).StatusCode);
+    }
+}

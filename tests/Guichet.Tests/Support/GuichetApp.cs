@@ -1,0 +1,104 @@
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+using Guichet.Demo;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+[assembly: AssemblyFixture(typeof(Guichet.Tests.Support.PostgresCluster))]
+
+namespace Guichet.Tests.Support;
+
+/// <summary>The portal in-process on one provider, migrated and seeded with the demo data, with its own folders.</summary>
+public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    protected readonly string Folder = Path.Combine(Path.GetTempPath(), "guichet-test-" + Guid.NewGuid().ToString("N")[..8]);
+    protected abstract string Provider { get; }
+    protected abstract Task<string> ConnectionStringAsync();
+    private string _connectionString = "";
+
+    public string StoragePath => Path.Combine(Folder, "pieces");
+    public string MailPath => Path.Combine(Folder, "mail");
+
+    public async ValueTask InitializeAsync()
+    {
+        _connectionString = await ConnectionStringAsync();
+        // Starting the host applies the migrations and seeds the demo data, as a developer's first run would.
+        _ = Services;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Database:Provider", Provider);
+        builder.UseSetting("ConnectionStrings:Guichet", _connectionString);
+        builder.UseSetting("Database:MigrateOnStart", "true");
+        builder.UseSetting("Demo:SeedOnStart", "true");
+        builder.UseSetting("Storage:Path", StoragePath);
+        builder.UseSetting("Email:PickupDirectory", MailPath);
+        builder.UseSetting("Workers:Enabled", "false");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "None");
+        builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
+    }
+
+    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    /// <summary>A client carrying a Bearer token.</summary>
+    public HttpClient Bearer(string token)
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A browser-like client signed in through the « Se connecter » form.</summary>
+    public async Task<HttpClient> SignedIn(string email, string password = DemoSeeder.Password)
+    {
+        var client = Anonymous();
+        var response = await client.PostForm("/connexion", new() { ["Email"] = email, ["Password"] = password });
+        if (response.StatusCode != System.Net.HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"Connexion de {email} refusée : {(int)response.StatusCode}");
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
+    }
+}
+
+public sealed class SqliteApp : GuichetApp
+{
+    protected override string Provider => "Sqlite";
+    protected override Task<string> ConnectionStringAsync()
+    {
+        Directory.CreateDirectory(Folder);
+        return Task.FromResult($"Data Source={Path.Combine(Folder, "guichet.db")}");
+    }
+}
+
+public sealed class PostgresApp(PostgresCluster cluster) : GuichetApp
+{
+    protected override string Provider => "Postgres";
+    protected override Task<string> ConnectionStringAsync() => cluster.CreateDatabaseAsync();
+}
+
+public static partial class HttpExtensions
+{
+    /// <summary>GETs the form page first for its antiforgery token (as a browser would), then posts the fields.</summary>
+    public static async Task<HttpResponseMessage> PostForm(this HttpClient client, string url, Dictionary<string, string> fields, string? formPage = null)
+    {
+        var page = await client.GetStringAsync(formPage ?? url);
+        var token = Token().Match(page);
+        if (!token.Success) throw new InvalidOperationException($"Aucun jeton antiforgery sur {formPage ?? url}");
+        var body = new Dictionary<string, string>(fields) { ["__RequestVerificationToken"] = token.Groups[1].Value };
+        return await client.PostAsync(url, new FormUrlEncodedContent(body));
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+}
