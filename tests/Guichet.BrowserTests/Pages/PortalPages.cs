@@ -1,0 +1,32 @@
+using Microsoft.Playwright;
+
+namespace Guichet.BrowserTests.Pages;
+
+/// <summary>Page objects: what a user does on each page, in the words of the page.</summary>
+public sealed class LoginPage(IPage page)
+{
+    public async Task SignIn(string email, string password = "Guichet-Demo-2026!")
+    {
+        await page.GotoAsync("/connexion");
+        await page.GetByLabel("Adresse e-mail").FillAsync(email);
+        await page.GetByLabel("Mot de passe").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).Last.ClickAsync();
+        await page.WaitForURLAsync("**/demandes");
+    }
+}
+
+public sealed class TrackingPage(IPage page)
+{
+    public ILocator Banner => page.GetByRole(AriaRole.Region, new() { Name = "nécessite" });
+    public ILocator Rows => page.Locator("table tbody tr");
+
+    public async Task FilterByStatus(string label)
+    {
+        await page.GetByLabel("Statut", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = label });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
+        await page.WaitForLoadStateAsync();
+    }
+
+    public Task<string?> CountOf(string label) =>
+        page.Locator(".gx-counts a", new() { HasText = label }).Locator(".gx-count").TextContentAsync();
+}
