@@ -17,4 +17,15 @@ command -v dotnet >/dev/null || { echo "Le SDK .NET 10 est requis (commande dotn
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
 dotnet build Guichet.slnx -c Release
-dotnet test --solution Guichet.slnx -c Release --no-build "$@"
+log=$(mktemp)
+set +e
+dotnet test --solution Guichet.slnx -c Release --no-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line for CI: the totals of every test project.
+passed=$(grep -E '^\s*succeeded: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -E '^\s*failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+skipped=$(grep -E '^\s*skipped: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
