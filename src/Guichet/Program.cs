@@ -3,6 +3,7 @@ using Guichet.Admin;
 using Guichet.Api;
 using Guichet.Data;
 using Guichet.Demo;
+using Guichet.Deposits;
 using Guichet.Hosting;
 using Guichet.Storage;
 using Guichet.Tracking;
@@ -26,7 +27,15 @@ builder.Services.AddSingleton<TimeProvider>(isDevelopment && offset is { } o && 
 // Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
 builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
+builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
+builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits").ValidateOnStart();
 builder.Services.AddSingleton<AttachmentStore>();
+
+// Deposits: one service for deposit and simulator; large deposits run on a background queue.
+builder.Services.AddScoped<DepositService>();
+builder.Services.AddScoped<Completion>();
+builder.Services.AddSingleton<DepositRunner>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
 builder.Services.AddScoped<DemoSeeder>();
 
 // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
@@ -59,7 +68,18 @@ builder.Services.AddAuthorization();
 builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
 
 // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
-builder.Services.AddRazorPages(o => o.RootDirectory = "/");
+var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
+builder.Services.AddRazorPages(o =>
+{
+    o.RootDirectory = "/";
+    // Only the deposit and simulator pages accept large uploads.
+    foreach (var page in new[] { "/Deposits/New", "/Deposits/Simulator" })
+        o.Conventions.AddPageApplicationModelConvention(page, m =>
+        {
+            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxDepositBody));
+            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxDepositBody });
+        });
+});
 // French text is written as is, not as &#xE9; entities.
 builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
     o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
@@ -105,6 +125,8 @@ app.MapOpenApi("/api/openapi/{documentName}.json");
 app.MapRazorPages();
 app.MapDocumentEndpoints();
 app.MapDemandesApi();
+app.MapDepotsApi(app.Configuration);
+app.MapFormatFiles();
 
 app.Run();
 return 0;

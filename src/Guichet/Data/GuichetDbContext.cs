@@ -21,6 +21,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<NumberSequence> Sequences => Set<NumberSequence>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Deposits.DepositJob> DepositJobs => Set<Deposits.DepositJob>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -68,6 +69,11 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(x => x.UpdatedAt);
             e.HasIndex(x => new { x.SchemeCode, x.ClientIdType, x.ClientId });
             e.HasIndex(x => x.AdvanceNumber);
+            // At most one live advance per scheme and client, and one live balance per advance, even under racing deposits.
+            e.HasIndex(x => new { x.SchemeCode, x.ClientIdType, x.ClientId }, "IX_Requests_LiveAdvance").IsUnique()
+                .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
+            e.HasIndex(x => x.AdvanceNumber, "IX_Requests_LiveBalance").IsUnique()
+                .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
             e.Property(x => x.Status).HasConversion(v => v.Code(), v => Codes.ParseStatus(v)).HasMaxLength(20);
             e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseType(v)).HasMaxLength(10);
             e.Property(x => x.ClientIdType).HasConversion(v => v.Code(), v => Codes.ParseClientIdType(v)).HasMaxLength(10);
@@ -93,6 +99,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
 
         b.Entity<SupportingDocument>(e =>
         {
+            // Ids are made by the domain: a new document reached through its request is an insert, not an update.
+            e.Property(x => x.Id).ValueGeneratedNever();
             e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseDocumentType(v)).HasMaxLength(30);
             e.Property(x => x.FileName).HasMaxLength(255);
             e.Property(x => x.StorageKey).HasMaxLength(100);
@@ -143,6 +151,19 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         {
             e.Property(x => x.FullName).HasMaxLength(200);
             e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        b.Entity<Deposits.DepositJob>(e =>
+        {
+            e.Property(x => x.Id).ValueGeneratedNever();
+            e.Property(x => x.UserId).HasMaxLength(450);
+            e.Property(x => x.JsonFileName).HasMaxLength(255);
+            e.Property(x => x.ZipFileName).HasMaxLength(255);
+            e.Property(x => x.Status).HasConversion<string>().HasMaxLength(20);
+            e.Ignore(x => x.Created);
+            e.Ignore(x => x.Errors);
+            e.Ignore(x => x.StatusCode);
+            e.HasIndex(x => new { x.OrganisationId, x.CreatedAt });
         });
 
         b.Entity<NumberSequence>(e =>

@@ -114,14 +114,14 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
             var client = clients[i];
             var poDate = DateOnly.FromDateTime(today.AddDays(-150 + i));
             var advanceAt = today.AddDays(-120 + i);
-            var advance = await Deposit(org, solution, scheme, vendor, RequestType.Avance, $"{prefix}-2026-{++seq:D4}", client,
+            var advance = await Deposit(org, solution, scheme, vendor, RequestType.Avance, $"{prefix}-DEMO-{++seq:D4}", client,
                 poDate, null, null, scheme.AdvanceAmount, contact, advanceAt, missing: plan.Advance == RequestStatus.Incomplete, ct);
             await Drive(advance, plan.Advance!.Value, plan.Balance is null ? plan.RoundOpenedDaysAgo : null, scheme, manager, advanceAt, today);
             await db.SaveChangesAsync(ct);
 
             if (plan.Balance is not { } balanceStatus) continue;
             var balanceAt = today.AddDays(-40 + i);
-            var balance = await Deposit(org, solution, scheme, vendor, RequestType.Solde, $"{prefix}-2026-{++seq:D4}", client,
+            var balance = await Deposit(org, solution, scheme, vendor, RequestType.Solde, $"{prefix}-DEMO-{++seq:D4}", client,
                 poDate, poDate.AddDays(30), advance.Number, scheme.FlatAmount - advance.Amount,
                 plan.Partial ? contact.Replace("support", "aide") : contact, balanceAt,
                 missing: balanceStatus == RequestStatus.Incomplete, ct);
@@ -194,7 +194,7 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
             "Dr Marc Rousseau", "Dr Inès Bouvier", "Dr Thomas Morel", "Dr Léa Garnier", "Dr Hugo Chevalier",
             "Dr Anne Roux", "Dr Julien Faure", "Dr Chloé André", "Dr Nicolas Mercier", "Dr Sarah Blanc",
             "Dr Yann Guerin", "Dr Manon Perrin", "Dr Omar Benali"];
-        return names.Select((n, i) => (ClientIdType.Rpps, (10101010101L + i * 1111L).ToString(System.Globalization.CultureInfo.InvariantCulture), n)).ToList();
+        return names.Select((n, i) => (ClientIdType.Rpps, (10002000000L + i * 1117L).ToString(System.Globalization.CultureInfo.InvariantCulture), n)).ToList();
     }
 
     private static List<(ClientIdType, string, string)> RegulateurClients()

@@ -37,6 +37,7 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Storage:Path", StoragePath);
         builder.UseSetting("Email:PickupDirectory", MailPath);
         builder.UseSetting("Workers:Enabled", "false");
+        builder.UseSetting("Deposits:MaxJsonBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "None");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");

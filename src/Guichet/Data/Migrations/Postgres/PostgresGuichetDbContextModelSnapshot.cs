@@ -159,6 +159,55 @@ namespace Guichet.Data.Migrations.Postgres
                     b.ToTable("Sequences");
                 });
 
+            modelBuilder.Entity("Guichet.Deposits.DepositJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("JsonFileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<int>("OrganisationId")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<string>("ZipFileName")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganisationId", "CreatedAt");
+
+                    b.ToTable("DepositJobs");
+                });
+
             modelBuilder.Entity("Guichet.Domain.FundingRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -275,6 +324,14 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex("OrganisationId", "Status", "UpdatedAt");
 
                     b.HasIndex("SchemeCode", "ClientIdType", "ClientId");
+
+                    b.HasIndex(new[] { "SchemeCode", "ClientIdType", "ClientId" }, "IX_Requests_LiveAdvance")
+                        .IsUnique()
+                        .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
+
+                    b.HasIndex(new[] { "AdvanceNumber" }, "IX_Requests_LiveBalance")
+                        .IsUnique()
+                        .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
 
                     b.ToTable("Requests");
                 });
@@ -549,7 +606,6 @@ namespace Guichet.Data.Migrations.Postgres
             modelBuilder.Entity("Guichet.Domain.SupportingDocument", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
                     b.Property<DateTime>("AddedAt")

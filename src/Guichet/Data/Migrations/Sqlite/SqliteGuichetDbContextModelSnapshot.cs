@@ -152,6 +152,55 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.ToTable("Sequences");
                 });
 
+            modelBuilder.Entity("Guichet.Deposits.DepositJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("JsonFileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("OrganisationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Processed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Total")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ZipFileName")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganisationId", "CreatedAt");
+
+                    b.ToTable("DepositJobs");
+                });
+
             modelBuilder.Entity("Guichet.Domain.FundingRequest", b =>
                 {
                     b.Property<long>("Id")
@@ -265,6 +314,14 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasIndex("OrganisationId", "Status", "UpdatedAt");
 
                     b.HasIndex("SchemeCode", "ClientIdType", "ClientId");
+
+                    b.HasIndex(new[] { "SchemeCode", "ClientIdType", "ClientId" }, "IX_Requests_LiveAdvance")
+                        .IsUnique()
+                        .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
+
+                    b.HasIndex(new[] { "AdvanceNumber" }, "IX_Requests_LiveBalance")
+                        .IsUnique()
+                        .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
 
                     b.ToTable("Requests");
                 });
@@ -531,7 +588,6 @@ namespace Guichet.Data.Migrations.Sqlite
             modelBuilder.Entity("Guichet.Domain.SupportingDocument", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("AddedAt")

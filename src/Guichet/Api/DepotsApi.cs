@@ -1,0 +1,121 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Deposits;
+using Guichet.Hosting;
+using Guichet.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Api;
+
+/// <summary>Deposits, simulations and completion of incomplete requests: <c>/api/v1/depots</c>, <c>/simulations</c>, <c>/demandes/{numero}/pieces</c>.</summary>
+public static class DepotsApi
+{
+    public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
+    public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequestDto> Demandes, IReadOnlyList<ErrorItem> Erreurs);
+    public sealed record CreatedRequestDto(string ReferenceFournisseur, string Numero, string Statut);
+    public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
+
+    public static void MapDepotsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
+    {
+        var api = app.MapApiV1().WithTags("Dépôts");
+        var maxBody = DepositUploads.MaxBody(configuration);
+
+        api.MapPost("/depots", async (HttpContext http, GuichetDbContext db, DepositRunner runner, IOptions<DepositOptions> deposits,
+            IOptions<AttachmentOptions> files, CancellationToken ct) =>
+        {
+            var input = await ReadAsync(http, db, deposits.Value, files.Value, ct);
+            if (input.Problem is not null) return input.Problem;
+            var (job, background) = await runner.AcceptAsync(db, input.Org!.Id, http.User.Id(), input.Json!, input.Zip, ct);
+            var url = $"/api/v1/depots/{job.Id}";
+            if (background || http.Request.Headers["Prefer"].ToString().Contains("respond-async", StringComparison.OrdinalIgnoreCase))
+            {
+                runner.Enqueue(job.Id);
+                return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
+            }
+            // Once accepted, a deposit runs to its end even if the caller goes away.
+            await runner.RunAsync(job.Id, CancellationToken.None);
+            var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
+            if (done.Status == DepositJobStatus.EnTraitement) return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
+            return done.Status == DepositJobStatus.Termine
+                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = ToDto(done.Created) })
+                : Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: done.Errors);
+        }).WithMetadata(new RequestSizeLimitAttribute(maxBody), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxBody })
+          .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien.");
+
+        api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
+        {
+            var org = http.User.OrganisationId();
+            var job = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.OrganisationId == org, ct);
+            return job is null
+                ? Problems.Result(404, "Dépôt introuvable", "Aucun dépôt de votre organisme ne porte cet identifiant.")
+                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, ToDto(job.Created), job.Errors));
+        }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
+
+        api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
+            IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
+        {
+            var input = await ReadAsync(http, db, deposits.Value, files.Value, ct);
+            if (input.Problem is not null) return input.Problem;
+            var result = await DepositUploads.SimulateAsync(service, store, input.Org!, input.Json!, input.Zip, ct);
+            return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
+        }).WithMetadata(new RequestSizeLimitAttribute(maxBody), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxBody })
+          .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
+
+        api.MapPost("/demandes/{numero}/pieces", async (string numero, HttpContext http, Completion completion, CancellationToken ct) =>
+        {
+            if (!http.User.IsVendor()) return Problems.Result(403, "Accès refusé", "Seul le fournisseur peut compléter sa demande.");
+            if (await FormAsync(http, ct) is not { } form) return Problems.Result(400, "Requête invalide", "Envoyez un formulaire multipart avec les champs « type » et « fichier ».");
+            var result = await completion.AddAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
+            return result.Status == 200
+                ? Results.Ok(result.Request!.ToDto(http.User))
+                : Problems.Result(result.Status, Problems.TitleFor(result.Status), result.Error);
+        }).WithMetadata(new RequestSizeLimitAttribute(64L * 1024 * 1024))
+          .WithSummary("Compléter une demande incomplète avec une pièce justificative (multipart : type, fichier).");
+    }
+
+    private static List<CreatedRequestDto> ToDto(IEnumerable<CreatedRequest> created) =>
+        created.Select(c => new CreatedRequestDto(c.ReferenceFournisseur, c.Numero, c.Statut)).ToList();
+
+    private sealed record Input(IResult? Problem, Domain.Organisation? Org, IFormFile? Json, IFormFile? Zip);
+
+    /// <summary>Reads the multipart deposit; any failure is a French 4xx, never a 5xx.</summary>
+    private static async Task<Input> ReadAsync(HttpContext http, GuichetDbContext db, DepositOptions deposits, AttachmentOptions files, CancellationToken ct)
+    {
+        if (!http.User.IsVendor())
+            return new(Problems.Result(403, "Accès refusé", "Seul un fournisseur peut déposer des demandes."), null, null, null);
+        var org = await DepositUploads.OrganisationAsync(db, http.User, ct);
+        if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null, null);
+        IFormCollection form;
+        try
+        {
+            if (!http.Request.HasFormContentType)
+                return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null, null);
+            form = await http.Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            var tooLarge = e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase);
+            return new(tooLarge
+                ? Problems.Result(413, "Contenu trop volumineux", "Le dépôt dépasse la taille maximale autorisée.")
+                : Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé."), null, null, null);
+        }
+        var json = form.Files.GetFile("json");
+        var zip = form.Files.GetFile("zip");
+        var errors = DepositUploads.Check(json, zip, deposits, files);
+        if (errors.Count > 0)
+        {
+            var status = errors.Any(e => e.Message.Contains("taille maximale")) ? 413 : 400;
+            return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null, null);
+        }
+        return new(null, org, json, zip is { Length: > 0 } ? zip : null);
+    }
+
+    private static async Task<IFormCollection?> FormAsync(HttpContext http, CancellationToken ct)
+    {
+        if (!http.Request.HasFormContentType) return null;
+        try { return await http.Request.ReadFormAsync(ct); }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException) { return null; }
+    }
+}

@@ -1,0 +1,121 @@
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Deposits;
+
+/// <summary>What the rules resolved for the requests of one file: scheme and solution per request.</summary>
+public sealed class DepositPlan
+{
+    public required Organisation Organisation { get; init; }
+    public required IReadOnlyDictionary<string, FundingScheme> Schemes { get; init; }
+    public required IReadOnlyDictionary<string, Solution> Solutions { get; init; }
+}
+
+/// <summary>
+/// The business rules of SPEC §4, the same for the deposit and the simulator (the modification reuses
+/// <see cref="RequestRules"/> and the file checks). Loads what it needs in a few set queries, so 10 000 requests
+/// cost the same handful of round trips as one.
+/// </summary>
+public static class DepositRules
+{
+    public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
+        List<ErrorItem> errors, CancellationToken ct)
+    {
+        var schemes = await db.Schemes.AsNoTracking().ToDictionaryAsync(s => s.Code, ct);
+        var solutions = await db.Solutions.Where(s => s.OrganisationId == org.Id).ToDictionaryAsync(s => s.ReferencingNumber, ct);
+        var plan = new DepositPlan { Organisation = org, Schemes = schemes, Solutions = solutions };
+
+        if (file.Siret is not null && file.Siret != org.Siret)
+            errors.Add(new("$.fournisseur.siret", null,
+                $"Le SIRET {file.Siret} n'est pas celui de votre organisme ({org.Siret}) : vous ne pouvez déposer que pour votre organisme."));
+
+        var demandes = file.Demandes;
+        if (demandes.Count == 0) return plan;
+        var today = ParisCalendar.DateOf(now);
+
+        // Set queries: existing references, advances named by balances, live advances and balances of these clients.
+        var references = demandes.Select(d => d.Reference).Distinct().ToList();
+        var existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && references.Contains(r.VendorReference))
+            .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
+        var advanceNumbers = demandes.Where(d => d.AdvanceNumber is not null).Select(d => d.AdvanceNumber!).Distinct().ToList();
+        var advances = advanceNumbers.Count == 0 ? [] : await db.Requests.AsNoTracking()
+            .Where(r => advanceNumbers.Contains(r.Number) && r.OrganisationId == org.Id)
+            .Select(r => new { r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount })
+            .ToDictionaryAsync(r => r.Number, ct);
+        var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
+            .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && advanceNumbers.Contains(r.AdvanceNumber!))
+            .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
+        var newAdvanceClients = demandes.Where(d => d.Type == RequestType.Avance).Select(d => d.ClientId).Distinct().ToList();
+        var liveAdvances = newAdvanceClients.Count == 0 ? [] : (await db.Requests
+            .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && newAdvanceClients.Contains(r.ClientId))
+            .Select(r => new { r.SchemeCode, r.ClientIdType, r.ClientId }).ToListAsync(ct))
+            .Select(a => (a.SchemeCode, a.ClientIdType, a.ClientId)).ToHashSet();
+
+        var seenRefs = new HashSet<string>();
+        var seenAdvances = new HashSet<string>();
+        foreach (var d in demandes)
+        {
+            void Error(string field, string message) => errors.Add(new(field.Length == 0 ? d.Path : $"{d.Path}.{field}", d.Reference, message));
+
+            if (existingRefs.Contains(d.Reference))
+                Error("referenceFournisseur", $"La référence « {d.Reference} » a déjà été déposée par votre organisme.");
+            else if (!seenRefs.Add(d.Reference))
+                Error("referenceFournisseur", $"La référence « {d.Reference} » figure plusieurs fois dans ce fichier.");
+
+            if (!schemes.TryGetValue(d.Scheme, out var scheme))
+            {
+                Error("dispositif", $"Dispositif inconnu « {d.Scheme} ».");
+                continue;
+            }
+            var (opens, closes) = scheme.Window(d.Type);
+            if (now < opens)
+                Error("type", $"Le dépôt des demandes de {d.Type.Label().ToLowerInvariant()} pour ce dispositif ouvre le {Fr.DateTime(opens)}.");
+            else if (now > closes)
+                Error("type", $"Le dépôt des demandes de {d.Type.Label().ToLowerInvariant()} pour ce dispositif est clos depuis le {Fr.DateTime(closes)}.");
+
+            if (!solutions.TryGetValue(d.SolutionNumber, out var solution) || solution.SchemeCode != scheme.Code)
+                Error("solution.numeroReferencement", $"La solution « {d.SolutionNumber} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
+            if (!scheme.ClientIdTypes.Contains(d.ClientIdType))
+                Error("client.typeIdentifiant", $"Le dispositif {scheme.Code} n'accepte pas les clients identifiés par {d.ClientIdType.Code()} "
+                    + $"(acceptés : {string.Join(", ", scheme.ClientIdTypes.Select(t => t.Code()))}).");
+
+            if (d.PurchaseOrderDate > today)
+                Error("bonDeCommande.date", "La date du bon de commande ne peut pas être dans le futur.");
+            else if (solution is not null && d.PurchaseOrderDate < solution.ReferencingDate.AddDays(-120))
+                Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(d.PurchaseOrderDate)} est antérieur de plus de 120 jours "
+                    + $"au référencement de la solution ({Fr.Date(solution.ReferencingDate)}).");
+
+            decimal? expected = null;
+            if (d.Type == RequestType.Avance)
+            {
+                expected = scheme.AdvanceAmount;
+                var key = (scheme.Code, d.ClientIdType, d.ClientId);
+                if (liveAdvances.Contains(key))
+                    Error("client.identifiant", $"Une demande d'avance est déjà en cours ou accordée pour ce client ({d.ClientIdType.Code()} {d.ClientId}) sur ce dispositif.");
+                else if (!seenAdvances.Add($"{key}"))
+                    Error("client.identifiant", "Ce fichier contient deux demandes d'avance pour le même client et le même dispositif.");
+            }
+            else
+            {
+                if (d.GoLiveDate is { } live && (live < d.PurchaseOrderDate || live > today))
+                    Error("dateMiseEnService", "La date de mise en service doit être comprise entre la date du bon de commande et aujourd'hui.");
+                if (!advances.TryGetValue(d.AdvanceNumber!, out var advance) || advance.Type != RequestType.Avance)
+                    Error("numeroDemandeAvance", $"La demande d'avance « {d.AdvanceNumber} » est introuvable pour votre organisme.");
+                else if (advance.SchemeCode != scheme.Code || advance.ClientIdType != d.ClientIdType || advance.ClientId != d.ClientId)
+                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} concerne un autre client ou un autre dispositif.");
+                else if (advance.Status != RequestStatus.DecideeEtPayee)
+                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} est au statut « {advance.Status.Label()} » : "
+                        + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
+                else if (settled.Contains(advance.Number) || !seenAdvances.Add("solde:" + advance.Number))
+                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} est déjà soldée par une autre demande de solde.");
+                else
+                    expected = scheme.FlatAmount - advance.Amount;
+            }
+            if (expected is { } amount && d.Amount != amount)
+                Error("montantDemande", $"Montant incorrect : {Fr.Amount(d.Amount)} demandés, {Fr.Amount(amount)} attendus.");
+        }
+        return plan;
+    }
+}

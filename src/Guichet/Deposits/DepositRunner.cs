@@ -1,0 +1,92 @@
+using System.Threading.Channels;
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Guichet.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Deposits;
+
+/// <summary>
+/// Runs deposits from their uploaded files: small ones inline, large ones on a background queue with progress, so the
+/// vendor's page and the API can poll <c>/depots/{id}</c>. Uploaded files wait in the storage folder, never in memory.
+/// </summary>
+public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore store, TimeProvider clock,
+    IOptions<DepositOptions> options, ILogger<DepositRunner> logger) : BackgroundService
+{
+    private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
+
+    public string Folder(Guid id) => Path.Combine(store.Root, "_depots", id.ToString("N"));
+    public string JsonPath(Guid id) => Path.Combine(Folder(id), "demandes.json");
+    public string ZipPath(Guid id) => Path.Combine(Folder(id), "pieces.zip");
+
+    /// <summary>Saves the uploads next to a new job; returns it and whether it should run in the background.</summary>
+    public async Task<(DepositJob Job, bool Background)> AcceptAsync(GuichetDbContext db, int organisationId, string userId,
+        IFormFile json, IFormFile? zip, CancellationToken ct)
+    {
+        var job = DepositJob.Start(organisationId, userId, FileNames.Sanitize(json.FileName), zip is null ? null : FileNames.Sanitize(zip.FileName), clock.UtcNow());
+        Directory.CreateDirectory(Folder(job.Id));
+        await using (var target = File.Create(JsonPath(job.Id))) await json.CopyToAsync(target, ct);
+        if (zip is not null) await using (var target = File.Create(ZipPath(job.Id))) await zip.CopyToAsync(target, ct);
+        db.DepositJobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        var background = (zip?.Length ?? 0) > options.Value.BackgroundAboveZipBytes || json.Length > 2 * 1024 * 1024;
+        return (job, background);
+    }
+
+    public void Enqueue(Guid id) => _queue.Writer.TryWrite(id);
+
+    /// <summary>Runs one accepted job to its end (TERMINE or ECHEC) and removes its uploaded files.</summary>
+    public async Task RunAsync(Guid id, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var job = await db.DepositJobs.FirstOrDefaultAsync(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement, ct);
+        if (job is null) return;
+        try
+        {
+            var org = await db.Organisations.SingleAsync(o => o.Id == job.OrganisationId, ct);
+            var user = await db.Users.Where(u => u.Id == job.UserId).Select(u => new { u.FullName, u.Email }).SingleAsync(ct);
+            var actor = new Actor(string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName, Roles.Fournisseur, job.UserId);
+            var json = await File.ReadAllBytesAsync(JsonPath(id), ct);
+            var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
+            var service = scope.ServiceProvider.GetRequiredService<DepositService>();
+            var result = await service.DepositAsync(org, actor, json, zip, (done, total) => ReportAsync(id, done, total, ct), ct);
+            // The deposit may have cleared the change tracker (after a lost race): track the job again before finishing it.
+            db.ChangeTracker.Clear();
+            db.DepositJobs.Attach(job);
+            job.Finish(result, clock.UtcNow());
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Échec du dépôt {Id}", id);
+            db.ChangeTracker.Clear();
+            await db.DepositJobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, clock.UtcNow())
+                .SetProperty(j => j.ResultJson, "[{\"chemin\":\"$\",\"referenceFournisseur\":null,\"message\":\"Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.\"}]"), CancellationToken.None);
+        }
+        finally
+        {
+            try { Directory.Delete(Folder(id), recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private async Task ReportAsync(Guid id, int done, int total, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        await db.DepositJobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Processed, done).SetProperty(j => j.Total, total), ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try { await RunAsync(id, stoppingToken); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+        }
+    }
+}

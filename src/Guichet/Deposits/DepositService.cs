@@ -1,0 +1,148 @@
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Guichet.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Deposits;
+
+/// <summary>Section « Deposits ».</summary>
+public sealed class DepositOptions
+{
+    public int MaxRequests { get; set; } = 20_000;
+    public long MaxJsonBytes { get; set; } = 100L * 1024 * 1024;
+    /// <summary>Deposits with a larger ZIP or more requests run in the background (202 + a URL to poll).</summary>
+    public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
+    public int BackgroundAboveRequests { get; set; } = 500;
+}
+
+public sealed record CreatedRequest(string ReferenceFournisseur, string Numero, string Statut);
+
+public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyList<CreatedRequest> Created, int Count)
+{
+    public bool Valid => Errors.Count == 0;
+}
+
+/// <summary>
+/// Deposit and simulator: the same checks (shape, rules, ZIP and files), then — for a deposit only — the files are
+/// streamed to the store and every request is saved in one transaction. All or nothing.
+/// </summary>
+public sealed class DepositService(GuichetDbContext db, AttachmentStore store, TimeProvider clock,
+    IOptions<AttachmentOptions> attachmentOptions, IOptions<DepositOptions> depositOptions, ILogger<DepositService> logger)
+{
+    private readonly AttachmentOptions _files = attachmentOptions.Value;
+
+    /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
+    public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
+    {
+        var (errors, file, _, zip) = await CheckAsync(org, json, zipPath, ct);
+        zip?.Dispose();
+        return new DepositResult(errors, [], file.Count);
+    }
+
+    public async Task<DepositResult> DepositAsync(Organisation org, Actor actor, ReadOnlyMemory<byte> json, string? zipPath,
+        Func<int, int, Task>? progress, CancellationToken ct)
+    {
+        var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct);
+        using var _ = zip;
+        if (errors.Count > 0) return new DepositResult(errors, [], file.Count);
+
+        var now = clock.UtcNow();
+        var stored = new List<string>();
+        try
+        {
+            // Files first, streamed entry by entry; a failure deletes what was written.
+            var documents = new List<SupportingDocument>[file.Demandes.Count];
+            for (var i = 0; i < file.Demandes.Count; i++)
+            {
+                documents[i] = [];
+                if (zip is null) continue;
+                foreach (var (type, name) in file.Demandes[i].Pieces)
+                {
+                    var saved = await zip.StoreAsync(name, store, _files.MaxFileBytes, ct);
+                    stored.Add(saved.Key);
+                    documents[i].Add(SupportingDocument.Create(type, FileNames.Sanitize(name), saved.Key, FileRules.ContentType(name), saved.Size, saved.Sha256, now));
+                }
+                if (progress is not null && i % 500 == 499) await progress(i + 1, file.Demandes.Count);
+            }
+
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var year = ParisCalendar.DateOf(now).Year;
+            var numbers = new Dictionary<RequestType, Queue<string>>();
+            foreach (var group in file.Demandes.GroupBy(d => d.Type))
+                numbers[group.Key] = new Queue<string>(await NumberAllocator.NextAsync(db, group.Key, year, group.Count(), ct));
+            var created = new List<FundingRequest>(file.Demandes.Count);
+            for (var i = 0; i < file.Demandes.Count; i++)
+            {
+                var d = file.Demandes[i];
+                var scheme = plan!.Schemes[d.Scheme];
+                var data = new FundingRequest.DepositData(d.Reference, d.Type, d.ClientIdType, d.ClientId, d.ClientName, d.PurchaseOrderNumber,
+                    d.PurchaseOrderDate, d.GoLiveDate, d.AdvanceNumber, d.Amount, d.ContactSupport);
+                var request = FundingRequest.Deposit(numbers[d.Type].Dequeue(), org, plan.Solutions[d.SolutionNumber], scheme, data, documents[i], actor, now);
+                db.Requests.Add(request);
+                created.Add(request);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            if (progress is not null) await progress(file.Demandes.Count, file.Demandes.Count);
+            return new DepositResult([], created.Select(r => new CreatedRequest(r.VendorReference, r.Number, r.Status.Code())).ToList(), file.Count);
+        }
+        catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException)
+        {
+            foreach (var key in stored) store.Delete(key);
+            db.ChangeTracker.Clear();
+            if (e is FileTooLargeException or InvalidDataException)
+                return new DepositResult([new ErrorItem("zip", null, e is FileTooLargeException ? e.Message : "Un fichier du ZIP est illisible.")], [], file.Count);
+            // A concurrent deposit took a reference or a client first: the checks, run again, say which.
+            logger.LogInformation(e, "Dépôt concurrent détecté ; nouvelle vérification.");
+            var (again, _, _, z) = await CheckAsync(org, json, zipPath, ct);
+            z?.Dispose();
+            return new DepositResult(again.Count > 0 ? again
+                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count);
+        }
+        catch
+        {
+            foreach (var key in stored) store.Delete(key);
+            throw;
+        }
+    }
+
+    private async Task<(List<ErrorItem> Errors, DepositFile File, DepositPlan? Plan, ZipPackage? Zip)> CheckAsync(
+        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
+    {
+        var errors = new List<ErrorItem>();
+        var file = FormatV1.Parse(json, depositOptions.Value.MaxRequests, errors);
+        DepositPlan? plan = null;
+        if (file.Demandes.Count > 0 || file.Siret is not null)
+            plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct);
+
+        ZipPackage? zip = null;
+        if (zipPath is not null)
+        {
+            zip = ZipPackage.Open(zipPath, _files, errors);
+            if (zip is not null)
+            {
+                var named = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var d in file.Demandes)
+                {
+                    for (var j = 0; j < d.Pieces.Count; j++)
+                    {
+                        var (_, name) = d.Pieces[j];
+                        var path = $"{d.Path}.piecesJointes[{j}].fichier";
+                        var first = named.Add(name);
+                        if (FileRules.NameError(name, _files) is { } nameError) { errors.Add(new(path, d.Reference, nameError)); continue; }
+                        if (!zip.Contains(name)) { errors.Add(new(path, d.Reference, $"Le fichier « {name} » est absent du ZIP.")); continue; }
+                        if (first && await zip.ContentErrorAsync(name, ct) is { } contentError)
+                            errors.Add(new(path, d.Reference, contentError));
+                    }
+                }
+                // Only when every request was readable can an unnamed file be told apart from a misspelt one.
+                if (file.Demandes.Count == file.Count)
+                    foreach (var extra in zip.Names.Where(n => !named.Contains(n)).Take(100))
+                        errors.Add(new($"zip:{extra}", null, $"Le fichier « {extra} » du ZIP n'est cité par aucune demande."));
+            }
+        }
+        return (errors, file, plan, zip);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Globalization;
+using System.Text.Json;
+using Guichet.Domain;
+using Guichet.Hosting;
+
+namespace Guichet.Deposits;
+
+/// <summary>One request of a format v1 file, after the shape checks (every field present and well-typed).</summary>
+public sealed record DemandeV1(
+    int Index, string Reference, RequestType Type, string Scheme, string SolutionNumber, ClientIdType ClientIdType,
+    string ClientId, string ClientName, string PurchaseOrderNumber, DateOnly PurchaseOrderDate, decimal Amount,
+    string ContactSupport, DateOnly? GoLiveDate, string? AdvanceNumber, IReadOnlyList<(DocumentType Type, string File)> Pieces)
+{
+    public string Path => $"$.demandes[{Index}]";
+}
+
+public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demandes, int Count);
+
+/// <summary>
+/// Reads a format v1 JSON file (SPEC §4) and checks its shape: required fields, types, enums, lengths, no unknown
+/// properties. Every error is collected with its JSON path, never only the first.
+/// </summary>
+public static class FormatV1
+{
+    public const string Version = "1.0";
+    public const int MaxDepth = 16;
+
+    private static readonly string[] RootFields = ["versionFormat", "fournisseur", "demandes"];
+    private static readonly string[] RequestFields = ["referenceFournisseur", "type", "dispositif", "solution", "client", "bonDeCommande",
+        "montantDemande", "informations", "piecesJointes", "dateMiseEnService", "numeroDemandeAvance"];
+
+    public static DepositFile Parse(ReadOnlyMemory<byte> json, int maxRequests, List<ErrorItem> errors)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $" (ligne {line + 1}, position {e.BytePositionInLine + 1})" : "";
+            var depth = e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? $" : imbrication supérieure à {MaxDepth} niveaux" : "";
+            errors.Add(new("$", null, $"Le fichier n'est pas un JSON valide{where}{depth}."));
+            return new DepositFile(null, [], 0);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new("$", null, "Le fichier doit contenir un objet JSON ({ \"versionFormat\": …, \"fournisseur\": …, \"demandes\": [ … ] })."));
+                return new DepositFile(null, [], 0);
+            }
+            var r = new Reader(errors, null);
+            r.Unknown(root, "$", RootFields);
+            var version = r.String(root, "$", "versionFormat", 10);
+            if (version is not null && version != Version)
+                errors.Add(new("$.versionFormat", null, $"Version de format « {version} » non prise en charge : attendu « {Version} »."));
+            string? siret = null;
+            if (r.Object(root, "$", "fournisseur") is { } fournisseur)
+            {
+                r.Unknown(fournisseur, "$.fournisseur", ["siret"]);
+                siret = r.String(fournisseur, "$.fournisseur", "siret", 14);
+                if (siret is not null && !Identifiers.IsValidSiret(siret))
+                    errors.Add(new("$.fournisseur.siret", null, Identifiers.InvalidMessage(ClientIdType.Siret)));
+            }
+            var demandes = new List<DemandeV1>();
+            var count = 0;
+            if (r.Property(root, "$", "demandes", JsonValueKind.Array) is { } array)
+            {
+                count = array.GetArrayLength();
+                if (count == 0) errors.Add(new("$.demandes", null, "Le fichier ne contient aucune demande."));
+                if (count > maxRequests)
+                    errors.Add(new("$.demandes", null, $"Un dépôt est limité à {maxRequests} demandes ; ce fichier en contient {count}."));
+                else
+                {
+                    var i = 0;
+                    foreach (var item in array.EnumerateArray())
+                    {
+                        if (ReadRequest(item, i, errors) is { } d) demandes.Add(d);
+                        i++;
+                    }
+                }
+            }
+            return new DepositFile(siret, demandes, count);
+        }
+    }
+
+    private static DemandeV1? ReadRequest(JsonElement e, int index, List<ErrorItem> errors)
+    {
+        var path = $"$.demandes[{index}]";
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new(path, null, "Chaque demande doit être un objet JSON."));
+            return null;
+        }
+        var reference = e.TryGetProperty("referenceFournisseur", out var rp) && rp.ValueKind == JsonValueKind.String ? rp.GetString() : null;
+        var before = errors.Count;
+        var r = new Reader(errors, reference);
+        r.Unknown(e, path, RequestFields);
+        var refValue = r.String(e, path, "referenceFournisseur", 100);
+        if (refValue is not null && !refValue.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/'))
+            r.Error(path + ".referenceFournisseur", "La référence ne peut contenir que des lettres, chiffres et les caractères - _ . /");
+        var type = r.Enum<RequestType>(e, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
+        var scheme = r.String(e, path, "dispositif", 40);
+        if (scheme is not null && scheme is not (FundingScheme.SasEffecteur or FundingScheme.SasRegulateur))
+            r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu SAS_EFFECTEUR ou SAS_REGULATEUR.");
+
+        string? solution = null;
+        if (r.Object(e, path, "solution") is { } s)
+        {
+            r.Unknown(s, path + ".solution", ["numeroReferencement"]);
+            solution = r.String(s, path + ".solution", "numeroReferencement", 50);
+        }
+
+        ClientIdType? clientType = null;
+        string? clientId = null, clientName = null;
+        if (r.Object(e, path, "client") is { } c)
+        {
+            r.Unknown(c, path + ".client", ["typeIdentifiant", "identifiant", "nom"]);
+            clientType = r.Enum<ClientIdType>(c, path + ".client", "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS");
+            clientId = r.String(c, path + ".client", "identifiant", 14);
+            clientName = r.String(c, path + ".client", "nom", RequestRules.MaxTextLength);
+            if (clientType is { } ct && clientId is not null && !Identifiers.IsValid(ct, clientId))
+                r.Error(path + ".client.identifiant", Identifiers.InvalidMessage(ct));
+        }
+
+        string? poNumber = null;
+        DateOnly? poDate = null;
+        if (r.Object(e, path, "bonDeCommande") is { } bc)
+        {
+            r.Unknown(bc, path + ".bonDeCommande", ["numero", "date"]);
+            poNumber = r.String(bc, path + ".bonDeCommande", "numero", 100);
+            poDate = r.Date(bc, path + ".bonDeCommande", "date");
+        }
+
+        decimal? amount = null;
+        if (r.Property(e, path, "montantDemande", JsonValueKind.Number) is { } m)
+        {
+            if (!m.TryGetDecimal(out var a) || a < 0 || a > 100_000_000m)
+                r.Error(path + ".montantDemande", "Le montant doit être un nombre positif en euros.");
+            else if (decimal.Round(a, 2) != a)
+                r.Error(path + ".montantDemande", "Le montant doit être exprimé au centime près (deux décimales au plus).");
+            else amount = a;
+        }
+
+        string? contact = null;
+        if (r.Object(e, path, "informations") is { } info)
+        {
+            r.Unknown(info, path + ".informations", ["contactSupport"]);
+            if (info.TryGetProperty("contactSupport", out var cs) && cs.ValueKind == JsonValueKind.String)
+            {
+                contact = cs.GetString();
+                if (RequestRules.ContactSupportError(contact) is { } error) { r.Error(path + ".informations.contactSupport", error); contact = null; }
+            }
+            else r.String(info, path + ".informations", "contactSupport", RequestRules.MaxTextLength);
+        }
+
+        DateOnly? goLive = null;
+        string? advance = null;
+        if (type == RequestType.Solde)
+        {
+            goLive = r.Date(e, path, "dateMiseEnService");
+            advance = r.String(e, path, "numeroDemandeAvance", 30);
+        }
+        else if (type == RequestType.Avance)
+        {
+            foreach (var f in new[] { "dateMiseEnService", "numeroDemandeAvance" })
+                if (e.TryGetProperty(f, out _)) r.Error($"{path}.{f}", $"Le champ « {f} » ne concerne que les demandes de solde.");
+        }
+
+        var pieces = new List<(DocumentType, string)>();
+        if (e.TryGetProperty("piecesJointes", out var pj))
+        {
+            if (pj.ValueKind != JsonValueKind.Array) r.Error(path + ".piecesJointes", "« piecesJointes » doit être une liste.");
+            else
+            {
+                var j = 0;
+                foreach (var p in pj.EnumerateArray())
+                {
+                    var pp = $"{path}.piecesJointes[{j++}]";
+                    if (p.ValueKind != JsonValueKind.Object) { r.Error(pp, "Chaque pièce jointe doit être un objet { \"type\", \"fichier\" }."); continue; }
+                    r.Unknown(p, pp, ["type", "fichier"]);
+                    var dt = r.Enum<DocumentType>(p, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE");
+                    var file = r.String(p, pp, "fichier", 255);
+                    if (dt is { } t && file is not null) pieces.Add((t, file));
+                }
+            }
+        }
+
+        if (errors.Count > before) return null;
+        return new DemandeV1(index, refValue!, type!.Value, scheme!, solution!, clientType!.Value, clientId!, clientName!.Trim(),
+            poNumber!.Trim(), poDate!.Value, amount!.Value, contact!.Trim(), goLive, advance, pieces);
+    }
+
+    /// <summary>Typed reads that add a French error (with path and vendor reference) when a field is missing or wrong.</summary>
+    private sealed class Reader(List<ErrorItem> errors, string? reference)
+    {
+        public void Error(string path, string message) => errors.Add(new ErrorItem(path, reference, message));
+
+        public void Unknown(JsonElement obj, string path, string[] allowed)
+        {
+            foreach (var p in obj.EnumerateObject())
+                if (!allowed.Contains(p.Name)) Error($"{path}.{Clip(p.Name)}", $"Propriété inconnue « {Clip(p.Name)} » : elle n'existe pas dans le format {Version}.");
+        }
+
+        public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
+        {
+            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                Error($"{path}.{name}", $"Le champ « {name} » est obligatoire.");
+                return null;
+            }
+            if (v.ValueKind != kind)
+            {
+                Error($"{path}.{name}", $"Le champ « {name} » doit être {KindLabel(kind)}.");
+                return null;
+            }
+            return v;
+        }
+
+        public JsonElement? Object(JsonElement obj, string path, string name) => Property(obj, path, name, JsonValueKind.Object);
+
+        public string? String(JsonElement obj, string path, string name, int max)
+        {
+            if (Property(obj, path, name, JsonValueKind.String) is not { } v) return null;
+            var s = v.GetString()!;
+            if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
+            if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
+            if (s.Any(char.IsControl)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
+            return s;
+        }
+
+        public DateOnly? Date(JsonElement obj, string path, string name)
+        {
+            if (String(obj, path, name, 10) is not { } s) return null;
+            if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            Error($"{path}.{name}", $"La date « {Clip(s)} » doit être au format aaaa-mm-jj.");
+            return null;
+        }
+
+        public T? Enum<T>(JsonElement obj, string path, string name, TryParse<T> parse, string allowed) where T : struct
+        {
+            if (String(obj, path, name, 40) is not { } s) return null;
+            if (parse(s, out var v)) return v;
+            Error($"{path}.{name}", $"Valeur « {Clip(s)} » non autorisée pour « {name} » : attendu {allowed}.");
+            return null;
+        }
+    }
+
+    public delegate bool TryParse<T>(string? code, out T value);
+
+    private static string KindLabel(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "un objet",
+        JsonValueKind.Array => "une liste",
+        JsonValueKind.String => "une chaîne de caractères",
+        JsonValueKind.Number => "un nombre",
+        _ => "d'un autre type",
+    };
+
+    private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
+}
