@@ -34,6 +34,7 @@ builder.Services.AddSingleton<AttachmentStore>();
 // Deposits: one service for deposit and simulator; large deposits run on a background queue.
 builder.Services.AddScoped<DepositService>();
 builder.Services.AddScoped<Completion>();
+builder.Services.AddScoped<Guichet.Modification.ModificationService>();
 builder.Services.AddSingleton<DepositRunner>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
 builder.Services.AddScoped<DemoSeeder>();
@@ -127,6 +128,7 @@ app.MapDocumentEndpoints();
 app.MapDemandesApi();
 app.MapDepotsApi(app.Configuration);
 app.MapFormatFiles();
+app.MapModificationApi();
 
 app.Run();
 return 0;
