@@ -29,6 +29,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         BaseUrl = ClientOptions.BaseAddress.ToString().TrimEnd('/');
 
         _playwright = await Playwright.CreateAsync();
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -61,6 +62,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             BaseURL = BaseUrl, Locale = "fr-FR", TimezoneId = "Europe/Paris", ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
         });
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
