@@ -4,7 +4,9 @@ using Guichet.Api;
 using Guichet.Data;
 using Guichet.Demo;
 using Guichet.Deposits;
+using Guichet.Email;
 using Guichet.Hosting;
+using Guichet.Instruction;
 using Guichet.Storage;
 using Guichet.Tracking;
 using Microsoft.AspNetCore.DataProtection;
@@ -18,6 +20,9 @@ builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").Val
 builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
 builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
+    .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port ou Email:PickupDirectory).")
+    .ValidateOnStart();
 
 // Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.
 var offset = builder.Configuration.GetValue<TimeSpan?>("Clock:Offset");
@@ -38,6 +43,12 @@ builder.Services.AddScoped<Guichet.Modification.ModificationService>();
 builder.Services.AddSingleton<DepositRunner>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
 builder.Services.AddScoped<DemoSeeder>();
+
+// Instruction decisions (pages and API) and the e-mail outbox: written with the change, sent by the dispatcher loop.
+builder.Services.AddScoped<Decisions>();
+builder.Services.AddSingleton<EmailSender>();
+builder.Services.AddScoped<EmailDispatcher>();
+builder.Services.AddHostedService<EmailDispatchService>();
 
 // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
 builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
@@ -129,6 +140,8 @@ app.MapDemandesApi();
 app.MapDepotsApi(app.Configuration);
 app.MapFormatFiles();
 app.MapModificationApi();
+app.MapDecisionsApi();
+app.MapQueueExport();
 
 app.Run();
 return 0;

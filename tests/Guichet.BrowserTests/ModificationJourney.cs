@@ -82,6 +82,17 @@ public sealed class ModificationJourney(BrowserApp app)
         await Assertions.Expect(page.Locator(".gx-timeline li", new() { HasText = "Modification confirmée" })).ToContainTextAsync("support-sas@agendapro.test");
         await Accessibility.Capture(page, "deck-7-confirme-en-cours");
         await Accessibility.AssertNoViolations(page);
+        var number = page.Url.Split('/').Last().Split('?')[0];
+
+        // The manager sees the changed value in green beside the previous one, and the added attachment « Nouveau ».
+        var manager = await app.NewPage();
+        await new LoginPage(manager).SignIn("gestionnaire@asp.test");
+        await manager.GotoAsync($"/instruction/{number}");
+        await Assertions.Expect(manager.Locator("dd .gx-changed").First).ToHaveTextAsync("support-sas@agendapro.test");
+        await Assertions.Expect(manager.GetByText($"valeur précédente : « {original} »")).ToBeVisibleAsync();
+        await Assertions.Expect(manager.Locator("tr", new() { HasText = "va-signee.pdf" }).Locator(".gx-new")).ToHaveTextAsync("Nouveau");
+        await Accessibility.Capture(manager, "deck-8-gestionnaire-en-vert");
+        await Accessibility.AssertNoViolations(manager);
     }
 
     [Fact]

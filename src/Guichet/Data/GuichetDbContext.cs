@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Guichet.Accounts;
 using Guichet.Domain;
+using Guichet.Email;
+using Guichet.Instruction;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -22,6 +24,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<NumberSequence> Sequences => Set<NumberSequence>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Deposits.DepositJob> DepositJobs => Set<Deposits.DepositJob>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<RequestView> RequestViews => Set<RequestView>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -74,6 +78,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
                 .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
             e.HasIndex(x => x.AdvanceNumber, "IX_Requests_LiveBalance").IsUnique()
                 .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
+            e.HasIndex(x => x.DepositedAt); // the instruction queue, oldest first
+            e.HasIndex(x => new { x.Status, x.DepositedAt });
             e.Property(x => x.Status).HasConversion(v => v.Code(), v => Codes.ParseStatus(v)).HasMaxLength(20);
             e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseType(v)).HasMaxLength(10);
             e.Property(x => x.ClientIdType).HasConversion(v => v.Code(), v => Codes.ParseClientIdType(v)).HasMaxLength(10);
@@ -164,6 +170,27 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
             e.Ignore(x => x.Errors);
             e.Ignore(x => x.StatusCode);
             e.HasIndex(x => new { x.OrganisationId, x.CreatedAt });
+        });
+
+        b.Entity<OutboxMessage>(e =>
+        {
+            e.Property(x => x.MessageId).HasMaxLength(100);
+            e.HasIndex(x => x.MessageId).IsUnique();
+            e.Property(x => x.Kind).HasConversion<string>().HasMaxLength(40);
+            e.Property(x => x.Subject).HasMaxLength(500);
+            e.Property(x => x.LastError).HasMaxLength(1000);
+            e.HasOne(x => x.Request).WithMany().HasForeignKey(x => x.FundingRequestId).OnDelete(DeleteBehavior.Restrict);
+            e.HasIndex(x => new { x.SentAt, x.NextAttemptAt });
+            e.HasIndex(x => x.LeaseToken);
+            e.Ignore(x => x.RecipientList);
+            e.Ignore(x => x.StateLabel);
+        });
+
+        b.Entity<RequestView>(e =>
+        {
+            e.HasKey(x => new { x.UserId, x.FundingRequestId });
+            e.HasOne<GuichetUser>().WithMany().HasForeignKey(x => x.UserId);
+            e.HasOne<FundingRequest>().WithMany().HasForeignKey(x => x.FundingRequestId);
         });
 
         b.Entity<NumberSequence>(e =>

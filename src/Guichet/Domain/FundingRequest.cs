@@ -96,18 +96,18 @@ public class FundingRequest
     {
         Require("Demander une modification", RequestStatus.EnCours);
         if (string.IsNullOrWhiteSpace(comment))
-            throw new DomainException("Le commentaire destiné au fournisseur est obligatoire.");
+            throw DomainException.Invalid("Le commentaire destiné au fournisseur est obligatoire.");
         if (comment.Length > 4000)
-            throw new DomainException("Le commentaire ne doit pas dépasser 4 000 caractères.");
+            throw DomainException.Invalid("Le commentaire ne doit pas dépasser 4 000 caractères.");
         if (items.Count == 0)
-            throw new DomainException("Cochez au moins un élément à modifier.");
+            throw DomainException.Invalid("Cochez au moins un élément à modifier.");
         foreach (var item in items)
         {
             var isField = scheme.EditableFieldList.Contains(item);
             var isDocument = item.StartsWith("piece:", StringComparison.Ordinal)
                 && Codes.TryParseDocumentType(item[6..], out _) && scheme.AttachmentsMayBeAdded;
             if (!isField && !isDocument)
-                throw new DomainException($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
+                throw DomainException.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
         }
         if (OpenRound is not null) throw new DomainException("Une demande de modification est déjà ouverte.");
         var round = ModificationRound.Open(actor, comment, items, scheme, now, atVendorRequest);
@@ -215,8 +215,8 @@ public class FundingRequest
     public void Reject(Actor actor, string? reason, DateTime now)
     {
         Require("Rejeter", RequestStatus.EnCours);
-        if (string.IsNullOrWhiteSpace(reason)) throw new DomainException("Le motif du rejet est obligatoire.");
-        if (reason.Length > 4000) throw new DomainException("Le motif ne doit pas dépasser 4 000 caractères.");
+        if (string.IsNullOrWhiteSpace(reason)) throw DomainException.Invalid("Le motif du rejet est obligatoire.");
+        if (reason.Length > 4000) throw DomainException.Invalid("Le motif ne doit pas dépasser 4 000 caractères.");
         RejectionReason = reason.Trim();
         Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
     }

@@ -3,6 +3,7 @@ using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Deposits;
 using Guichet.Domain;
+using Guichet.Email;
 using Guichet.Hosting;
 using Guichet.Storage;
 using Guichet.Tracking;
@@ -110,7 +111,7 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         return saved;
     }
 
-    /// <summary>« Confirmer »: the draft is checked again and applied at once; the request goes back « En cours ».</summary>
+    /// <summary>« Confirmer »: the draft is checked again and applied at once; the request goes back « En cours ». The acknowledgement e-mail is written in the same SaveChanges.</summary>
     public async Task<StepResult> ConfirmAsync(ClaimsPrincipal user, string numero, CancellationToken ct)
     {
         var loaded = await LoadAsync(user, numero, ct);
@@ -120,8 +121,9 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         var errors = round.Draft.Select(kv => (kv.Key, Error: FieldError(kv.Key, kv.Value)))
             .Where(x => x.Error is not null).Select(x => new ErrorItem("$." + x.Key, request.VendorReference, x.Error!)).ToList();
         if (errors.Count > 0) return new StepResult(400, errors, request);
-        request.ConfirmModification(user.Actor(Roles.Fournisseur), clock.UtcNow());
-        await BeforeSaveAsync(request, ModificationEvent.Confirmed, ct);
+        var now = clock.UtcNow();
+        request.ConfirmModification(user.Actor(Roles.Fournisseur), now);
+        await Outbox.EnqueueForRequestAsync(db, request, EmailKind.ModificationConfirmed, now, ct);
         return await SaveAsync(request, ct);
     }
 
@@ -131,17 +133,13 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         var loaded = await LoadAsync(user, numero, ct);
         if (!loaded.Ok) return loaded;
         var request = loaded.Request!;
-        var discarded = request.DeclineModification(user.Actor(Roles.Fournisseur), clock.UtcNow());
-        await BeforeSaveAsync(request, ModificationEvent.Declined, ct);
+        var now = clock.UtcNow();
+        var discarded = request.DeclineModification(user.Actor(Roles.Fournisseur), now);
+        await Outbox.EnqueueForRequestAsync(db, request, EmailKind.ModificationDeclined, now, ct);
         var saved = await SaveAsync(request, ct);
         if (saved.Ok) foreach (var d in discarded) store.Delete(d.StorageKey);
         return saved;
     }
-
-    public enum ModificationEvent { Confirmed, Declined }
-
-    // The acknowledgement e-mails are written with the state change (outbox), in the same SaveChanges.
-    private static Task BeforeSaveAsync(FundingRequest request, ModificationEvent evt, CancellationToken ct) => Task.CompletedTask;
 
     private async Task<StepResult> SaveAsync(FundingRequest request, CancellationToken ct)
     {

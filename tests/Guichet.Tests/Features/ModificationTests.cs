@@ -79,6 +79,10 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         var history = (await Json(await AgendaPro.GetAsync($"/api/v1/demandes/{number}"))).GetProperty("historique").EnumerateArray();
         Assert.Single(history, h => h.GetProperty("evenement").GetString() == "Modification confirmée");
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var mails = await db.OutboxMessages.Where(m => m.Request!.Number == number).Select(m => m.Kind).ToListAsync();
+        Assert.Equal(1, mails.Count(k => k == Guichet.Email.EmailKind.ModificationConfirmed));
     }
 
     [Theory]

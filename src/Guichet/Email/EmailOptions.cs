@@ -1,0 +1,40 @@
+using MimeKit;
+
+namespace Guichet.Email;
+
+/// <summary>
+/// Section « Email ». Without <c>Email:Smtp:Host</c> the messages are written as .eml files to the pickup directory
+/// (the default); with it they are sent over SMTP.
+/// </summary>
+public sealed class EmailOptions
+{
+    public string PickupDirectory { get; set; } = "data/mail";
+    public string From { get; set; } = "Guichet Ségur numérique <ne-pas-repondre@guichet.localhost>";
+    /// <summary>Base address of the portal, for the links in the messages.</summary>
+    public string PortalUrl { get; set; } = "http://localhost:5000";
+    public SmtpOptions Smtp { get; set; } = new();
+
+    public bool UsesSmtp => !string.IsNullOrWhiteSpace(Smtp.Host);
+
+    /// <summary>French messages for every invalid value; empty when valid.</summary>
+    public IEnumerable<string> Errors()
+    {
+        if (!MailboxAddress.TryParse(From, out _)) yield return $"Email:From n'est pas une adresse valide : « {From} ».";
+        if (!Uri.TryCreate(PortalUrl, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
+            yield return $"Email:PortalUrl doit être une adresse http(s) absolue : « {PortalUrl} ».";
+        if (UsesSmtp && Smtp.Port is < 1 or > 65535) yield return "Email:Smtp:Port doit être compris entre 1 et 65535.";
+        if (!UsesSmtp && string.IsNullOrWhiteSpace(PickupDirectory))
+            yield return "Email:PickupDirectory est obligatoire quand Email:Smtp:Host n'est pas renseigné.";
+    }
+}
+
+public sealed class SmtpOptions
+{
+    public string? Host { get; set; }
+    public int Port { get; set; } = 25;
+    public string? UserName { get; set; }
+    public string? Password { get; set; }
+    /// <summary>None, Auto (STARTTLS when offered), StartTls or SslOnConnect.</summary>
+    public MailKit.Security.SecureSocketOptions Security { get; set; } = MailKit.Security.SecureSocketOptions.Auto;
+    public int TimeoutSeconds { get; set; } = 30;
+}

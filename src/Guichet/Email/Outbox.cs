@@ -1,0 +1,38 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Domain;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Email;
+
+/// <summary>
+/// The one way to send an e-mail: add an outbox row to the context, then save it with the state change it tells of.
+/// Nothing is saved here, so a rolled-back change never sends anything.
+/// </summary>
+public static class Outbox
+{
+    /// <summary>
+    /// Renders <paramref name="kind"/> for the request and adds it, addressed to the active users of its organisation.
+    /// Round kinds use the open round (opened, reminder) or the last closed one (closed, confirmed, declined,
+    /// cancelled): load <c>request.Rounds</c> first. Does nothing when the organisation has no active user.
+    /// </summary>
+    public static async Task EnqueueForRequestAsync(GuichetDbContext db, FundingRequest request, EmailKind kind, DateTime now, CancellationToken ct = default)
+    {
+        var recipients = await db.Users
+            .Where(u => u.OrganisationId == request.OrganisationId && u.IsActive && u.Email != null)
+            .OrderBy(u => u.Email).Select(u => u.Email!).ToListAsync(ct);
+        if (recipients.Count == 0) return;
+        var round = kind is EmailKind.RoundOpened or EmailKind.Reminder
+            ? request.OpenRound
+            : request.Rounds.Where(r => !r.IsOpen).OrderByDescending(r => r.ClosedAt).ThenByDescending(r => r.Id).FirstOrDefault();
+        db.Add(OutboxMessage.Create(kind, request, recipients, EmailTemplates.ForRequest(kind, request, round), now));
+    }
+
+    /// <summary>An account e-mail to one user; <paramref name="path"/> is the portal path of its link (e.g. the reset page).</summary>
+    public static void EnqueueForUser(GuichetDbContext db, GuichetUser user, EmailKind kind, string path, DateTime now)
+    {
+        if (string.IsNullOrEmpty(user.Email)) throw new InvalidOperationException("L'utilisateur n'a pas d'adresse e-mail.");
+        var name = string.IsNullOrEmpty(user.FullName) ? user.Email : user.FullName;
+        db.Add(OutboxMessage.Create(kind, null, [user.Email], EmailTemplates.ForAccount(kind, name, user.Email, path), now));
+    }
+}

@@ -1,0 +1,37 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Instruction;
+
+/// <summary>The manager queue: filters, oldest first, paging, counts per status, CSV export of the same filters.</summary>
+[Authorize(Roles = Roles.Gestionnaire)]
+public sealed class IndexModel(GuichetDbContext db) : PageModel
+{
+    public QueueFilter Filter { get; private set; } = null!;
+    public int Total { get; private set; }
+    public List<QueueRow> Rows { get; private set; } = [];
+    public Dictionary<RequestStatus, int> Counts { get; private set; } = [];
+    public List<(int Id, string Name)> Vendors { get; private set; } = [];
+    public List<ErrorItem> Errors { get; } = [];
+
+    public int PageCount => Math.Max(1, (Total + Filter.Base.Size - 1) / Filter.Base.Size);
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Filter = QueueQuery.Parse(Request.Query, Errors);
+        if (Errors.Count > 0) Response.StatusCode = StatusCodes.Status400BadRequest;
+        (Total, Rows, Counts) = await QueueQuery.RunAsync(db, User.Id(), Filter, ct);
+        Vendors = (await db.Organisations.OrderBy(o => o.Name).Select(o => new { o.Id, o.Name }).ToListAsync(ct))
+            .Select(o => (o.Id, o.Name)).ToList();
+    }
+
+    public string Link(params (string Key, string? Value)[] changes) =>
+        QueueQuery.Link("/instruction", Request.Query, changes.ToDictionary(c => c.Key, c => c.Value));
+
+    public string ExportLink => QueueQuery.Link("/instruction/export.csv", Request.Query, new Dictionary<string, string?> { ["page"] = null, ["taille"] = null });
+}

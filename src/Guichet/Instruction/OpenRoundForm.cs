@@ -1,0 +1,16 @@
+using Guichet.Domain;
+
+namespace Guichet.Instruction;
+
+/// <summary>The « Demander une modification » form, shared by the instruction page and the support desk.</summary>
+public sealed record OpenRoundForm(FundingRequest Request, FundingScheme Scheme, string? Comment, IReadOnlyCollection<string> Items,
+    bool AtVendorRequest)
+{
+    /// <summary>The checklist: the scheme's editable fields, then the attachment types that may be added.</summary>
+    public IReadOnlyList<(string Code, string Label)> Choices =>
+        Scheme.EditableFieldList.Select(f => (f, EditableField.ItemLabel(f)))
+            .Concat(Scheme.AttachmentsMayBeAdded
+                ? Enum.GetValues<DocumentType>().Select(t => (EditableField.DocumentItem(t), EditableField.ItemLabel(EditableField.DocumentItem(t))))
+                : [])
+            .ToList();
+}

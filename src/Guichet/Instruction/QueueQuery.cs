@@ -1,0 +1,130 @@
+using System.Globalization;
+using Guichet.Data;
+using Guichet.Domain;
+using Guichet.Hosting;
+using Guichet.Tracking;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Primitives;
+
+namespace Guichet.Instruction;
+
+/// <summary>The manager queue's filters: those of the tracking list plus vendor, deposit dates and the two flags.</summary>
+public sealed record QueueFilter(RequestFilter Base, int? OrganisationId, DateOnly? DepositedFrom, DateOnly? DepositedTo,
+    bool ModifiedSinceMyLastView, bool DeadlineExpired, string Sort)
+{
+    public static readonly string[] Sorts = ["anciennete", "recent", "modification"];
+}
+
+public sealed record QueueRow(long Id, string Number, string VendorReference, RequestType Type, string SchemeCode, RequestStatus Status,
+    decimal Amount, string ClientName, DateTime DepositedAt, DateTime UpdatedAt, string OrganisationName, string Siret);
+
+/// <summary>The instruction queue and its CSV export: one filtered query, every request visible (agency only).</summary>
+public static class QueueQuery
+{
+    public static QueueFilter Parse(IQueryCollection query, List<ErrorItem> errors)
+    {
+        // The shared parameters (statut, type, dispositif, q, page, taille) are read as on the tracking list.
+        var shared = new QueryCollection(query.Where(kv => kv.Key != "tri").ToDictionary(kv => kv.Key, kv => kv.Value));
+        var baseFilter = RequestQuery.Parse(shared, errors);
+        int? org = null;
+        if (Value(query, "fournisseur") is { } f)
+        {
+            if (int.TryParse(f, NumberStyles.None, CultureInfo.InvariantCulture, out var id)) org = id;
+            else errors.Add(new("$.fournisseur", null, "Le fournisseur choisi est inconnu."));
+        }
+        var from = Date(query, "deposeDu", errors);
+        var to = Date(query, "deposeAu", errors);
+        if (from is { } a && to is { } b && a > b) errors.Add(new("$.deposeAu", null, "La date de fin doit suivre la date de début."));
+        var sort = Value(query, "tri") ?? "anciennete";
+        if (!QueueFilter.Sorts.Contains(sort))
+        {
+            errors.Add(new("$.tri", null, $"Tri inconnu. Valeurs possibles : {string.Join(", ", QueueFilter.Sorts)}."));
+            sort = "anciennete";
+        }
+        return new QueueFilter(baseFilter, org, from, to, Flag(query, "modifiee"), Flag(query, "delaiDepasse"), sort);
+    }
+
+    /// <summary>The filtered requests (no paging, no order).</summary>
+    public static IQueryable<FundingRequest> Filter(GuichetDbContext db, string userId, QueueFilter f)
+    {
+        IQueryable<FundingRequest> q = db.Requests;
+        var b = f.Base;
+        if (b.Status is { } st) q = q.Where(r => r.Status == st);
+        if (b.Type is { } ty) q = q.Where(r => r.Type == ty);
+        if (b.Scheme is { } sc) q = q.Where(r => r.SchemeCode == sc);
+        if (f.OrganisationId is { } org) q = q.Where(r => r.OrganisationId == org);
+        if (f.DepositedFrom is { } from)
+        {
+            var start = ParisCalendar.StartOfDayUtc(from);
+            q = q.Where(r => r.DepositedAt >= start);
+        }
+        if (f.DepositedTo is { } to)
+        {
+            var end = ParisCalendar.StartOfDayUtc(to.AddDays(1));
+            q = q.Where(r => r.DepositedAt < end);
+        }
+        if (b.Text is { } text)
+        {
+            var lower = text.ToLowerInvariant();
+            q = q.Where(r => r.Number.Contains(text) || r.VendorReference.Contains(text) || r.ClientId == text
+                || r.ClientName.ToLower().Contains(lower));
+        }
+        if (f.ModifiedSinceMyLastView)
+            q = q.Where(r => r.LastModifiedByVendorAt != null && !db.RequestViews.Any(v =>
+                v.UserId == userId && v.FundingRequestId == r.Id && v.ViewedAt >= r.LastModifiedByVendorAt));
+        if (f.DeadlineExpired)
+            q = q.Where(r => r.Status == RequestStatus.EnCours && db.Rounds.Where(x => x.FundingRequestId == r.Id)
+                .OrderByDescending(x => x.OpenedAt).Select(x => x.Outcome).FirstOrDefault() == RoundOutcome.Expired);
+        return q;
+    }
+
+    public static IQueryable<FundingRequest> Sorted(IQueryable<FundingRequest> q, string sort) => sort switch
+    {
+        "recent" => q.OrderByDescending(r => r.DepositedAt).ThenByDescending(r => r.Id),
+        "modification" => q.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id),
+        _ => q.OrderBy(r => r.DepositedAt).ThenBy(r => r.Id),
+    };
+
+    public static IQueryable<QueueRow> Rows(IQueryable<FundingRequest> q) =>
+        q.Select(r => new QueueRow(r.Id, r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount, r.ClientName,
+            r.DepositedAt, r.UpdatedAt, r.Organisation!.Name, r.Organisation.Siret));
+
+    public static async Task<(int Total, List<QueueRow> Rows, Dictionary<RequestStatus, int> Counts)> RunAsync(
+        GuichetDbContext db, string userId, QueueFilter f, CancellationToken ct)
+    {
+        var filtered = Filter(db, userId, f);
+        var total = await filtered.CountAsync(ct);
+        var rows = await Rows(Sorted(filtered, f.Sort).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size)).ToListAsync(ct);
+        // Counts per status over the other filters, so each status link says what it would show.
+        var unfiltered = Filter(db, userId, f with { Base = f.Base with { Status = null } });
+        var counts = await unfiltered.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        return (total, rows, counts);
+    }
+
+    /// <summary>This queue's URL with some parameters changed (null removes one).</summary>
+    public static string Link(string path, IQueryCollection query, IDictionary<string, string?> changes)
+    {
+        var qb = new QueryBuilder();
+        foreach (var (key, value) in query)
+        {
+            if (changes.ContainsKey(key) || StringValues.IsNullOrEmpty(value)) continue;
+            qb.Add(key, value.ToString());
+        }
+        foreach (var (key, value) in changes) if (!string.IsNullOrEmpty(value)) qb.Add(key, value);
+        return path + qb.ToQueryString();
+    }
+
+    private static DateOnly? Date(IQueryCollection q, string key, List<ErrorItem> errors)
+    {
+        if (Value(q, key) is not { } s) return null;
+        if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+        errors.Add(new("$." + key, null, "La date doit être au format aaaa-mm-jj."));
+        return null;
+    }
+
+    private static bool Flag(IQueryCollection q, string key) => Value(q, key) is "1" or "true" or "on";
+
+    private static string? Value(IQueryCollection q, string key) =>
+        q.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
+}
