@@ -50,6 +50,10 @@ builder.Services.AddSingleton<EmailSender>();
 builder.Services.AddScoped<EmailDispatcher>();
 builder.Services.AddHostedService<EmailDispatchService>();
 
+// Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
+builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
+builder.Services.AddHostedService<Guichet.Deadlines.DeadlineWorker>();
+
 // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
 builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
     {

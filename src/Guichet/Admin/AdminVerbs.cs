@@ -44,8 +44,19 @@ public static class AdminVerbs
                     }
                     return 0;
                 case "sweep":
-                    Console.Error.WriteLine("La commande sweep (relances J+10 et clôtures J+20) n'est pas encore disponible dans cette version.");
-                    return 2;
+                    using (var scope = app.Services.CreateScope())
+                    {
+                        var result = await scope.ServiceProvider.GetRequiredService<Deadlines.DeadlineSweep>().RunAsync();
+                        var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
+                        Console.WriteLine($"Échéances traitées le {Hosting.Fr.DateTime(clock.GetUtcNow().UtcDateTime)} (heure de Paris) : "
+                            + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s).");
+                        // The e-mails go out now too, so that a cron-driven installation needs no running worker.
+                        var dispatcher = scope.ServiceProvider.GetRequiredService<Email.EmailDispatcher>();
+                        int sent, total = 0;
+                        while ((sent = await dispatcher.DispatchDueAsync()) > 0) total += sent;
+                        Console.WriteLine($"E-mails envoyés : {total}.");
+                    }
+                    return 0;
                 case "create-user":
                     return await CreateUserAsync(app, args);
             }

@@ -21,6 +21,12 @@ public static class Outbox
         var recipients = await db.Users
             .Where(u => u.OrganisationId == request.OrganisationId && u.IsActive && u.Email != null)
             .OrderBy(u => u.Email).Select(u => u.Email!).ToListAsync(ct);
+        Enqueue(db, request, kind, recipients, now);
+    }
+
+    /// <summary>The same, with the recipients already known (the deadline sweep looks them up once per organisation).</summary>
+    public static void Enqueue(GuichetDbContext db, FundingRequest request, EmailKind kind, IReadOnlyList<string> recipients, DateTime now)
+    {
         if (recipients.Count == 0) return;
         var round = kind is EmailKind.RoundOpened or EmailKind.Reminder
             ? request.OpenRound

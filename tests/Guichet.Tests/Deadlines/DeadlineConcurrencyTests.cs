@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Guichet.Data;
+using Guichet.Deadlines;
+using Guichet.Demo;
+using Guichet.Domain;
+using Guichet.Email;
+using Guichet.Storage;
+using Guichet.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Guichet.Tests.Deadlines;
+
+/// <summary>Exactly once on PostgreSQL: several sweepers at once, sweeps racing « Confirmer », the verb run twice in parallel.</summary>
+public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<PostgresApp>
+{
+    private static readonly Actor Manager = new("Claire Petit (ASP)", "Gestionnaire", null);
+    private static readonly Actor Vendor = new("Camille Durand (AgendaPro)", "Fournisseur", null);
+
+    /// <summary>Creates <paramref name="count"/> AgendaPro requests whose rounds opened at <paramref name="openedAt"/>; returns their ids.</summary>
+    private async Task<List<long>> RoundsOpenedAt(int count, DateTime openedAt, bool remindedAtJ10 = false, string tag = "")
+    {
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
+        var solution = org.Solutions.Single();
+        var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, 2026, count);
+        var requests = new List<FundingRequest>();
+        var baseId = Random.Shared.NextInt64(1_000_000_000L, 8_000_000_000L);
+        for (var i = 0; i < count; i++)
+        {
+            var r = FundingRequest.Deposit(numbers[i], org, solution, scheme,
+                new FundingRequest.DepositData($"SW{tag}-{Guid.NewGuid():N}", RequestType.Avance, ClientIdType.Rpps, (10_000_000_000L + baseId + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "Dr Balayage " + i, "BC", new DateOnly(2026, 1, 1), null, null, scheme.AdvanceAmount, "https://support.agendapro.test/sas"),
+                [SupportingDocument.Create(DocumentType.BonDeCommande, "bc.pdf", new string('a', 32), "application/pdf", 10, new string('0', 64), openedAt.AddDays(-1))],
+                Vendor, openedAt.AddDays(-1));
+            var round = r.OpenModificationRound(Manager, "Corrigez le contact.", [EditableField.ContactSupport], scheme, openedAt);
+            if (remindedAtJ10) r.RecordReminderSent(round.ReminderDueAt.AddMinutes(1));
+            requests.Add(r);
+        }
+        db.Requests.AddRange(requests);
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
+        return requests.Select(r => r.Id).ToList();
+    }
+
+    private Task<SweepResult> Sweep(DateTime utc)
+    {
+        var scope = app.Services.CreateScope();
+        var sweep = new DeadlineSweep(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(),
+            scope.ServiceProvider.GetRequiredService<AttachmentStore>(), new FakeTimeProvider(new DateTimeOffset(utc, TimeSpan.Zero)), NullLogger<DeadlineSweep>.Instance);
+        return sweep.RunAsync().ContinueWith(t => { scope.Dispose(); return t.Result; });
+    }
+
+    private async Task<(int Mails, int Lines)> Count(List<long> ids, EmailKind kind, string evt)
+    {
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var mails = await db.OutboxMessages.CountAsync(m => m.FundingRequestId != null && ids.Contains(m.FundingRequestId.Value) && m.Kind == kind);
+        var lines = await db.History.CountAsync(h => ids.Contains(h.FundingRequestId) && h.Event == evt);
+        return (mails, lines);
+    }
+
+    [Fact]
+    public async Task Four_sweepers_on_a_thousand_due_rounds_send_each_reminder_and_close_each_round_exactly_once()
+    {
+        var opened = ParisCalendar.ParisToUtc(new DateTime(2025, 3, 3, 10, 0, 0));
+        var ids = await RoundsOpenedAt(1000, opened, tag: "A");
+
+        var j10 = ParisCalendar.ParisToUtc(new DateTime(2025, 3, 13, 0, 0, 0));
+        var reminders = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Sweep(j10))));
+        Assert.True(reminders.Sum(r => r.Reminders) >= 1000);
+        Assert.Equal((1000, 1000), await Count(ids, EmailKind.Reminder, "Relance envoyée (J+10)"));
+
+        var j20 = ParisCalendar.ParisToUtc(new DateTime(2025, 3, 23, 0, 0, 0));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Sweep(j20))));
+        Assert.Equal((1000, 1000), await Count(ids, EmailKind.RoundClosed, "Délai expiré — instruite en l'état"));
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        Assert.Equal(1000, await db.Requests.CountAsync(r => ids.Contains(r.Id) && r.Status == RequestStatus.EnCours));
+    }
+
+    [Fact]
+    public async Task Two_hundred_confirmations_racing_the_closing_each_end_consistently()
+    {
+        var now = DateTime.UtcNow;
+        var ids = await RoundsOpenedAt(200, now.AddDays(-21), remindedAtJ10: true, tag: "R");
+        List<string> numbers;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            var requests = await db.Requests.Include(r => r.Rounds).Where(r => ids.Contains(r.Id)).ToListAsync();
+            foreach (var r in requests) r.EditDraft(EditableField.ContactSupport, "support@agendapro.test", now.AddDays(-2));
+            await db.SaveChangesAsync();
+            numbers = requests.Select(r => r.Number).ToList();
+        }
+        var client = app.Bearer("demo-agendapro");
+        var confirmations = numbers.Select(n => client.PostAsync($"/api/v1/demandes/{n}/modification/confirmer", null)).ToList();
+        var sweep = Task.Run(() => Sweep(now));
+        var responses = await Task.WhenAll(confirmations);
+        await sweep;
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, r.StatusCode.ToString()));
+        foreach (var loser in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
+            Assert.Matches("(clôturée|exige le statut|changé entre-temps)", await loser.Content.ReadAsStringAsync());
+
+        using var check = app.Services.CreateScope();
+        var checkDb = check.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var results = await checkDb.Requests.AsNoTracking().Include(r => r.Rounds).Include(r => r.History).Where(r => ids.Contains(r.Id)).ToListAsync();
+        var mails = await checkDb.OutboxMessages.Where(m => m.FundingRequestId != null && ids.Contains(m.FundingRequestId.Value))
+            .Select(m => new { m.FundingRequestId, m.Kind }).ToListAsync();
+        foreach (var r in results)
+        {
+            Assert.Equal(RequestStatus.EnCours, r.Status);
+            var outcome = r.Rounds.Single().Outcome;
+            Assert.True(outcome is RoundOutcome.Confirmed or RoundOutcome.Expired);
+            Assert.Equal(outcome == RoundOutcome.Confirmed ? "support@agendapro.test" : "https://support.agendapro.test/sas", r.ContactSupport);
+            Assert.Equal(1, r.History.Count(h => h.Event is "Modification confirmée" or "Délai expiré — instruite en l'état"));
+            var kinds = mails.Where(m => m.FundingRequestId == r.Id).Select(m => m.Kind).ToList();
+            Assert.Equal([outcome == RoundOutcome.Confirmed ? EmailKind.ModificationConfirmed : EmailKind.RoundClosed], kinds);
+        }
+        Assert.Equal(results.Count(r => r.Rounds.Single().Outcome == RoundOutcome.Confirmed), responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+    }
+
+    [Fact]
+    public async Task The_sweep_verb_run_twice_in_parallel_sends_each_reminder_once()
+    {
+        var ids = await RoundsOpenedAt(300, DateTime.UtcNow.AddDays(-11), tag: "V");
+        string connection;
+        using (var scope = app.Services.CreateScope())
+            connection = scope.ServiceProvider.GetRequiredService<GuichetDbContext>().Database.GetConnectionString()!;
+        var dll = Path.Combine(AppContext.BaseDirectory, "Guichet.dll");
+        Process Start()
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+            psi.ArgumentList.Add(dll);
+            psi.ArgumentList.Add("sweep");
+            psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+            psi.Environment["Database__Provider"] = "Postgres";
+            psi.Environment["ConnectionStrings__Guichet"] = connection;
+            psi.Environment["Storage__Path"] = app.StoragePath;
+            psi.Environment["Email__PickupDirectory"] = app.MailPath;
+            psi.Environment["Workers__Enabled"] = "false";
+            psi.Environment["Logging__LogLevel__Default"] = "Warning";
+            return Process.Start(psi)!;
+        }
+        var processes = new[] { Start(), Start() };
+        var outputs = await Task.WhenAll(processes.Select(async p =>
+        {
+            var output = await p.StandardOutput.ReadToEndAsync();
+            var error = await p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            return (p.ExitCode, output, error);
+        }));
+        Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.error + o.output));
+        Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.output));
+        Assert.Equal((300, 300), await Count(ids, EmailKind.Reminder, "Relance envoyée (J+10)"));
+    }
+}
