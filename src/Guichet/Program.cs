@@ -43,6 +43,7 @@ builder.Services.AddScoped<Guichet.Modification.ModificationService>();
 builder.Services.AddSingleton<DepositRunner>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
 builder.Services.AddScoped<DemoSeeder>();
+builder.Services.AddScoped<AccountAdmin>();
 
 // Instruction decisions (pages and API) and the e-mail outbox: written with the change, sent by the dispatcher loop.
 builder.Services.AddScoped<Decisions>();

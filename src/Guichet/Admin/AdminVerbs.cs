@@ -94,20 +94,12 @@ public static class AdminVerbs
             organisationId = await db.Organisations.Where(o => o.Siret == siret).Select(o => (int?)o.Id).FirstOrDefaultAsync();
             if (organisationId is null) { Console.Error.WriteLine($"Organisme de SIRET {siret} introuvable."); return 1; }
         }
-        if (role == Roles.Fournisseur && organisationId is null)
+        var outcome = await scope.ServiceProvider.GetRequiredService<AccountAdmin>().CreateAsync(email, Opt("name"), role, organisationId, password);
+        if (outcome.User is null)
         {
-            Console.Error.WriteLine("Un utilisateur Fournisseur doit être rattaché à un organisme (--organisation <SIRET>).");
-            return 2;
-        }
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
-        var user = new GuichetUser { UserName = email, Email = email, EmailConfirmed = true, FullName = Opt("name") ?? email, OrganisationId = organisationId };
-        var result = await users.CreateAsync(user, password);
-        if (!result.Succeeded)
-        {
-            Console.Error.WriteLine(string.Join(Environment.NewLine, result.Errors.Select(e => e.Description)));
+            Console.Error.WriteLine(string.Join(Environment.NewLine, outcome.Errors));
             return 1;
         }
-        await users.AddToRoleAsync(user, role);
         Console.WriteLine($"Utilisateur {email} créé ({Roles.Label(role)}).");
         return 0;
     }

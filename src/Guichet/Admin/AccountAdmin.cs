@@ -1,0 +1,62 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Guichet.Email;
+using Guichet.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Admin;
+
+/// <summary>Creating accounts, the same for the administration pages and the <c>create-user</c> verb.</summary>
+public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock)
+{
+    public sealed record Outcome(GuichetUser? User, IReadOnlyList<string> Errors);
+
+    /// <summary>
+    /// Creates a user in a role. Without a password, the user gets the « compte créé » e-mail with a link to choose
+    /// one (written in the outbox with the account). A Fournisseur must belong to an organisation.
+    /// </summary>
+    public async Task<Outcome> CreateAsync(string? email, string? fullName, string? role, int? organisationId, string? password, CancellationToken ct = default)
+    {
+        var errors = new List<string>();
+        email = email?.Trim();
+        if (string.IsNullOrEmpty(email) || !System.Net.Mail.MailAddress.TryCreate(email, out _)) errors.Add("Indiquez une adresse e-mail valide.");
+        if (role is null || !Roles.All.Contains(role)) errors.Add("Choisissez un rôle.");
+        if (role == Roles.Fournisseur && organisationId is null) errors.Add("Un utilisateur Fournisseur doit être rattaché à un organisme.");
+        if (role != Roles.Fournisseur && organisationId is not null) errors.Add("Seuls les utilisateurs Fournisseur sont rattachés à un organisme.");
+        if (organisationId is { } org && !await db.Organisations.AnyAsync(o => o.Id == org, ct)) errors.Add("Organisme introuvable.");
+        if (errors.Count > 0) return new(null, errors);
+
+        var user = new GuichetUser
+        {
+            UserName = email, Email = email, EmailConfirmed = true, OrganisationId = organisationId,
+            FullName = string.IsNullOrWhiteSpace(fullName) ? email! : fullName.Trim(),
+        };
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var result = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
+        if (result.Succeeded) result = await users.AddToRoleAsync(user, role!);
+        if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
+        if (password is null)
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            Outbox.EnqueueForUser(db, user, EmailKind.AccountCreated, SetPasswordPath(user.Email!, token), clock.UtcNow());
+            await db.SaveChangesAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return new(user, []);
+    }
+
+    /// <summary>« Mot de passe oublié » : the e-mail goes only to an existing, active account; the answer is the same either way.</summary>
+    public async Task RequestPasswordResetAsync(string? email, CancellationToken ct = default)
+    {
+        if (string.IsNullOrWhiteSpace(email)) return;
+        var user = await users.FindByEmailAsync(email.Trim());
+        if (user is null || !user.IsActive) return;
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        Outbox.EnqueueForUser(db, user, EmailKind.PasswordReset, SetPasswordPath(user.Email!, token), clock.UtcNow());
+        await db.SaveChangesAsync(ct);
+    }
+
+    public static string SetPasswordPath(string email, string token) =>
+        $"/compte/definir-mot-de-passe?email={Uri.EscapeDataString(email)}&jeton={Uri.EscapeDataString(token)}";
+}

@@ -1,0 +1,46 @@
+using Guichet.Accounts;
+using Guichet.Data;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace Guichet.Admin;
+
+/// <summary>The agency's own users: managers, support and administrators.</summary>
+[Authorize(Roles = Roles.Administrateur)]
+public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : PageModel
+{
+    public List<(GuichetUser User, string Role)> Users { get; private set; } = [];
+    public List<string> Errors { get; } = [];
+    public string? Message { get; private set; }
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public string? FullName { get; set; }
+    [BindProperty] public string? Role { get; set; }
+
+    public async Task OnGetAsync() => await Load();
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (Role == Roles.Fournisseur)
+            Errors.Add("Les utilisateurs Fournisseur se créent depuis la page de leur organisme.");
+        else
+        {
+            var outcome = await accounts.CreateAsync(Email, FullName, Role, null, null, ct);
+            if (outcome.User is null) Errors.AddRange(outcome.Errors);
+            else Message = $"Utilisateur {outcome.User.Email} créé ({Roles.Label(Role!)}) : un e-mail l'invite à choisir son mot de passe.";
+        }
+        if (Errors.Count > 0) Response.StatusCode = StatusCodes.Status400BadRequest;
+        await Load();
+        return Page();
+    }
+
+    private async Task Load()
+    {
+        var rows = await db.Users.Where(u => u.OrganisationId == null)
+            .Join(db.UserRoles, u => u.Id, ur => ur.UserId, (u, ur) => new { u, ur.RoleId })
+            .Join(db.Roles, x => x.RoleId, r => r.Id, (x, r) => new { x.u, Role = r.Name! })
+            .OrderBy(x => x.u.Email).ToListAsync();
+        Users = rows.Select(x => (x.u, x.Role)).ToList();
+    }
+}
