@@ -1,6 +1,7 @@
 using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Domain;
+using Guichet.Email;
 using Guichet.Hosting;
 using Guichet.Storage;
 using Microsoft.AspNetCore.Identity;
@@ -142,13 +143,18 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
                 var items = request.Type == RequestType.Solde
                     ? new[] { EditableField.ContactSupport, EditableField.DocumentItem(DocumentType.VerificationAptitude) }
                     : new[] { EditableField.ContactSupport };
-                request.OpenModificationRound(manager,
+                var round = request.OpenModificationRound(manager,
                     "Le lien vers votre plateforme de support ne répond pas et la vérification d'aptitude jointe ne correspond pas au client. "
                     + "Merci de corriger les coordonnées de contact et d'ajouter la VA signée par le client.",
                     items, scheme, opened);
+                // The e-mails the vendor got, as support would see them (already sent).
+                await Outbox.EnqueueForRequestAsync(db, request, EmailKind.RoundOpened, opened);
                 // A round opened 19 days ago had its J+10 reminder: the sweep can close it tomorrow.
                 if (roundDaysAgo >= scheme.ReminderDelayDays)
-                    request.RecordReminderSent(request.OpenRound!.ReminderDueAt.AddMinutes(1));
+                {
+                    request.RecordReminderSent(round.ReminderDueAt.AddMinutes(1));
+                    await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Reminder, round.ReminderDueAt.AddMinutes(1));
+                }
                 break;
             case RequestStatus.Validee:
                 request.Validate(manager, at);
@@ -161,7 +167,6 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
                 request.MarkPaid(manager, at.AddDays(7));
                 break;
         }
-        await Task.CompletedTask;
     }
 
     private async Task<FundingRequest> Deposit(Organisation org, Solution solution, FundingScheme scheme, Actor vendor, RequestType type,
