@@ -62,10 +62,12 @@ public sealed class DepositJourney(BrowserApp app)
         await page.GetByLabel("Fichier JSON des demandes").SetInputFilesAsync(new FilePayload { Name = "casse.json", MimeType = "application/json", Buffer = System.Text.Encoding.UTF8.GetBytes(broken) });
         await page.GetByRole(AriaRole.Button, new() { Name = "Simuler le dépôt" }).ClickAsync();
         var errors = page.Locator("#erreurs tbody tr");
-        await Assertions.Expect(errors).ToHaveCountAsync(2);
+        // Shape errors and business-rule errors of the same request are listed together.
+        await Assertions.Expect(errors).ToHaveCountAsync(3);
         await Assertions.Expect(errors.Nth(0)).ToContainTextAsync("$.demandes[0].client.identifiant");
         await Assertions.Expect(errors.Nth(0)).ToContainTextAsync("CASSE-1");
         await Assertions.Expect(errors.Nth(1)).ToContainTextAsync("contactSupport");
+        await Assertions.Expect(errors.Nth(2)).ToContainTextAsync("300,00");
         await Accessibility.Capture(page, "simulateur-erreurs");
         await Accessibility.AssertNoViolations(page);
     }

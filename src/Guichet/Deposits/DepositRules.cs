@@ -36,7 +36,7 @@ public static class DepositRules
         var today = ParisCalendar.DateOf(now);
 
         // Set queries: existing references, advances named by balances, live advances and balances of these clients.
-        var references = demandes.Select(d => d.Reference).Distinct().ToList();
+        var references = demandes.Where(d => d.Reference is not null).Select(d => d.Reference!).Distinct().ToList();
         var existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && references.Contains(r.VendorReference))
             .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
         var advanceNumbers = demandes.Where(d => d.AdvanceNumber is not null).Select(d => d.AdvanceNumber!).Distinct().ToList();
@@ -47,7 +47,7 @@ public static class DepositRules
         var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
             .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && advanceNumbers.Contains(r.AdvanceNumber!))
             .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
-        var newAdvanceClients = demandes.Where(d => d.Type == RequestType.Avance).Select(d => d.ClientId).Distinct().ToList();
+        var newAdvanceClients = demandes.Where(d => d.Type == RequestType.Avance && d.ClientId is not null).Select(d => d.ClientId!).Distinct().ToList();
         var liveAdvances = newAdvanceClients.Count == 0 ? [] : (await db.Requests
             .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && newAdvanceClients.Contains(r.ClientId))
             .Select(r => new { r.SchemeCode, r.ClientIdType, r.ClientId }).ToListAsync(ct))
@@ -55,66 +55,82 @@ public static class DepositRules
 
         var seenRefs = new HashSet<string>();
         var seenAdvances = new HashSet<string>();
+        // Each rule runs when the fields it needs passed their shape checks, so that one file lists every error at once.
         foreach (var d in demandes)
         {
             void Error(string field, string message) => errors.Add(new(field.Length == 0 ? d.Path : $"{d.Path}.{field}", d.Reference, message));
 
-            if (existingRefs.Contains(d.Reference))
-                Error("referenceFournisseur", $"La référence « {d.Reference} » a déjà été déposée par votre organisme.");
-            else if (!seenRefs.Add(d.Reference))
-                Error("referenceFournisseur", $"La référence « {d.Reference} » figure plusieurs fois dans ce fichier.");
-
-            if (!schemes.TryGetValue(d.Scheme, out var scheme))
+            if (d.Reference is { } reference)
             {
-                Error("dispositif", $"Dispositif inconnu « {d.Scheme} ».");
-                continue;
+                if (existingRefs.Contains(reference))
+                    Error("referenceFournisseur", $"La référence « {reference} » a déjà été déposée par votre organisme.");
+                else if (!seenRefs.Add(reference))
+                    Error("referenceFournisseur", $"La référence « {reference} » figure plusieurs fois dans ce fichier.");
             }
-            var (opens, closes) = scheme.Window(d.Type);
-            if (now < opens)
-                Error("type", $"Le dépôt des demandes de {d.Type.Label().ToLowerInvariant()} pour ce dispositif ouvre le {Fr.DateTime(opens)}.");
-            else if (now > closes)
-                Error("type", $"Le dépôt des demandes de {d.Type.Label().ToLowerInvariant()} pour ce dispositif est clos depuis le {Fr.DateTime(closes)}.");
 
-            if (!solutions.TryGetValue(d.SolutionNumber, out var solution) || solution.SchemeCode != scheme.Code)
-                Error("solution.numeroReferencement", $"La solution « {d.SolutionNumber} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
-            if (!scheme.ClientIdTypes.Contains(d.ClientIdType))
-                Error("client.typeIdentifiant", $"Le dispositif {scheme.Code} n'accepte pas les clients identifiés par {d.ClientIdType.Code()} "
+            if (d.Scheme is null || !schemes.TryGetValue(d.Scheme, out var scheme)) continue;
+            if (d.Type is { } type)
+            {
+                var (opens, closes) = scheme.Window(type);
+                if (now < opens)
+                    Error("type", $"Le dépôt des demandes de {type.Label().ToLowerInvariant()} pour ce dispositif ouvre le {Fr.DateTime(opens)}.");
+                else if (now > closes)
+                    Error("type", $"Le dépôt des demandes de {type.Label().ToLowerInvariant()} pour ce dispositif est clos depuis le {Fr.DateTime(closes)}.");
+            }
+
+            Solution? solution = null;
+            if (d.SolutionNumber is { } number && (!solutions.TryGetValue(number, out solution) || solution.SchemeCode != scheme.Code))
+            {
+                Error("solution.numeroReferencement", $"La solution « {number} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
+                solution = null;
+            }
+            if (d.ClientIdType is { } idType && !scheme.ClientIdTypes.Contains(idType))
+                Error("client.typeIdentifiant", $"Le dispositif {scheme.Code} n'accepte pas les clients identifiés par {idType.Code()} "
                     + $"(acceptés : {string.Join(", ", scheme.ClientIdTypes.Select(t => t.Code()))}).");
 
-            if (d.PurchaseOrderDate > today)
-                Error("bonDeCommande.date", "La date du bon de commande ne peut pas être dans le futur.");
-            else if (solution is not null && d.PurchaseOrderDate < solution.ReferencingDate.AddDays(-120))
-                Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(d.PurchaseOrderDate)} est antérieur de plus de 120 jours "
-                    + $"au référencement de la solution ({Fr.Date(solution.ReferencingDate)}).");
+            if (d.PurchaseOrderDate is { } poDate)
+            {
+                if (poDate > today)
+                    Error("bonDeCommande.date", "La date du bon de commande ne peut pas être dans le futur.");
+                else if (solution is not null && poDate < solution.ReferencingDate.AddDays(-120))
+                    Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(poDate)} est antérieur de plus de 120 jours "
+                        + $"au référencement de la solution ({Fr.Date(solution.ReferencingDate)}).");
+            }
 
             decimal? expected = null;
             if (d.Type == RequestType.Avance)
             {
                 expected = scheme.AdvanceAmount;
-                var key = (scheme.Code, d.ClientIdType, d.ClientId);
-                if (liveAdvances.Contains(key))
-                    Error("client.identifiant", $"Une demande d'avance est déjà en cours ou accordée pour ce client ({d.ClientIdType.Code()} {d.ClientId}) sur ce dispositif.");
-                else if (!seenAdvances.Add($"{key}"))
-                    Error("client.identifiant", "Ce fichier contient deux demandes d'avance pour le même client et le même dispositif.");
+                if (d.ClientIdType is { } t && d.ClientId is { } id)
+                {
+                    var key = (scheme.Code, t, id);
+                    if (liveAdvances.Contains(key))
+                        Error("client.identifiant", $"Une demande d'avance est déjà en cours ou accordée pour ce client ({t.Code()} {id}) sur ce dispositif.");
+                    else if (!seenAdvances.Add($"{key}"))
+                        Error("client.identifiant", "Ce fichier contient deux demandes d'avance pour le même client et le même dispositif.");
+                }
             }
-            else
+            else if (d.Type == RequestType.Solde)
             {
-                if (d.GoLiveDate is { } live && (live < d.PurchaseOrderDate || live > today))
+                if (d.GoLiveDate is { } live && d.PurchaseOrderDate is { } po && (live < po || live > today))
                     Error("dateMiseEnService", "La date de mise en service doit être comprise entre la date du bon de commande et aujourd'hui.");
-                if (!advances.TryGetValue(d.AdvanceNumber!, out var advance) || advance.Type != RequestType.Avance)
-                    Error("numeroDemandeAvance", $"La demande d'avance « {d.AdvanceNumber} » est introuvable pour votre organisme.");
-                else if (advance.SchemeCode != scheme.Code || advance.ClientIdType != d.ClientIdType || advance.ClientId != d.ClientId)
-                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} concerne un autre client ou un autre dispositif.");
-                else if (advance.Status != RequestStatus.DecideeEtPayee)
-                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} est au statut « {advance.Status.Label()} » : "
-                        + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
-                else if (settled.Contains(advance.Number) || !seenAdvances.Add("solde:" + advance.Number))
-                    Error("numeroDemandeAvance", $"La demande d'avance {d.AdvanceNumber} est déjà soldée par une autre demande de solde.");
-                else
-                    expected = scheme.FlatAmount - advance.Amount;
+                if (d.AdvanceNumber is { } advanceNumber)
+                {
+                    if (!advances.TryGetValue(advanceNumber, out var advance) || advance.Type != RequestType.Avance)
+                        Error("numeroDemandeAvance", $"La demande d'avance « {advanceNumber} » est introuvable pour votre organisme.");
+                    else if (advance.SchemeCode != scheme.Code || (d.ClientIdType is { } t && t != advance.ClientIdType) || (d.ClientId is { } id && id != advance.ClientId))
+                        Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} concerne un autre client ou un autre dispositif.");
+                    else if (advance.Status != RequestStatus.DecideeEtPayee)
+                        Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est au statut « {advance.Status.Label()} » : "
+                            + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
+                    else if (settled.Contains(advance.Number) || !seenAdvances.Add("solde:" + advance.Number))
+                        Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est déjà soldée par une autre demande de solde.");
+                    else
+                        expected = scheme.FlatAmount - advance.Amount;
+                }
             }
-            if (expected is { } amount && d.Amount != amount)
-                Error("montantDemande", $"Montant incorrect : {Fr.Amount(d.Amount)} demandés, {Fr.Amount(amount)} attendus.");
+            if (expected is { } amount && d.Amount is { } requested && requested != amount)
+                Error("montantDemande", $"Montant incorrect : {Fr.Amount(requested)} demandés, {Fr.Amount(amount)} attendus.");
         }
         return plan;
     }

@@ -70,16 +70,15 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var year = ParisCalendar.DateOf(now).Year;
             var numbers = new Dictionary<RequestType, Queue<string>>();
-            foreach (var group in file.Demandes.GroupBy(d => d.Type))
+            foreach (var group in file.Demandes.GroupBy(d => d.Type!.Value))
                 numbers[group.Key] = new Queue<string>(await NumberAllocator.NextAsync(db, group.Key, year, group.Count(), ct));
             var created = new List<FundingRequest>(file.Demandes.Count);
             for (var i = 0; i < file.Demandes.Count; i++)
             {
                 var d = file.Demandes[i];
-                var scheme = plan!.Schemes[d.Scheme];
-                var data = new FundingRequest.DepositData(d.Reference, d.Type, d.ClientIdType, d.ClientId, d.ClientName, d.PurchaseOrderNumber,
-                    d.PurchaseOrderDate, d.GoLiveDate, d.AdvanceNumber, d.Amount, d.ContactSupport);
-                var request = FundingRequest.Deposit(numbers[d.Type].Dequeue(), org, plan.Solutions[d.SolutionNumber], scheme, data, documents[i], actor, now);
+                var scheme = plan!.Schemes[d.Scheme!];
+                var data = d.ToDepositData();
+                var request = FundingRequest.Deposit(numbers[data.Type].Dequeue(), org, plan.Solutions[d.SolutionNumber!], scheme, data, documents[i], actor, now);
                 db.Requests.Add(request);
                 created.Add(request);
             }
@@ -116,6 +115,8 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
         DepositPlan? plan = null;
         if (file.Demandes.Count > 0 || file.Siret is not null)
             plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct);
+        if (!file.AllShapesValid && errors.Count == 0)
+            errors.Add(new("$.demandes", null, "Le fichier contient des demandes illisibles."));
 
         ZipPackage? zip = null;
         if (zipPath is not null)
@@ -138,7 +139,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                     }
                 }
                 // Only when every request was readable can an unnamed file be told apart from a misspelt one.
-                if (file.Demandes.Count == file.Count)
+                if (file.AllShapesValid)
                     foreach (var extra in zip.Names.Where(n => !named.Contains(n)).Take(100))
                         errors.Add(new($"zip:{extra}", null, $"Le fichier « {extra} » du ZIP n'est cité par aucune demande."));
             }

@@ -5,16 +5,28 @@ using Guichet.Hosting;
 
 namespace Guichet.Deposits;
 
-/// <summary>One request of a format v1 file, after the shape checks (every field present and well-typed).</summary>
+/// <summary>
+/// One request of a format v1 file as read: a field is null when it is missing or failed its shape check, so that the
+/// business rules can still check the others and every error is listed at once. <see cref="ShapeValid"/> says all is there.
+/// </summary>
 public sealed record DemandeV1(
-    int Index, string Reference, RequestType Type, string Scheme, string SolutionNumber, ClientIdType ClientIdType,
-    string ClientId, string ClientName, string PurchaseOrderNumber, DateOnly PurchaseOrderDate, decimal Amount,
-    string ContactSupport, DateOnly? GoLiveDate, string? AdvanceNumber, IReadOnlyList<(DocumentType Type, string File)> Pieces)
+    int Index, string? Reference, RequestType? Type, string? Scheme, string? SolutionNumber, ClientIdType? ClientIdType,
+    string? ClientId, string? ClientName, string? PurchaseOrderNumber, DateOnly? PurchaseOrderDate, decimal? Amount,
+    string? ContactSupport, DateOnly? GoLiveDate, string? AdvanceNumber, IReadOnlyList<(DocumentType Type, string File)> Pieces, bool ShapeValid)
 {
     public string Path => $"$.demandes[{Index}]";
+
+    /// <summary>The request's data for the domain; only for a request whose shape is valid.</summary>
+    public FundingRequest.DepositData ToDepositData() => ShapeValid
+        ? new(Reference!, Type!.Value, ClientIdType!.Value, ClientId!, ClientName!.Trim(), PurchaseOrderNumber!.Trim(), PurchaseOrderDate!.Value,
+            GoLiveDate, AdvanceNumber, Amount!.Value, ContactSupport!.Trim())
+        : throw new InvalidOperationException("Demande invalide.");
 }
 
-public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demandes, int Count);
+public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demandes, int Count)
+{
+    public bool AllShapesValid => Demandes.Count == Count && Demandes.All(d => d.ShapeValid);
+}
 
 /// <summary>
 /// Reads a format v1 JSON file (SPEC §4) and checks its shape: required fields, types, enums, lengths, no unknown
@@ -104,7 +116,10 @@ public static class FormatV1
         var type = r.Enum<RequestType>(e, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
         var scheme = r.String(e, path, "dispositif", 40);
         if (scheme is not null && scheme is not (FundingScheme.SasEffecteur or FundingScheme.SasRegulateur))
+        {
             r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu SAS_EFFECTEUR ou SAS_REGULATEUR.");
+            scheme = null;
+        }
 
         string? solution = null;
         if (r.Object(e, path, "solution") is { } s)
@@ -122,7 +137,10 @@ public static class FormatV1
             clientId = r.String(c, path + ".client", "identifiant", 14);
             clientName = r.String(c, path + ".client", "nom", RequestRules.MaxTextLength);
             if (clientType is { } ct && clientId is not null && !Identifiers.IsValid(ct, clientId))
+            {
                 r.Error(path + ".client.identifiant", Identifiers.InvalidMessage(ct));
+                clientId = null;
+            }
         }
 
         string? poNumber = null;
@@ -188,9 +206,8 @@ public static class FormatV1
             }
         }
 
-        if (errors.Count > before) return null;
-        return new DemandeV1(index, refValue!, type!.Value, scheme!, solution!, clientType!.Value, clientId!, clientName!.Trim(),
-            poNumber!.Trim(), poDate!.Value, amount!.Value, contact!.Trim(), goLive, advance, pieces);
+        return new DemandeV1(index, refValue, type, scheme, solution, clientType, clientId, clientName,
+            poNumber, poDate, amount, contact, goLive, advance, pieces, ShapeValid: errors.Count == before);
     }
 
     /// <summary>Typed reads that add a French error (with path and vendor reference) when a field is missing or wrong.</summary>

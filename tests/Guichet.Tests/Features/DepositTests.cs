@@ -127,6 +127,8 @@ public abstract class DepositTests(GuichetApp app)
         bad["montantDemande"] = 1m;
         var body = await Refused(AgendaPro, DepositFiles.Form(DepositFiles.With(example, good, bad)), "$.demandes[1].client.identifiant", "RPPS");
         var errors = body.GetProperty("erreurs").EnumerateArray().ToList();
+        // The shape error does not hide the business rule: the amount is checked too.
+        Assert.Contains(errors, e => e.GetProperty("chemin").GetString() == "$.demandes[1].montantDemande" && e.GetProperty("message").GetString()!.Contains("300,00"));
         Assert.All(errors, e => Assert.Equal(bad["referenceFournisseur"]!.GetValue<string>(), e.GetProperty("referenceFournisseur").GetString()));
     }
 
