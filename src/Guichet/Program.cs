@@ -11,6 +11,7 @@ using Guichet.Storage;
 using Guichet.Tracking;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args.Where(a => !AdminVerbs.IsVerb(a)).ToArray());
 var isDevelopment = builder.Environment.IsDevelopment();
@@ -101,7 +102,14 @@ builder.Services.AddRazorPages(o =>
 builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
     o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi("v1");
+builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "Guichet Ségur numérique — API v1";
+    document.Info.Description = "Dépôt, simulation, suivi, modification et instruction des demandes de financement SAS. "
+        + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
+        + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message).";
+    return Task.CompletedTask;
+}));
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
@@ -139,6 +147,8 @@ app.UseAuthorization();
 
 app.MapHealthChecks("/health");
 app.MapOpenApi("/api/openapi/{documentName}.json");
+app.MapScalarApiReference("/api/documentation", o => o
+    .WithTitle("Guichet Ségur numérique — API v1").WithOpenApiRoutePattern("/api/openapi/{documentName}.json").DisableDefaultFonts());
 app.MapRazorPages();
 app.MapDocumentEndpoints();
 app.MapDemandesApi();

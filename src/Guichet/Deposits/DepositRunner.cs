@@ -81,8 +81,31 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         await db.DepositJobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Processed, done).SetProperty(j => j.Total, total), ct);
     }
 
+    /// <summary>
+    /// A deposit still « en traitement » an hour after it began was cut off by a restart: it is closed as failed, with a
+    /// message that sends the vendor to the tracking page (its transaction either committed whole or not at all).
+    /// </summary>
+    public async Task<int> CloseInterruptedAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var now = clock.UtcNow();
+        var limit = now.AddHours(-1);
+        var stale = await db.DepositJobs.Where(j => j.Status == DepositJobStatus.EnTraitement && j.CreatedAt < limit).ToListAsync(ct);
+        foreach (var job in stale)
+        {
+            job.Fail("Le traitement de ce dépôt a été interrompu par un redémarrage du service. Vérifiez dans le suivi des demandes "
+                + "si ses demandes ont été enregistrées avant de le déposer à nouveau.", now);
+            try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
+        }
+        await db.SaveChangesAsync(ct);
+        return stale.Count;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try { await CloseInterruptedAsync(stoppingToken); }
+        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Impossible de clore les dépôts interrompus."); }
         await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             try { await RunAsync(id, stoppingToken); }

@@ -17,6 +17,6 @@ public static class FormatFiles
                 var disposition = name == "schema.json" ? "inline" : "attachment";
                 http.Response.Headers.ContentDisposition = $"{disposition}; filename=\"{name}\"";
                 return Results.Stream(Open(name), "application/json; charset=utf-8");
-            }).AllowAnonymous();
+            }).AllowAnonymous().ExcludeFromDescription();
     }
 }

@@ -6,12 +6,17 @@ public static class SecurityHeaders
     private const string Csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         + "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
+    // The API reference page (Scalar) configures itself with an inline module script and inline styles; it gets
+    // them, and nothing else does. It reads only this origin: no CDN.
+    private const string ApiReferenceCsp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+        + "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         context.Response.OnStarting(() =>
         {
             var h = context.Response.Headers;
-            h.ContentSecurityPolicy = Csp;
+            h.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api/documentation") ? ApiReferenceCsp : Csp;
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "same-origin";

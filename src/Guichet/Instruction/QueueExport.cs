@@ -15,7 +15,7 @@ namespace Guichet.Instruction;
 public static class QueueExport
 {
     public static void MapQueueExport(this IEndpointRouteBuilder app) =>
-        app.MapGet("/instruction/export.csv", ExportAsync).RequireAuthorization(p => p.RequireRole(Roles.Gestionnaire));
+        app.MapGet("/instruction/export.csv", ExportAsync).RequireAuthorization(p => p.RequireRole(Roles.Gestionnaire)).ExcludeFromDescription();
 
     private static async Task ExportAsync(HttpContext http, GuichetDbContext db, CancellationToken ct)
     {

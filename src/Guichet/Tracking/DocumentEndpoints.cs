@@ -25,5 +25,5 @@ public static class DocumentEndpoints
             disposition.SetHttpFileName(doc.FileName);
             http.Response.Headers.ContentDisposition = disposition.ToString();
             return Results.File(store.OpenRead(doc.StorageKey), doc.ContentType, enableRangeProcessing: true);
-        }).RequireAuthorization();
+        }).RequireAuthorization().ExcludeFromDescription();
 }

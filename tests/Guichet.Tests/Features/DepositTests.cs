@@ -443,6 +443,26 @@ public abstract class DepositTests(GuichetApp app)
     }
 
     [Fact]
+    public async Task A_deposit_cut_off_by_a_restart_is_closed_as_failed_with_a_clear_message()
+    {
+        Guid id;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            var org = await db.Organisations.SingleAsync(o => o.Siret == "90000001900019");
+            var user = await db.Users.SingleAsync(u => u.Email == "editeur@agendapro.test");
+            var job = Guichet.Deposits.DepositJob.Start(org.Id, user.Id, "ancien.json", null, DateTime.UtcNow.AddHours(-2));
+            db.DepositJobs.Add(job);
+            await db.SaveChangesAsync();
+            id = job.Id;
+        }
+        Assert.True(await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseInterruptedAsync(CancellationToken.None) >= 1);
+        var status = await Json(await AgendaPro.GetAsync($"/api/v1/depots/{id}"));
+        Assert.Equal("ECHEC", status.GetProperty("statut").GetString());
+        Assert.Contains("interrompu", status.GetProperty("erreurs")[0].GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task The_format_is_published()
     {
         var anonymous = app.Anonymous();

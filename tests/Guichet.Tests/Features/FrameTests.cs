@@ -46,10 +46,22 @@ public sealed class FrameTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
-    public async Task The_OpenAPI_document_describes_the_demandes_API()
+    public async Task The_OpenAPI_document_describes_the_API_only_and_has_a_reference_page()
     {
         var json = await app.Anonymous().GetStringAsync("/api/openapi/v1.json");
         Assert.Contains("/api/v1/demandes/{numero}", json);
+        Assert.Contains("/api/v1/depots", json);
+        Assert.Contains("/api/v1/demandes/{numero}/modification/confirmer", json);
+        Assert.Contains("Guichet Ségur numérique — API v1", json);
+        Assert.DoesNotContain("/format/schema.json", json);
+
+        var page = await app.Anonymous().GetAsync("/api/documentation/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("scalar.js", await page.Content.ReadAsStringAsync());
+        // The relaxed policy is for that page only.
+        Assert.Contains("'unsafe-inline'", page.Headers.GetValues("Content-Security-Policy").Single());
+        var other = await app.Anonymous().GetAsync("/connexion");
+        Assert.DoesNotContain("unsafe-inline", other.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     [Fact]
