@@ -19,6 +19,8 @@ public sealed record BenchOptions
     public int Concurrency { get; init; } = 16;
     public string? Output { get; init; }
     public string? Only { get; init; }
+    /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
+    public bool Keep { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
@@ -50,6 +52,7 @@ public sealed record BenchOptions
                 "--concurrency" => o with { Concurrency = Int() },
                 "--out" => o with { Output = Next() },
                 "--only" => o with { Only = Next() },
+                "--keep" => o with { Keep = true },
                 _ => throw new ArgumentException($"Option inconnue : {args[i]}"),
             };
         }

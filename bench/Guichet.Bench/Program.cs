@@ -251,8 +251,12 @@ try
 }
 finally
 {
-    if (cluster is not null) await cluster.DisposeAsync();
-    try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    if (o.Keep) Console.WriteLine($"--keep : base laissée en place ({(cluster is null ? Path.Combine(work, "guichet.db") : cluster.ConnectionString("guichet_bench"))}).");
+    else
+    {
+        if (cluster is not null) await cluster.DisposeAsync();
+        try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
 }
 
 var outputPath = o.Output ?? Path.Combine(repo, "BENCHMARKS.md");
