@@ -77,7 +77,7 @@ public static class QueueQuery
         // that the database starts from the few expired rounds (index on Outcome) instead of probing every request.
         if (f.DeadlineExpired)
             q = q.Where(r => r.Status == RequestStatus.EnCours && db.Rounds.Any(x => x.FundingRequestId == r.Id && x.Outcome == RoundOutcome.Expired
-                && !db.Rounds.Any(y => y.FundingRequestId == r.Id && y.OpenedAt > x.OpenedAt)));
+                && !db.Rounds.Any(y => y.FundingRequestId == x.FundingRequestId && y.OpenedAt > x.OpenedAt)));
         return q;
     }
 
