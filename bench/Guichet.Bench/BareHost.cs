@@ -22,7 +22,7 @@ public static class BareHost
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapGet("/health", async () => await db.ScalarAsync<int>("SELECT 1"));
-        app.MapGet("/bare/tracking", async (int org) => Results.Text(await TrackingAsync(db, org), "application/json"));
+        app.MapGet("/bare/tracking", async (int org, int? counts) => Results.Text(await TrackingAsync(db, org, counts != 0), "application/json"));
         app.MapGet("/bare/queue", async (HttpRequest request) =>
             Results.Text(await QueueAsync(db, request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString())), "application/json"));
         await app.RunAsync();
@@ -33,13 +33,12 @@ public static class BareHost
         r."Number", r."VendorReference", r."Type", r."SchemeCode", r."Status", r."Amount", r."ClientIdType", r."ClientId", r."ClientName", r."UpdatedAt", o."Name"
         """;
 
-    /// <summary>RequestQuery.RunAsync for a vendor, first page, « recent » sort: count, page, counts per status.</summary>
-    public static async Task<string> TrackingAsync(Database db, int org)
+    /// <summary>RequestQuery.RunAsync for a vendor, first page, « recent » sort: page and counts per status (the total is their sum).</summary>
+    public static async Task<string> TrackingAsync(Database db, int org, bool counts = true)
     {
         await using var c = await db.OpenAsync();
         var json = new StringBuilder("{");
-        var total = await Scalar(c, """SELECT count(*)::int FROM "Requests" AS r WHERE r."OrganisationId" = @org""", db, ("org", org));
-        json.Append("\"total\":").Append(total).Append(",\"rows\":[");
+        json.Append("\"rows\":[");
         await Rows(c, json, $"""
             SELECT {RowColumns}
             FROM "Requests" AS r
@@ -49,18 +48,19 @@ public static class BareHost
             LIMIT @size OFFSET @skip
             """, db, ("org", org), ("size", 20), ("skip", 0));
         json.Append("],\"counts\":{");
-        await Counts(c, json, """SELECT r."Status", count(*)::int FROM "Requests" AS r WHERE r."OrganisationId" = @org GROUP BY r."Status" """, db, ("org", org));
+        // counts=0 leaves them out, only to show in the report what they cost.
+        if (counts) await Counts(c, json, """SELECT r."Status", count(*)::int FROM "Requests" AS r WHERE r."OrganisationId" = @org GROUP BY r."Status" """, db, ("org", org));
         return json.Append("}}").ToString();
     }
 
-    /// <summary>QueueQuery.RunAsync with the same filters, oldest first, plus the vendor list of the filter form.</summary>
+    /// <summary>QueueQuery.RunAsync with the same filters, oldest first (page, counts per status), plus the vendor list of the filter form.</summary>
     public static async Task<string> QueueAsync(Database db, Dictionary<string, string> q)
     {
         var (where, parameters) = QueueWhere(db, q, withStatus: true);
         var (whereAll, parametersAll) = QueueWhere(db, q, withStatus: false);
         await using var c = await db.OpenAsync();
         var json = new StringBuilder("{");
-        json.Append("\"total\":").Append(await Scalar(c, $"""SELECT count(*)::int FROM "Requests" AS r {where}""", db, parameters)).Append(",\"rows\":[");
+        json.Append("\"rows\":[");
         await Rows(c, json, $"""
             SELECT r."Id", {RowColumns}, o."Siret", r."DepositedAt"
             FROM "Requests" AS r
@@ -99,7 +99,7 @@ public static class BareHost
             ps.Add(("user", q["user"]));
         }
         if (q.ContainsKey("delaiDepasse"))
-            clauses.Add("""r."Status" = 'EN_COURS' AND (SELECT x."Outcome" FROM "Rounds" AS x WHERE x."FundingRequestId" = r."Id" ORDER BY x."OpenedAt" DESC LIMIT 1) = 'Expired'""");
+            clauses.Add("""r."Status" = 'EN_COURS' AND EXISTS (SELECT 1 FROM "Rounds" AS x WHERE x."FundingRequestId" = r."Id" AND x."Outcome" = 'Expired' AND NOT EXISTS (SELECT 1 FROM "Rounds" AS y WHERE y."FundingRequestId" = x."FundingRequestId" AND y."OpenedAt" > x."OpenedAt"))""");
         return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), ps.ToArray());
     }
 
@@ -109,12 +109,6 @@ public static class BareHost
 
     private static object Instant(Database db, DateTime utc) =>
         db.IsPostgres ? utc : utc.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
-
-    private static async Task<int> Scalar(DbConnection c, string sql, Database db, params (string, object?)[] ps)
-    {
-        await using var cmd = Database.Command(c, Sql(db, sql), ps);
-        return Convert.ToInt32(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
 
     private static async Task Rows(DbConnection c, StringBuilder json, string sql, Database db, params (string, object?)[] ps)
     {

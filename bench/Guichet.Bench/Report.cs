@@ -12,12 +12,12 @@ public sealed class Report(BenchOptions o)
     public TimeSpan GenerationTime { get; set; }
     public TimeSpan TotalTime { get; set; }
 
-    public void AddLoad(string scenario, string size, Stats s, Stats bare, double targetP95)
+    public void AddLoad(string scenario, string size, Stats s, Stats bare, double? targetP95)
     {
         var errors = s.Errors > 0 ? $" ({s.Errors} erreurs)" : "";
         _rows.Add([scenario, size, Ms(s.P50), Ms(s.P95), Ms(s.P99), $"{s.Throughput:F0}/s{errors}",
-            $"nu : p50 {Ms(bare.P50)}, p95 {Ms(bare.P95)}, {bare.Throughput:F0}/s", $"× {s.P95 / bare.P95:F1} (p95)", $"p95 ≤ {targetP95:F0} ms",
-            Verdict(s.Errors == 0 && s.P95 <= targetP95)]);
+            $"nu : p50 {Ms(bare.P50)}, p95 {Ms(bare.P95)}, {bare.Throughput:F0}/s", $"× {s.P95 / bare.P95:F1} (p95)",
+            targetP95 is { } t ? $"p95 ≤ {t:F0} ms" : "—", targetP95 is { } t2 ? Verdict(s.Errors == 0 && s.P95 <= t2) : "—"]);
     }
 
     public void Add(string scenario, string size, double? p50, double? p95, double? p99, double? throughput, double? valueMs, string baseline,
