@@ -32,6 +32,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     protected override void OnModelCreating(ModelBuilder b)
     {
         base.OnModelCreating(b);
+        if (!IsSqlite) b.HasPostgresExtension("pg_trgm");
 
         b.Entity<FundingScheme>(e =>
         {
@@ -80,6 +81,16 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
                 .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
             e.HasIndex(x => x.DepositedAt); // the instruction queue, oldest first
             e.HasIndex(x => new { x.Status, x.DepositedAt });
+            // Counts per status under the queue's scheme and type filters, read from the index alone.
+            e.HasIndex(x => new { x.SchemeCode, x.Type, x.Status });
+            e.HasIndex(x => x.ClientId); // free text: an exact client identifier
+            e.HasIndex(x => x.LastModifiedByVendorAt); // « modifiée depuis ma dernière consultation »
+            // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) serve LIKE '%…%'; lower("ClientName") is in the migration.
+            if (!IsSqlite)
+            {
+                e.HasIndex(x => x.Number, "IX_Requests_Number_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+                e.HasIndex(x => x.VendorReference, "IX_Requests_VendorReference_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+            }
             e.Property(x => x.Status).HasConversion(v => v.Code(), v => Codes.ParseStatus(v)).HasMaxLength(20);
             e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseType(v)).HasMaxLength(10);
             e.Property(x => x.ClientIdType).HasConversion(v => v.Code(), v => Codes.ParseClientIdType(v)).HasMaxLength(10);

@@ -32,6 +32,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     IOptions<AttachmentOptions> attachmentOptions, IOptions<DepositOptions> depositOptions, ILogger<DepositService> logger)
 {
     private readonly AttachmentOptions _files = attachmentOptions.Value;
+    private const int SaveSlice = 500;
 
     /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
     public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
@@ -72,7 +73,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             var numbers = new Dictionary<RequestType, Queue<string>>();
             foreach (var group in file.Demandes.GroupBy(d => d.Type!.Value))
                 numbers[group.Key] = new Queue<string>(await NumberAllocator.NextAsync(db, group.Key, year, group.Count(), ct));
-            var created = new List<FundingRequest>(file.Demandes.Count);
+            var created = new List<CreatedRequest>(file.Demandes.Count);
             for (var i = 0; i < file.Demandes.Count; i++)
             {
                 var d = file.Demandes[i];
@@ -80,12 +81,22 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                 var data = d.ToDepositData();
                 var request = FundingRequest.Deposit(numbers[data.Type].Dequeue(), org, plan.Solutions[d.SolutionNumber!], scheme, data, documents[i], actor, now);
                 db.Requests.Add(request);
-                created.Add(request);
+                created.Add(new CreatedRequest(request.VendorReference, request.Number, request.Status.Code()));
+                // Saved in slices inside the one transaction (still all or nothing): the change tracker never holds 10 000 requests.
+                if (created.Count % SaveSlice == 0)
+                {
+                    await db.SaveChangesAsync(ct);
+                    db.ChangeTracker.Clear();
+                    // The organisation and its solutions stay known rows, not new ones, for the next slice.
+                    db.Organisations.Attach(org);
+                    foreach (var solution in plan.Solutions.Values) if (db.Entry(solution).State == EntityState.Detached) db.Solutions.Attach(solution);
+                }
             }
             await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
             await tx.CommitAsync(ct);
             if (progress is not null) await progress(file.Demandes.Count, file.Demandes.Count);
-            return new DepositResult([], created.Select(r => new CreatedRequest(r.VendorReference, r.Number, r.Status.Code())).ToList(), file.Count);
+            return new DepositResult([], created, file.Count);
         }
         catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException)
         {

@@ -30,15 +30,23 @@ public sealed class AttachmentStore
         long size = 0;
         try
         {
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-            var buffer = new byte[81920];
-            int read;
-            while ((read = await content.ReadAsync(buffer, ct)) > 0)
+            // One pooled buffer and an unbuffered file: a deposit of 10 000 files allocates no 10 000 pairs of 80 KB buffers.
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+            try
             {
-                size += read;
-                if (maxBytes is { } max && size > max) throw new FileTooLargeException(max);
-                sha.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                int read;
+                while ((read = await content.ReadAsync(buffer.AsMemory(0, 81920), ct)) > 0)
+                {
+                    size += read;
+                    if (maxBytes is { } max && size > max) throw new FileTooLargeException(max);
+                    sha.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
             }
         }
         catch

@@ -92,7 +92,12 @@ public static class RequestQuery
             filtered = filtered.Where(r => r.Number.Contains(q) || r.VendorReference.Contains(q) || r.ClientId == q
                 || r.ClientName.ToLower().Contains(lower));
         }
-        var total = await filtered.CountAsync(ct);
+        var counts = (await scope.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
+            .ToDictionary(c => c.Key, c => c.Count);
+        // Filtered by status alone (or not at all), the total is one of the counts per status: no second pass over the same rows.
+        var total = f is { Type: null, Scheme: null, Text: null }
+            ? f.Status is { } only ? counts.GetValueOrDefault(only) : counts.Values.Sum()
+            : await filtered.CountAsync(ct);
         var sorted = f.Sort switch
         {
             "ancien" => filtered.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id),
@@ -104,8 +109,7 @@ public static class RequestQuery
             .Select(r => new RequestRow(r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount,
                 r.ClientIdType, r.ClientId, r.ClientName, r.UpdatedAt, r.Organisation!.Name))
             .ToListAsync(ct);
-        var counts = await scope.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
-        return new RequestPage(total, rows, counts.ToDictionary(c => c.Key, c => c.Count));
+        return new RequestPage(total, rows, counts);
     }
 
     /// <summary>One request with everything its page shows, or null when missing or not visible (same answer).</summary>

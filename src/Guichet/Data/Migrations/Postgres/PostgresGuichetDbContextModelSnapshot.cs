@@ -20,6 +20,7 @@ namespace Guichet.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Guichet.Accounts.ApiToken", b =>
@@ -307,7 +308,11 @@ namespace Guichet.Data.Migrations.Postgres
 
                     b.HasIndex("AdvanceNumber");
 
+                    b.HasIndex("ClientId");
+
                     b.HasIndex("DepositedAt");
+
+                    b.HasIndex("LastModifiedByVendorAt");
 
                     b.HasIndex("Number")
                         .IsUnique();
@@ -329,6 +334,8 @@ namespace Guichet.Data.Migrations.Postgres
 
                     b.HasIndex("SchemeCode", "ClientIdType", "ClientId");
 
+                    b.HasIndex("SchemeCode", "Type", "Status");
+
                     b.HasIndex(new[] { "SchemeCode", "ClientIdType", "ClientId" }, "IX_Requests_LiveAdvance")
                         .IsUnique()
                         .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
@@ -336,6 +343,16 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex(new[] { "AdvanceNumber" }, "IX_Requests_LiveBalance")
                         .IsUnique()
                         .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
+
+                    b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Requests");
                 });

@@ -297,7 +297,11 @@ namespace Guichet.Data.Migrations.Sqlite
 
                     b.HasIndex("AdvanceNumber");
 
+                    b.HasIndex("ClientId");
+
                     b.HasIndex("DepositedAt");
+
+                    b.HasIndex("LastModifiedByVendorAt");
 
                     b.HasIndex("Number")
                         .IsUnique();
@@ -318,6 +322,8 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasIndex("OrganisationId", "Status", "UpdatedAt");
 
                     b.HasIndex("SchemeCode", "ClientIdType", "ClientId");
+
+                    b.HasIndex("SchemeCode", "Type", "Status");
 
                     b.HasIndex(new[] { "SchemeCode", "ClientIdType", "ClientId" }, "IX_Requests_LiveAdvance")
                         .IsUnique()

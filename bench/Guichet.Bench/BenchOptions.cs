@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace Guichet.Bench;
+
+/// <summary>Sizes and switches of one run; <c>--quick</c> is SQLite at small sizes, the default is the SPEC §13 run on PostgreSQL.</summary>
+public sealed record BenchOptions
+{
+    public bool Quick { get; init; }
+    public string Provider { get; init; } = "Postgres";
+    public int Requests { get; init; } = 1_000_000;
+    public int Vendors { get; init; } = 500;
+    public int BigVendorRequests { get; init; } = 10_000;
+    public int DueRounds { get; init; } = 10_000;
+    public int DepositRequests { get; init; } = 10_000;
+    public int FileKb { get; init; } = 100;
+    public int Emails { get; init; } = 2_000;
+    public int LoadRequests { get; init; } = 3_000;
+    public TimeSpan LoadTime { get; init; } = TimeSpan.FromSeconds(40);
+    public int Concurrency { get; init; } = 16;
+    public string? Output { get; init; }
+    public string? Only { get; init; }
+    /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
+    public bool Keep { get; init; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var o = quick
+            ? new BenchOptions
+            {
+                Quick = true, Provider = "Sqlite", Requests = 2_000, Vendors = 20, BigVendorRequests = 500, DueRounds = 100,
+                DepositRequests = 200, FileKb = 20, Emails = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
+            }
+            : new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} attend une valeur.");
+            int Int() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            o = args[i] switch
+            {
+                "--quick" => o,
+                "--provider" => o with { Provider = Next() },
+                "--requests" => o with { Requests = Int() },
+                "--vendors" => o with { Vendors = Int() },
+                "--big-vendor" => o with { BigVendorRequests = Int() },
+                "--due-rounds" => o with { DueRounds = Int() },
+                "--deposit" => o with { DepositRequests = Int() },
+                "--file-kb" => o with { FileKb = Int() },
+                "--emails" => o with { Emails = Int() },
+                "--load" => o with { LoadRequests = Int() },
+                "--load-seconds" => o with { LoadTime = TimeSpan.FromSeconds(Int()) },
+                "--concurrency" => o with { Concurrency = Int() },
+                "--out" => o with { Output = Next() },
+                "--only" => o with { Only = Next() },
+                "--keep" => o with { Keep = true },
+                _ => throw new ArgumentException($"Option inconnue : {args[i]}"),
+            };
+        }
+        if (o.Provider is not ("Sqlite" or "Postgres")) throw new ArgumentException("--provider Sqlite ou Postgres.");
+        if (o.BigVendorRequests % 5 != 0 || o.BigVendorRequests >= o.Requests) throw new ArgumentException("--big-vendor : un multiple de 5, inférieur à --requests.");
+        return o;
+    }
+
+    /// <summary>Scenario switch: every scenario runs unless --only names others (comma-separated).</summary>
+    public bool Runs(string scenario) => Only is null || Only.Split(',').Contains(scenario);
+}

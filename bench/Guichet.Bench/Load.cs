@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Guichet.Bench;
+
+public sealed record Stats(int Count, int Errors, double P50, double P95, double P99, double Throughput, TimeSpan Elapsed)
+{
+    public static Stats Of(List<double> ms, int errors, TimeSpan elapsed)
+    {
+        ms.Sort();
+        double P(double q) => ms.Count == 0 ? double.NaN : ms[Math.Min(ms.Count - 1, (int)Math.Ceiling(q * ms.Count) - 1)];
+        return new Stats(ms.Count, errors, P(0.50), P(0.95), P(0.99), ms.Count / elapsed.TotalSeconds, elapsed);
+    }
+}
+
+/// <summary>Closed-loop HTTP load from this process: N workers, each sending its next request when the previous answered; bounded in count and time.</summary>
+public static class Load
+{
+    public static HttpClient Client(CookieContainer? cookies = null, int connections = 64) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        UseCookies = cookies is not null,
+        CookieContainer = cookies ?? new CookieContainer(),
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+    }) { Timeout = TimeSpan.FromSeconds(60) };
+
+    public static async Task<Stats> RunAsync(string name, HttpClient client, Func<int, HttpRequestMessage> request, int concurrency, int total, TimeSpan maxTime, int warmup = 50)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            using var r = await client.SendAsync(request(i));
+            await r.Content.ReadAsByteArrayAsync();
+            if (!r.IsSuccessStatusCode) throw new InvalidOperationException($"{name} : HTTP {(int)r.StatusCode} à l'échauffement : {await r.Content.ReadAsStringAsync()}");
+        }
+        var next = -1;
+        var errors = 0;
+        var samples = new List<double>[concurrency];
+        var watch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            var mine = samples[w] = new List<double>(total / concurrency + 1);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total && watch.Elapsed < maxTime)
+            {
+                var start = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var r = await client.SendAsync(request(i));
+                    await r.Content.ReadAsByteArrayAsync();
+                    if (r.IsSuccessStatusCode) mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                    else Interlocked.Increment(ref errors);
+                }
+                catch (HttpRequestException) { Interlocked.Increment(ref errors); }
+            }
+        })).ToArray();
+        await Task.WhenAll(workers);
+        var stats = Stats.Of(samples.SelectMany(s => s).ToList(), errors, watch.Elapsed);
+        Console.WriteLine($"  {name} : {stats.Count} requêtes en {stats.Elapsed.TotalSeconds:F1} s, p50 {stats.P50:F1} ms, p95 {stats.P95:F1} ms, p99 {stats.P99:F1} ms, {stats.Throughput:F0}/s, {stats.Errors} erreurs");
+        return stats;
+    }
+}

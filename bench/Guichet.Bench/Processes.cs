@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Guichet.Bench;
+
+/// <summary>A server process started by the bench (the portal or the bare host), reachable on loopback, killed by its id at the end.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    public string BaseUrl { get; }
+    public TimeSpan StartupTime { get; private set; }
+    public int Pid => _process.Id;
+
+    private ServerProcess(Process process, string baseUrl)
+    {
+        _process = process;
+        BaseUrl = baseUrl;
+    }
+
+    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IDictionary<string, string> env, string healthPath = "/health")
+    {
+        var port = FreePort();
+        var url = $"http://127.0.0.1:{port}";
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add(url);
+        foreach (var (k, v) in env) psi.Environment[k] = v;
+        var watch = Stopwatch.StartNew();
+        var process = Process.Start(psi)!;
+        var server = new ServerProcess(process, url);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (watch.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"{Path.GetFileName(dll)} s'est arrêté au démarrage ({process.ExitCode}) :\n{server.Log}");
+            try
+            {
+                using var r = await probe.GetAsync(url + healthPath);
+                if (r.StatusCode == HttpStatusCode.OK)
+                {
+                    server.StartupTime = watch.Elapsed;
+                    return server;
+                }
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(25);
+        }
+        await server.DisposeAsync();
+        throw new TimeoutException($"{Path.GetFileName(dll)} n'a pas répondu sur {healthPath} en 3 minutes.\n{server.Log}");
+    }
+
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    /// <summary>Peak resident memory of the process since it started (VmHWM), in bytes.</summary>
+    public long PeakMemoryBytes() => ReadStatusKb(_process.Id, "VmHWM:") * 1024;
+
+    public static long ReadStatusKb(int pid, string key)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return long.Parse(line[key.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+public static class Commands
+{
+    /// <summary>Runs a command to its end (bounded by <paramref name="timeout"/>); returns its exit code, wall time and output.</summary>
+    public static async Task<(int Code, TimeSpan Elapsed, string Output)> RunAsync(string file, IEnumerable<string> args,
+        IDictionary<string, string>? env = null, TimeSpan? timeout = null, string? workingDirectory = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        var watch = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(10));
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+            return (-1, watch.Elapsed, "délai dépassé\n" + await stdout + await stderr);
+        }
+        var elapsed = watch.Elapsed;
+        return (p.ExitCode, elapsed, await stdout + await stderr);
+    }
+}
+
+/// <summary>A throwaway PostgreSQL cluster from the machine's binaries (initdb + pg_ctl on 127.0.0.1 and a free port, as postgres when root).</summary>
+public sealed class PostgresCluster : IAsyncDisposable
+{
+    private string _root = "";
+    private string[] _as = [];
+    private string _bin = "";
+    public int Port { get; private set; }
+    public string Version { get; private set; } = "";
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Pooling=true;Maximum Pool Size=40;Include Error Detail=true;Timeout=30;Command Timeout=600";
+
+    public static async Task<PostgresCluster> StartAsync()
+    {
+        var c = new PostgresCluster();
+        c._bin = Directory.Exists("/usr/lib/postgresql")
+            && Directory.GetDirectories("/usr/lib/postgresql").OrderBy(d => System.Version.TryParse(Path.GetFileName(d), out var v) ? v : new System.Version(0, 0)).LastOrDefault() is { } dir
+            ? Path.Combine(dir, "bin")
+            : throw new InvalidOperationException("PostgreSQL n'est pas installé (/usr/lib/postgresql/*/bin) : apt-get install postgresql, ou lancez --quick.");
+        c._root = Path.Combine(Path.GetTempPath(), "guichet-bench-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Combine(c._root, "sock"));
+        if (Environment.UserName == "root")
+        {
+            await Check(Commands.RunAsync("/bin/sh", ["-c", "id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres"]));
+            await Check(Commands.RunAsync("chown", ["-R", "postgres:", c._root]));
+            await Check(Commands.RunAsync("chmod", ["755", c._root]));
+            c._as = ["runuser", "-u", "postgres", "--"];
+        }
+        c.Port = ServerProcess.FreePort();
+        await c.RunAs(Path.Combine(c._bin, "initdb"), "-D", Path.Combine(c._root, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
+        // Settings for a 2-core, 24 GB bench machine; fsync off because the cluster is thrown away.
+        await c.RunAs(Path.Combine(c._bin, "pg_ctl"), "-D", Path.Combine(c._root, "data"), "-l", Path.Combine(c._root, "server.log"), "-w", "-o",
+            $"-h 127.0.0.1 -p {c.Port} -k {Path.Combine(c._root, "sock")} -F -c max_connections=200 -c shared_buffers=1GB -c effective_cache_size=8GB "
+            + "-c work_mem=16MB -c maintenance_work_mem=512MB -c max_wal_size=8GB -c synchronous_commit=off -c random_page_cost=1.1", "start");
+        var (_, _, v) = await Commands.RunAsync(Path.Combine(c._bin, "postgres"), ["--version"]);
+        c.Version = v.Trim();
+        return c;
+    }
+
+    public async Task<string> CreateDatabaseAsync(string name)
+    {
+        await using var conn = new Npgsql.NpgsqlConnection(ConnectionString("postgres"));
+        await conn.OpenAsync();
+        await using var cmd = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        if (_root.Length == 0) return;
+        try { await RunAs(Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"); }
+        finally { try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { } }
+    }
+
+    private Task RunAs(string file, params string[] args) =>
+        Check(_as.Length == 0 ? Commands.RunAsync(file, args, workingDirectory: "/") : Commands.RunAsync(_as[0], [.. _as[1..], file, .. args], workingDirectory: "/"));
+
+    private static async Task Check(Task<(int Code, TimeSpan Elapsed, string Output)> run)
+    {
+        var (code, _, output) = await run;
+        if (code != 0) throw new InvalidOperationException($"Échec ({code}) : {output}");
+    }
+}

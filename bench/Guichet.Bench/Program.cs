@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Guichet.Bench;
+
+// The bare baseline host runs as its own process, started by the bench below.
+if (args.Length > 0 && args[0] == "bare-host") return await BareHost.RunAsync(args);
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var o = BenchOptions.Parse(args);
+var repo = FindRepo();
+var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+var portalDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
+if (!File.Exists(portalDll)) throw new FileNotFoundException($"Portail introuvable : {portalDll} (dotnet build -c {configuration}).");
+var benchDll = typeof(BenchOptions).Assembly.Location;
+var work = Path.Combine(Path.GetTempPath(), "guichet-bench-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(work);
+var total = Stopwatch.StartNew();
+var report = new Report(o);
+Console.WriteLine($"Guichet.Bench — {(o.Quick ? "mode rapide (SQLite)" : o.Provider)}, {o.Requests:N0} demandes, {o.Vendors} fournisseurs dont un de {o.BigVendorRequests:N0} ; dossier {work}");
+
+PostgresCluster? cluster = null;
+try
+{
+    // 1. Database: a throwaway PostgreSQL cluster or a SQLite file, schema from the portal's own migrate verb.
+    string cs;
+    if (o.Provider == "Postgres")
+    {
+        cluster = await PostgresCluster.StartAsync();
+        cs = await cluster.CreateDatabaseAsync("guichet_bench");
+        report.DatabaseVersion = cluster.Version;
+    }
+    else cs = $"Data Source={Path.Combine(work, "guichet.db")}";
+    var db = new Database(o.Provider, cs);
+    var env = new Dictionary<string, string>
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Database__Provider"] = o.Provider,
+        ["ConnectionStrings__Guichet"] = cs,
+        ["Storage__Path"] = Path.Combine(work, "pieces"),
+        ["Email__PickupDirectory"] = Path.Combine(work, "mail"),
+        ["Workers__Enabled"] = "false",
+        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning",
+    };
+    await Verb(portalDll, env, "migrate");
+    if (!db.IsPostgres) report.DatabaseVersion = "SQLite " + await db.ScalarAsync<string>("SELECT sqlite_version()");
+
+    // 2. Data: bulk copy (PostgreSQL) or prepared inserts in one transaction (SQLite).
+    var now = DateTime.UtcNow;
+    var watch = Stopwatch.StartNew();
+    Console.WriteLine("Génération des données…");
+    await new DataGenerator(db, o, now).RunAsync();
+    report.GenerationTime = watch.Elapsed;
+    Console.WriteLine($"  terminée en {watch.Elapsed.TotalSeconds:F1} s");
+
+    // 3. Accounts: through the portal's create-user verb; API tokens stored as their SHA-256, as the portal does.
+    var vendorEmail = "editeur@bench.test";
+    var managerEmail = "gestionnaire@bench.test";
+    await Verb(portalDll, env, "create-user", "--email", vendorEmail, "--role", "Fournisseur", "--organisation", DataGenerator.Siret(DataGenerator.BigVendorId), "--password", DataGenerator.Password);
+    await Verb(portalDll, env, "create-user", "--email", managerEmail, "--role", "Gestionnaire", "--password", DataGenerator.Password);
+    var vendorToken = "bench-" + Guid.NewGuid().ToString("N");
+    var managerId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", managerEmail.ToUpperInvariant()));
+    var vendorId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", vendorEmail.ToUpperInvariant()));
+    await db.ExecuteAsync("INSERT INTO \"ApiTokens\" (\"UserId\", \"Name\", \"Hash\", \"Prefix\", \"CreatedAt\") VALUES (@u, 'bench', @h, 'bench-', @t)",
+        ("u", vendorId), ("h", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vendorToken)))),
+        ("t", db.IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+
+    var bareArgs = new[] { "bare-host", "--provider", o.Provider, "--cs", cs };
+    var sizeLabel = $"{o.Requests:N0} demandes, fournisseur de {o.BigVendorRequests:N0}";
+
+    // 4. Reads at 16 concurrent clients: portal (cookie / Bearer) and bare host running the same SQL.
+    if (o.Runs("reads") || o.Runs("startup"))
+    {
+        await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
+        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, new Dictionary<string, string>());
+        Console.WriteLine($"Démarrage : portail {portal.StartupTime.TotalSeconds:F2} s, hôte nu {bare.StartupTime.TotalSeconds:F2} s");
+        report.Add("Démarrage du portail (jusqu'au premier 200 sur /health)", sizeLabel, null, null, null, null,
+            portal.StartupTime.TotalMilliseconds, $"hôte nu : {bare.StartupTime.TotalMilliseconds:F0} ms", bare.StartupTime.TotalMilliseconds, "—", null);
+
+        if (o.Runs("reads"))
+        {
+            using var bareClient = Load.Client();
+            var bareTracking = await Load.RunAsync("nu : même SQL que la liste", bareClient,
+                _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/tracking?org={DataGenerator.BigVendorId}"), o.Concurrency, o.LoadRequests, o.LoadTime);
+
+            var bareNoCounts = await Load.RunAsync("nu : la même page sans les comptes par statut", bareClient,
+                _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/tracking?org={DataGenerator.BigVendorId}&counts=0"), o.Concurrency, o.LoadRequests, o.LoadTime);
+
+            var vendorCookies = new CookieContainer();
+            await Scenarios.SignInAsync(portal.BaseUrl, vendorCookies, vendorEmail, DataGenerator.Password);
+            using (var html = Load.Client(vendorCookies))
+            {
+                var s = await Load.RunAsync("page de suivi (HTML)", html, _ => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/demandes"), o.Concurrency, o.LoadRequests, o.LoadTime);
+                report.AddLoad("Page de suivi /demandes (HTML, cookie), 16 clients", $"{o.BigVendorRequests:N0} demandes du fournisseur", s, bareTracking, 50);
+            }
+            using (var api = Load.Client())
+            {
+                var s = await Load.RunAsync("API liste", api, _ =>
+                {
+                    var m = new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/api/v1/demandes");
+                    m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+                    return m;
+                }, o.Concurrency, o.LoadRequests, o.LoadTime);
+                report.AddLoad("API GET /api/v1/demandes (Bearer), 16 clients", $"{o.BigVendorRequests:N0} demandes du fournisseur", s, bareTracking, 50);
+            }
+            report.AddLoad("  · nu : la même liste sans les comptes par statut (ce qu'ils coûtent)", "", bareNoCounts, bareTracking, null);
+
+            // The manager queue: a rotation of filter sets over every request.
+            var today = DateOnly.FromDateTime(now);
+            string[] filters =
+            [
+                "statut=EN_COURS&dispositif=SAS_EFFECTEUR&type=AVANCE",
+                $"fournisseur={DataGenerator.BigVendorId}&deposeDu={today.AddDays(-120):yyyy-MM-dd}&deposeAu={today.AddDays(-60):yyyy-MM-dd}",
+                "statut=A_MODIFIER&dispositif=SAS_REGULATEUR",
+                "delaiDepasse=1",
+                "modifiee=1",
+                "q=R-0000042",
+            ];
+            var bareQueue = await Load.RunAsync("nu : même SQL que la file, 16 clients", bareClient,
+                i => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[i % filters.Length]}&user={managerId}"), o.Concurrency, o.LoadRequests, o.LoadTime);
+            var managerCookies = new CookieContainer();
+            await Scenarios.SignInAsync(portal.BaseUrl, managerCookies, managerEmail, DataGenerator.Password);
+            // SPEC §13 sets no concurrency for the queue (a few managers): the verdict is on one client, 16 clients is shown as a stress figure.
+            var rotation = Math.Max(60, o.LoadRequests / 10);
+            using (var queue = Load.Client(managerCookies))
+            {
+                var s = await Load.RunAsync("file du gestionnaire, 1 client", queue, i => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/instruction?{filters[i % filters.Length]}"),
+                    1, rotation, o.LoadTime, warmup: 6);
+                var b = await Load.RunAsync("nu : même SQL que la file, 1 client", bareClient,
+                    i => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[i % filters.Length]}&user={managerId}"), 1, rotation, o.LoadTime, warmup: 6);
+                report.AddLoad("File du gestionnaire /instruction, 6 jeux de filtres en rotation, 1 client", $"{o.Requests:N0} demandes", s, b, 100);
+                s = await Load.RunAsync("file du gestionnaire, 16 clients", queue, i => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/instruction?{filters[i % filters.Length]}"),
+                    o.Concurrency, o.LoadRequests, o.LoadTime);
+                report.AddLoad("  · la même rotation à 16 clients (charge, sans cible)", "", s, bareQueue, null);
+            }
+            // One line per filter set, sequential, so that a slow filter is seen.
+            using var single = Load.Client(managerCookies);
+            for (var f = 0; f < filters.Length; f++)
+            {
+                var s = await Load.RunAsync($"  filtre {filters[f]}", single, _ => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/instruction?{filters[f]}"), 1, Math.Max(20, o.LoadRequests / 50), o.LoadTime, warmup: 2);
+                var b = await Load.RunAsync($"  nu {filters[f]}", bareClient, _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[f]}&user={managerId}"), 1, Math.Max(20, o.LoadRequests / 50), o.LoadTime, warmup: 2);
+                report.AddLoad($"  · filtre `{filters[f]}` (1 client)", "", s, b, 100);
+            }
+        }
+    }
+
+    // 5. Simulator then deposit (fresh portal process so that its peak memory is the deposit's).
+    if (o.Runs("deposit"))
+    {
+        var json = Scenarios.DepositJson(o.DepositRequests, now);
+        var zipPath = Path.Combine(work, "pieces.zip");
+        Console.WriteLine($"ZIP de {o.DepositRequests} PDF de {o.FileKb} Ko…");
+        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
+        var zipBytes = new FileInfo(zipPath).Length;
+        using var api = Load.Client();
+        api.Timeout = TimeSpan.FromMinutes(15);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], env))
+        {
+            var times = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                using var r = await api.PostAsync($"{portal.BaseUrl}/api/v1/simulations", Scenarios.DepositForm(json, null));
+                var body = await r.Content.ReadAsStringAsync();
+                times.Add(sw.Elapsed.TotalMilliseconds);
+                if (!r.IsSuccessStatusCode || !body.Contains("\"valide\":true", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"Simulation refusée : HTTP {(int)r.StatusCode} {body[..Math.Min(body.Length, 800)]}");
+            }
+            var parse = Stopwatch.StartNew();
+            using (JsonDocument.Parse(json)) { }
+            var parseMs = parse.Elapsed.TotalMilliseconds;
+            Console.WriteLine($"  simulateur : {string.Join(", ", times.Select(t => $"{t:F0} ms"))} ; lecture JSON nue {parseMs:F0} ms");
+            report.Add($"Simulateur POST /api/v1/simulations (JSON seul, 3 appels)", $"{o.DepositRequests:N0} demandes ({json.Length / 1024} Ko)",
+                times.Order().ElementAt(1), times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
+        }
+
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], env))
+        {
+            var before = portal.PeakMemoryBytes();
+            var sw = Stopwatch.StartNew();
+            using var r = await api.PostAsync($"{portal.BaseUrl}/api/v1/depots", Scenarios.DepositForm(json, zipPath));
+            var body = await r.Content.ReadAsStringAsync();
+            var uploaded = sw.Elapsed;
+            string statut;
+            if (r.StatusCode == HttpStatusCode.Accepted)
+            {
+                var url = JsonDocument.Parse(body).RootElement.GetProperty("url").GetString()!;
+                do
+                {
+                    await Task.Delay(250);
+                    using var poll = await api.GetAsync(portal.BaseUrl + url);
+                    body = await poll.Content.ReadAsStringAsync();
+                    statut = JsonDocument.Parse(body).RootElement.GetProperty("statut").GetString()!;
+                } while (statut == "EN_TRAITEMENT" && sw.Elapsed < TimeSpan.FromMinutes(15));
+            }
+            else statut = r.StatusCode == HttpStatusCode.Created ? "TERMINE" : $"HTTP {(int)r.StatusCode}";
+            var elapsed = sw.Elapsed;
+            var peak = portal.PeakMemoryBytes();
+            if (statut != "TERMINE") throw new InvalidOperationException($"Dépôt non terminé ({statut}) : {body[..Math.Min(body.Length, 800)]}");
+            Console.WriteLine($"  dépôt : {elapsed.TotalSeconds:F1} s (envoi {uploaded.TotalSeconds:F1} s), mémoire de pointe {peak / 1048576} Mo (au démarrage {before / 1048576} Mo)");
+
+            var baseline = await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; find \"$d\" -type f -print0 | xargs -0 sha256sum > /dev/null; rm -rf \"$d\""]);
+            var baselineText = baseline.Code == 0 ? $"unzip + sha256sum : {baseline.Elapsed.TotalSeconds:F1} s" : "unzip ou sha256sum indisponible";
+            report.Add("Dépôt POST /api/v1/depots + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+                null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "≤ 30 s", elapsed.TotalSeconds <= 30);
+            report.Add("Dépôt : mémoire de pointe du portail (VmHWM)", $"démarrage : {before / 1048576} Mo", null, null, null, null, null,
+                $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
+        }
+        File.Delete(zipPath);
+    }
+
+    // 6. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it.
+    if (o.Runs("sweep"))
+    {
+        var due = await db.ScalarAsync<long>("SELECT count(*) FROM \"Rounds\" WHERE \"ClosedAt\" IS NULL AND \"ReminderSentAt\" IS NULL AND \"ReminderDueAt\" <= @n",
+            ("n", db.IsPostgres ? DateTime.UtcNow : DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+        var (code, elapsed, output) = await Commands.RunAsync("dotnet", [portalDll, "sweep"], env, TimeSpan.FromMinutes(10));
+        var migrate = await Commands.RunAsync("dotnet", [portalDll, "migrate"], env);
+        if (code == 2)
+        {
+            Console.WriteLine($"  échéances : verbe sweep non disponible dans cette version ({output.Trim()})");
+            report.Add("Échéances J+10 / J+20 (verbe sweep)", $"{due:N0} tours dus", null, null, null, null, null,
+                "non disponible dans cette version (sweep répond 2)", null, "≤ 5 s", null, valueText: "non disponible dans cette version");
+        }
+        else
+        {
+            Console.WriteLine($"  échéances : {elapsed.TotalSeconds:F1} s (code {code}), verbe migrate à vide {migrate.Elapsed.TotalSeconds:F1} s");
+            report.Add("Échéances J+10 / J+20 (verbe sweep, processus compris)", $"{due:N0} tours dus", null, null, null, null, elapsed.TotalMilliseconds,
+                $"verbe migrate sans travail : {migrate.Elapsed.TotalSeconds:F1} s", migrate.Elapsed.TotalMilliseconds, "≤ 5 s", code == 0 && elapsed.TotalSeconds <= 5);
+        }
+    }
+
+    // 7. E-mail: the portal's dispatcher loop against an SMTP server in this process, beside a bare MailKit loop.
+    if (o.Runs("email"))
+    {
+        await using var smtp = await SmtpSink.StartAsync();
+        await Scenarios.FillOutboxAsync(db, o.Emails, DateTime.UtcNow);
+        var mailEnv = new Dictionary<string, string>(env)
+        {
+            ["Workers__Enabled"] = "true", ["Email__Smtp__Host"] = "127.0.0.1", ["Email__Smtp__Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture),
+            ["Email__Smtp__Security"] = "None",
+        };
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], mailEnv))
+        {
+            var sw = Stopwatch.StartNew();
+            while (smtp.Portal().Count < o.Emails && sw.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100);
+        }
+        var (count, span) = smtp.Portal();
+        var rate = count / Math.Max(span.TotalSeconds, 0.001);
+        var bareRate = await Scenarios.BareSendLoopAsync(smtp.Port, o.Emails);
+        Console.WriteLine($"  e-mails : {count} reçus en {span.TotalSeconds:F1} s = {rate:F0}/s ; boucle MailKit nue {bareRate:F0}/s");
+        report.Add("Envoi des e-mails (boîte d'envoi → SMTP local)", $"{o.Emails:N0} messages", null, null, null, rate, null,
+            $"boucle MailKit nue : {bareRate:F0}/s", null, "≥ 100/s", count == o.Emails && rate >= 100, throughputBaseline: bareRate);
+    }
+    report.TotalTime = total.Elapsed;
+}
+finally
+{
+    if (o.Keep) Console.WriteLine($"--keep : base laissée en place ({(cluster is null ? Path.Combine(work, "guichet.db") : cluster.ConnectionString("guichet_bench"))}).");
+    else
+    {
+        if (cluster is not null) await cluster.DisposeAsync();
+        try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+var outputPath = o.Output ?? Path.Combine(repo, "BENCHMARKS.md");
+report.Write(outputPath);
+Console.WriteLine(report.Table());
+Console.WriteLine($"Écrit dans {outputPath} ({total.Elapsed.TotalSeconds:F0} s au total).");
+return 0;
+
+static async Task Verb(string dll, IDictionary<string, string> env, params string[] args)
+{
+    var (code, elapsed, output) = await Commands.RunAsync("dotnet", [dll, .. args], env);
+    if (code != 0) throw new InvalidOperationException($"dotnet Guichet.dll {string.Join(' ', args)} : code {code}\n{output}");
+    Console.WriteLine($"  {args[0]} : {elapsed.TotalSeconds:F1} s");
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Guichet.slnx"))) return dir.FullName;
+    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "Guichet.slnx"))) return dir.FullName;
+    throw new InvalidOperationException("Guichet.slnx introuvable : lancez le bench depuis le dépôt.");
+}
