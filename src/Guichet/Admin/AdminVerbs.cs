@@ -12,7 +12,7 @@ namespace Guichet.Admin;
 /// </summary>
 public static class AdminVerbs
 {
-    private static readonly string[] Verbs = ["migrate", "seed-demo", "sweep", "create-user"];
+    private static readonly string[] Verbs = ["migrate", "seed-demo", "sweep", "create-user", "recount"];
 
     public static bool IsVerb(string arg) => Verbs.Contains(arg);
 
@@ -59,6 +59,14 @@ public static class AdminVerbs
                     return 0;
                 case "create-user":
                     return await CreateUserAsync(app, args);
+                case "recount":
+                    using (var scope = app.Services.CreateScope())
+                    {
+                        var wrong = await RequestCounters.RebuildAsync(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), default);
+                        Console.WriteLine(wrong == 0 ? "Compteurs de demandes exacts : rien à corriger."
+                            : $"Compteurs de demandes recalculés : {wrong} compteur(s) corrigé(s).");
+                    }
+                    return 0;
             }
         }
         catch (Exception e) when (e is InvalidOperationException or DbUpdateException)

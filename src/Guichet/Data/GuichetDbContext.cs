@@ -26,6 +26,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Deposits.DepositJob> DepositJobs => Set<Deposits.DepositJob>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<RequestView> RequestViews => Set<RequestView>();
+    public DbSet<RequestCount> RequestCounts => Set<RequestCount>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -85,6 +86,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
             e.HasIndex(x => new { x.SchemeCode, x.Type, x.Status });
             e.HasIndex(x => x.ClientId); // free text: an exact client identifier
             e.HasIndex(x => x.LastModifiedByVendorAt); // « modifiée depuis ma dernière consultation »
+            e.HasIndex(x => new { x.LastRoundOutcome, x.Status, x.DepositedAt }); // « délai de modification dépassé »
+            e.Property(x => x.LastRoundOutcome).HasConversion<string>().HasMaxLength(20);
             // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) serve LIKE '%…%'; lower("ClientName") is in the migration.
             if (!IsSqlite)
             {
@@ -204,6 +207,15 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
             e.HasOne<FundingRequest>().WithMany().HasForeignKey(x => x.FundingRequestId);
         });
 
+        b.Entity<RequestCount>(e =>
+        {
+            e.HasKey(x => new { x.OrganisationId, x.SchemeCode, x.Type, x.Status });
+            e.Property(x => x.SchemeCode).HasMaxLength(40);
+            e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseType(v)).HasMaxLength(10);
+            e.Property(x => x.Status).HasConversion(v => v.Code(), v => Codes.ParseStatus(v)).HasMaxLength(20);
+            e.HasOne<Organisation>().WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        });
+
         b.Entity<NumberSequence>(e =>
         {
             e.HasKey(x => x.Key);
@@ -228,13 +240,89 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         GuardAppendOnly();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        var deltas = CountDeltas();
+        if (deltas.Count == 0) return base.SaveChanges(acceptAllChangesOnSuccess);
+        if (Database.CurrentTransaction is not null)
+        {
+            var saved = base.SaveChanges(acceptAllChangesOnSuccess);
+            ApplyOrDefer(deltas);
+            return saved;
+        }
+        using var tx = Database.BeginTransaction();
+        var n = base.SaveChanges(acceptAllChangesOnSuccess);
+        ApplyOrDefer(deltas);
+        tx.Commit();
+        return n;
     }
 
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
         GuardAppendOnly();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        var deltas = CountDeltas();
+        if (deltas.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        if (Database.CurrentTransaction is not null)
+        {
+            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            await ApplyOrDeferAsync(deltas, cancellationToken);
+            return saved;
+        }
+        // The requests and their counters change together or not at all.
+        await using var tx = await Database.BeginTransactionAsync(cancellationToken);
+        var n = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        await ApplyOrDeferAsync(deltas, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return n;
+    }
+
+    private DeferredRequestCounts? _deferred;
+
+    /// <summary>
+    /// Until the returned batch is flushed (just before the commit of the caller's transaction), counter deltas are
+    /// held rather than written. Used by the deposit, whose slices would otherwise lock the counters for its whole length.
+    /// </summary>
+    public DeferredRequestCounts DeferRequestCounts()
+    {
+        if (Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Les compteurs ne peuvent être différés que dans une transaction.");
+        if (_deferred is not null) throw new InvalidOperationException("Des compteurs sont déjà différés.");
+        return _deferred = new DeferredRequestCounts(this);
+    }
+
+    internal async Task FlushDeferredCountsAsync(DeferredRequestCounts batch, CancellationToken ct)
+    {
+        if (!ReferenceEquals(batch, _deferred)) throw new InvalidOperationException("Ce lot de compteurs n'est plus en cours.");
+        _deferred = null;
+        if (RequestCounters.Upsert(batch.Pending) is { Sql: var sql, Parameters: var parameters }) await Database.ExecuteSqlRawAsync(sql, parameters, ct);
+    }
+
+    internal void EndDeferredCounts(DeferredRequestCounts batch)
+    {
+        if (ReferenceEquals(batch, _deferred)) _deferred = null;
+    }
+
+    private Dictionary<RequestCountKey, int> CountDeltas()
+    {
+        if (ChangeTracker.AutoDetectChangesEnabled) ChangeTracker.DetectChanges();
+        return RequestCounters.Collect(ChangeTracker);
+    }
+
+    private bool Defer(Dictionary<RequestCountKey, int> deltas)
+    {
+        if (_deferred is null) return false;
+        foreach (var (key, delta) in deltas) RequestCounters.Add(_deferred.Pending, key, delta);
+        return true;
+    }
+
+    private void ApplyOrDefer(Dictionary<RequestCountKey, int> deltas)
+    {
+        if (Defer(deltas)) return;
+        if (RequestCounters.Upsert(deltas) is { Sql: var sql, Parameters: var parameters }) Database.ExecuteSqlRaw(sql, parameters);
+    }
+
+    private async Task ApplyOrDeferAsync(Dictionary<RequestCountKey, int> deltas, CancellationToken ct)
+    {
+        if (Defer(deltas)) return;
+        if (RequestCounters.Upsert(deltas) is { Sql: var sql, Parameters: var parameters }) await Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
     // The history is append-only: nothing may update or delete a line once written.

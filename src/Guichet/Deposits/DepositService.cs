@@ -69,6 +69,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             }
 
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            using var counts = db.DeferRequestCounts();
             var year = ParisCalendar.DateOf(now).Year;
             var numbers = new Dictionary<RequestType, Queue<string>>();
             foreach (var group in file.Demandes.GroupBy(d => d.Type!.Value))
@@ -94,6 +95,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             }
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            await counts.FlushAsync(ct);
             await tx.CommitAsync(ct);
             if (progress is not null) await progress(file.Demandes.Count, file.Demandes.Count);
             return new DepositResult([], created, file.Count);

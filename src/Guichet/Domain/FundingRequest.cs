@@ -33,6 +33,8 @@ public class FundingRequest
     public DateTime UpdatedAt { get; private set; }
     /// <summary>When the vendor last confirmed a modification (for « modifiée depuis ma dernière consultation »).</summary>
     public DateTime? LastModifiedByVendorAt { get; private set; }
+    /// <summary>How the latest modification round ended; null before any round and while one is open (« délai dépassé » filter).</summary>
+    public RoundOutcome? LastRoundOutcome { get; private set; }
     /// <summary>Optimistic concurrency token, bumped by every change.</summary>
     public int Version { get; private set; }
 
@@ -112,6 +114,7 @@ public class FundingRequest
         if (OpenRound is not null) throw new DomainException("Une demande de modification est déjà ouverte.");
         var round = ModificationRound.Open(actor, comment, items, scheme, now, atVendorRequest);
         Rounds.Add(round);
+        LastRoundOutcome = null;
         Transition(actor, now, atVendorRequest ? "Modification ouverte à la demande du fournisseur" : "Demande de modification",
             RequestStatus.AModifier, comment: round.Comment);
         return round;
@@ -171,6 +174,7 @@ public class FundingRequest
         var added = Documents.Where(d => d.IsDraftOf(round)).ToList();
         foreach (var d in added) d.Publish();
         round.Close(RoundOutcome.Confirmed, now);
+        LastRoundOutcome = RoundOutcome.Confirmed;
         LastModifiedByVendorAt = now;
         Transition(actor, now, "Modification confirmée", RequestStatus.EnCours, changes: changes,
             documents: added.Select(d => d.FileName));
@@ -234,6 +238,7 @@ public class FundingRequest
         var discarded = Documents.Where(d => d.IsDraftOf(round)).ToList();
         foreach (var d in discarded) Documents.Remove(d);
         round.Close(outcome, now);
+        LastRoundOutcome = outcome;
         Transition(actor, now, evt, RequestStatus.EnCours, comment: comment);
         return discarded;
     }

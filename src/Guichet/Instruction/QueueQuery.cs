@@ -73,11 +73,9 @@ public static class QueueQuery
         if (f.ModifiedSinceMyLastView)
             q = q.Where(r => r.LastModifiedByVendorAt != null && !db.RequestViews.Any(v =>
                 v.UserId == userId && v.FundingRequestId == r.Id && v.ViewedAt >= r.LastModifiedByVendorAt));
-        // « Its latest round closed for want of an answer », written as « an expired round and none opened after it » so
-        // that the database starts from the few expired rounds (index on Outcome) instead of probing every request.
+        // « Its latest round closed for want of an answer »: the request carries its latest round's outcome (indexed).
         if (f.DeadlineExpired)
-            q = q.Where(r => r.Status == RequestStatus.EnCours && db.Rounds.Any(x => x.FundingRequestId == r.Id && x.Outcome == RoundOutcome.Expired
-                && !db.Rounds.Any(y => y.FundingRequestId == x.FundingRequestId && y.OpenedAt > x.OpenedAt)));
+            q = q.Where(r => r.Status == RequestStatus.EnCours && r.LastRoundOutcome == RoundOutcome.Expired);
         return q;
     }
 
@@ -97,9 +95,23 @@ public static class QueueQuery
     {
         var filtered = Filter(db, userId, f);
         var rows = await Rows(Sorted(filtered, f.Sort).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size)).ToListAsync(ct);
-        // Counts per status over the other filters, so each status link says what it would show.
-        var unfiltered = Filter(db, userId, f with { Base = f.Base with { Status = null } });
-        var counts = await unfiltered.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        // Counts per status over the other filters, so each status link says what it would show: from the counter table
+        // when the other filters are among its keys (vendor, scheme, type), else counted on the requests.
+        Dictionary<RequestStatus, int> counts;
+        if (f is { DepositedFrom: null, DepositedTo: null, ModifiedSinceMyLastView: false, DeadlineExpired: false, Base.Text: null })
+        {
+            IQueryable<RequestCount> c = db.RequestCounts;
+            if (f.OrganisationId is { } org) c = c.Where(x => x.OrganisationId == org);
+            if (f.Base.Scheme is { } sc) c = c.Where(x => x.SchemeCode == sc);
+            if (f.Base.Type is { } ty) c = c.Where(x => x.Type == ty);
+            counts = (await c.GroupBy(x => x.Status).Select(g => new { g.Key, Count = g.Sum(x => x.Count) }).ToListAsync(ct))
+                .Where(g => g.Count > 0).ToDictionary(g => g.Key, g => g.Count);
+        }
+        else
+        {
+            var unfiltered = Filter(db, userId, f with { Base = f.Base with { Status = null } });
+            counts = await unfiltered.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        }
         // The total is one of those counts (or their sum): no second pass over the same rows.
         var total = f.Base.Status is { } st ? counts.GetValueOrDefault(st) : counts.Values.Sum();
         return (total, rows, counts);

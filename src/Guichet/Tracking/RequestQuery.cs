@@ -79,6 +79,14 @@ public static class RequestQuery
         return org is { } id && user.IsVendor() ? db.Requests.Where(r => r.OrganisationId == id) : db.Requests.Where(r => false);
     }
 
+    /// <summary>The counter rows of the requests the user may see (same rule as <see cref="Visible"/>).</summary>
+    public static IQueryable<RequestCount> VisibleCounts(GuichetDbContext db, ClaimsPrincipal user)
+    {
+        if (user.SeesAllOrganisations()) return db.RequestCounts;
+        var org = user.OrganisationId();
+        return org is { } id && user.IsVendor() ? db.RequestCounts.Where(c => c.OrganisationId == id) : db.RequestCounts.Where(c => false);
+    }
+
     public static async Task<RequestPage> RunAsync(GuichetDbContext db, ClaimsPrincipal user, RequestFilter f, CancellationToken ct)
     {
         var scope = Visible(db, user);
@@ -92,11 +100,16 @@ public static class RequestQuery
             filtered = filtered.Where(r => r.Number.Contains(q) || r.VendorReference.Contains(q) || r.ClientId == q
                 || r.ClientName.ToLower().Contains(lower));
         }
-        var counts = (await scope.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct))
+        // Counts per status, and the total unless the text search narrows it, from the counter table: a few rows.
+        var tally = await VisibleCounts(db, user)
+            .GroupBy(c => new { c.SchemeCode, c.Type, c.Status })
+            .Select(g => new { g.Key.SchemeCode, g.Key.Type, g.Key.Status, Count = g.Sum(c => c.Count) })
+            .ToListAsync(ct);
+        var counts = tally.GroupBy(t => t.Status).Select(g => (g.Key, Count: g.Sum(t => t.Count))).Where(c => c.Count > 0)
             .ToDictionary(c => c.Key, c => c.Count);
-        // Filtered by status alone (or not at all), the total is one of the counts per status: no second pass over the same rows.
-        var total = f is { Type: null, Scheme: null, Text: null }
-            ? f.Status is { } only ? counts.GetValueOrDefault(only) : counts.Values.Sum()
+        var total = f.Text is null
+            ? tally.Where(t => (f.Status is null || t.Status == f.Status) && (f.Type is null || t.Type == f.Type)
+                && (f.Scheme is null || t.SchemeCode == f.Scheme)).Sum(t => t.Count)
             : await filtered.CountAsync(ct);
         var sorted = f.Sort switch
         {

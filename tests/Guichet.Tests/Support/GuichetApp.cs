@@ -65,7 +65,12 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
 
     public override async ValueTask DisposeAsync()
     {
+        // Whatever the tests of this class did, the counter table must still agree with the requests.
+        var wrong = await this.Db(db => Guichet.Data.RequestCounters.DifferencesAsync(db, default));
         await base.DisposeAsync();
+        if (wrong.Count > 0)
+            throw new InvalidOperationException("Compteurs de demandes faux après les tests de cette classe : "
+                + string.Join(" ; ", wrong.Select(w => $"{w.Key} compté {w.Actual}, stocké {w.Stored}")));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
         GC.SuppressFinalize(this);

@@ -160,6 +160,31 @@ namespace Guichet.Data.Migrations.Postgres
                     b.ToTable("Sequences");
                 });
 
+            modelBuilder.Entity("Guichet.Data.RequestCount", b =>
+                {
+                    b.Property<int>("OrganisationId")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SchemeCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Type")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("OrganisationId", "SchemeCode", "Type", "Status");
+
+                    b.ToTable("RequestCounts");
+                });
+
             modelBuilder.Entity("Guichet.Deposits.DepositJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -254,6 +279,10 @@ namespace Guichet.Data.Migrations.Postgres
                     b.Property<DateTime?>("LastModifiedByVendorAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("LastRoundOutcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(30)
@@ -329,6 +358,8 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex("Status", "DepositedAt");
 
                     b.HasIndex("Status", "UpdatedAt");
+
+                    b.HasIndex("LastRoundOutcome", "Status", "DepositedAt");
 
                     b.HasIndex("OrganisationId", "Status", "UpdatedAt");
 
@@ -936,6 +967,15 @@ namespace Guichet.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("OrganisationId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Guichet.Data.RequestCount", b =>
+                {
+                    b.HasOne("Guichet.Domain.Organisation", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Guichet.Domain.FundingRequest", b =>

@@ -152,6 +152,31 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.ToTable("Sequences");
                 });
 
+            modelBuilder.Entity("Guichet.Data.RequestCount", b =>
+                {
+                    b.Property<int>("OrganisationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SchemeCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganisationId", "SchemeCode", "Type", "Status");
+
+                    b.ToTable("RequestCounts");
+                });
+
             modelBuilder.Entity("Guichet.Deposits.DepositJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -243,6 +268,10 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.Property<DateTime?>("LastModifiedByVendorAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LastRoundOutcome")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(30)
@@ -318,6 +347,8 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasIndex("Status", "DepositedAt");
 
                     b.HasIndex("Status", "UpdatedAt");
+
+                    b.HasIndex("LastRoundOutcome", "Status", "DepositedAt");
 
                     b.HasIndex("OrganisationId", "Status", "UpdatedAt");
 
@@ -899,6 +930,15 @@ namespace Guichet.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("OrganisationId")
                         .OnDelete(DeleteBehavior.Restrict);
+                });
+
+            modelBuilder.Entity("Guichet.Data.RequestCount", b =>
+                {
+                    b.HasOne("Guichet.Domain.Organisation", null)
+                        .WithMany()
+                        .HasForeignKey("OrganisationId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Guichet.Domain.FundingRequest", b =>
