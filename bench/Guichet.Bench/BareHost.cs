@@ -49,7 +49,7 @@ public static class BareHost
             """, db, ("org", org), ("size", 20), ("skip", 0));
         json.Append("],\"counts\":{");
         // counts=0 leaves them out, only to show in the report what they cost.
-        if (counts) await Counts(c, json, """SELECT r."Status", count(*)::int FROM "Requests" AS r WHERE r."OrganisationId" = @org GROUP BY r."Status" """, db, ("org", org));
+        if (counts) await Counts(c, json, """SELECT c."Status", sum(c."Count")::int FROM "RequestCounts" AS c WHERE c."OrganisationId" = @org GROUP BY c."SchemeCode", c."Type", c."Status" """, db, ("org", org));
         return json.Append("}}").ToString();
     }
 
@@ -70,13 +70,19 @@ public static class BareHost
             LIMIT @size OFFSET @skip
             """, db, [.. parameters, ("size", 20), ("skip", 0)]);
         json.Append("],\"counts\":{");
-        await Counts(c, json, $"""SELECT r."Status", count(*)::int FROM "Requests" AS r {whereAll} GROUP BY r."Status" """, db, parametersAll);
+        // As the portal: from the counter table when the other filters are among its keys, else counted on the requests.
+        if (q.Keys.All(k => k is "statut" or "type" or "dispositif" or "fournisseur" or "user"))
+        {
+            var (whereCounts, parametersCounts) = QueueWhere(db, q, withStatus: false, alias: "c");
+            await Counts(c, json, $"""SELECT c."Status", sum(c."Count")::int FROM "RequestCounts" AS c {whereCounts} GROUP BY c."Status" """, db, parametersCounts);
+        }
+        else await Counts(c, json, $"""SELECT r."Status", count(*)::int FROM "Requests" AS r {whereAll} GROUP BY r."Status" """, db, parametersAll);
         json.Append("},\"vendors\":[");
         await Rows(c, json, """SELECT o."Id", o."Name" FROM "Organisations" AS o ORDER BY o."Name" """, db);
         return json.Append("]}").ToString();
     }
 
-    private static (string Where, (string, object?)[] Parameters) QueueWhere(Database db, Dictionary<string, string> q, bool withStatus)
+    private static (string Where, (string, object?)[] Parameters) QueueWhere(Database db, Dictionary<string, string> q, bool withStatus, string alias = "r")
     {
         var clauses = new List<string>();
         var ps = new List<(string, object?)>();
@@ -99,8 +105,9 @@ public static class BareHost
             ps.Add(("user", q["user"]));
         }
         if (q.ContainsKey("delaiDepasse"))
-            clauses.Add("""r."Status" = 'EN_COURS' AND EXISTS (SELECT 1 FROM "Rounds" AS x WHERE x."FundingRequestId" = r."Id" AND x."Outcome" = 'Expired' AND NOT EXISTS (SELECT 1 FROM "Rounds" AS y WHERE y."FundingRequestId" = x."FundingRequestId" AND y."OpenedAt" > x."OpenedAt"))""");
-        return (clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses), ps.ToArray());
+            clauses.Add("""r."Status" = 'EN_COURS' AND r."LastRoundOutcome" = 'Expired'""");
+        var where = clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses);
+        return (alias == "r" ? where : where.Replace("r.\"", alias + ".\"", StringComparison.Ordinal), ps.ToArray());
     }
 
     private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");

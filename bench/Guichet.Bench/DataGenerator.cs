@@ -129,6 +129,12 @@ public sealed class DataGenerator(Database db, BenchOptions o, DateTime now)
         foreach (var t in new[] { "Organisations", "Solutions", "Requests", "History", "Rounds" }) await db.ResetIdentityAsync(t);
         var advances = await db.ScalarAsync<long>("SELECT count(*) FROM \"Requests\" WHERE \"Type\" = 'AVANCE'");
         var balances = await db.ScalarAsync<long>("SELECT count(*) FROM \"Requests\" WHERE \"Type\" = 'SOLDE'");
+        // The counter table the portal keeps on every save, filled as its migration and its recount verb do.
+        await db.ExecuteAsync("""
+            DELETE FROM "RequestCounts";
+            INSERT INTO "RequestCounts" ("OrganisationId", "SchemeCode", "Type", "Status", "Count")
+            SELECT "OrganisationId", "SchemeCode", "Type", "Status", COUNT(*) FROM "Requests" GROUP BY "OrganisationId", "SchemeCode", "Type", "Status";
+            """);
         await db.ExecuteAsync("DELETE FROM \"Sequences\"");
         await db.ExecuteAsync("INSERT INTO \"Sequences\" (\"Key\", \"Value\") VALUES ('SAS-A-2026', @a), ('SAS-S-2026', @s)", ("a", advances), ("s", balances));
         // As autovacuum would after a bulk load: statistics, and the visibility map that index-only scans need.
@@ -161,11 +167,12 @@ public sealed class DataGenerator(Database db, BenchOptions o, DateTime now)
             ("Type", Col.Text), ("SchemeCode", Col.Text), ("SolutionId", Col.Int), ("ClientIdType", Col.Text), ("ClientId", Col.Text), ("ClientName", Col.Text),
             ("PurchaseOrderNumber", Col.Text), ("PurchaseOrderDate", Col.Date), ("GoLiveDate", Col.Date), ("AdvanceNumber", Col.Text), ("Amount", Col.Money),
             ("ContactSupport", Col.Text), ("Status", Col.Text), ("RejectionReason", Col.Text), ("DepositedAt", Col.Timestamp), ("UpdatedAt", Col.Timestamp),
-            ("LastModifiedByVendorAt", Col.Timestamp), ("Version", Col.Int));
+            ("LastModifiedByVendorAt", Col.Timestamp), ("LastRoundOutcome", Col.Text), ("Version", Col.Int));
         foreach (var r in Requests())
             await w.RowAsync(r.Id, r.Number, r.Org, r.Reference, r.Type, r.Scheme, r.SolutionId, r.ClientIdType, r.ClientId, r.ClientName,
                 $"BC-{r.Id}", r.PurchaseOrderDate, r.GoLive, r.AdvanceNumber, r.Amount, $"https://support.editeur{r.Org}.test/sas", r.Status,
-                r.Status == "REJETEE" ? "Pièce justificative non conforme." : null, r.DepositedAt, r.UpdatedAt, r.ModifiedByVendorAt, 1);
+                r.Status == "REJETEE" ? "Pièce justificative non conforme." : null, r.DepositedAt, r.UpdatedAt, r.ModifiedByVendorAt,
+                r.Round switch { RoundKind.ClosedExpired => "Expired", RoundKind.ClosedConfirmed => "Confirmed", _ => null }, 1);
         await w.CompleteAsync();
         return w.Rows;
     }
