@@ -300,11 +300,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         if (ReferenceEquals(batch, _deferred)) _deferred = null;
     }
 
-    private Dictionary<RequestCountKey, int> CountDeltas()
-    {
-        if (ChangeTracker.AutoDetectChangesEnabled) ChangeTracker.DetectChanges();
-        return RequestCounters.Collect(ChangeTracker);
-    }
+    // Entries() detects the changes first (unless the caller turned that off and detected them itself).
+    private Dictionary<RequestCountKey, int> CountDeltas() => RequestCounters.Collect(ChangeTracker);
 
     private bool Defer(Dictionary<RequestCountKey, int> deltas)
     {

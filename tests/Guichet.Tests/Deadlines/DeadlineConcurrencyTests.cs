@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Guichet.Data;
@@ -131,34 +130,9 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
     public async Task The_sweep_verb_run_twice_in_parallel_sends_each_reminder_once()
     {
         var ids = await RoundsOpenedAt(300, DateTime.UtcNow.AddDays(-11), tag: "V");
-        string connection;
-        using (var scope = app.Services.CreateScope())
-            connection = scope.ServiceProvider.GetRequiredService<GuichetDbContext>().Database.GetConnectionString()!;
-        var dll = Path.Combine(AppContext.BaseDirectory, "Guichet.dll");
-        Process Start()
-        {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-            psi.ArgumentList.Add(dll);
-            psi.ArgumentList.Add("sweep");
-            psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            psi.Environment["Database__Provider"] = "Postgres";
-            psi.Environment["ConnectionStrings__Guichet"] = connection;
-            psi.Environment["Storage__Path"] = app.StoragePath;
-            psi.Environment["Email__PickupDirectory"] = app.MailPath;
-            psi.Environment["Workers__Enabled"] = "false";
-            psi.Environment["Logging__LogLevel__Default"] = "Warning";
-            return Process.Start(psi)!;
-        }
-        var processes = new[] { Start(), Start() };
-        var outputs = await Task.WhenAll(processes.Select(async p =>
-        {
-            var output = await p.StandardOutput.ReadToEndAsync();
-            var error = await p.StandardError.ReadToEndAsync();
-            await p.WaitForExitAsync();
-            return (p.ExitCode, output, error);
-        }));
-        Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.error + o.output));
-        Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.output));
+        var outputs = await Task.WhenAll(app.RunVerbAsync("sweep"), app.RunVerbAsync("sweep"));
+        Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.Error + o.Output));
+        Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.Output));
         Assert.Equal((300, 300), await Count(ids, EmailKind.Reminder, "Relance envoyée (J+10)"));
     }
 }

@@ -43,6 +43,27 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
     }
 
+    /// <summary>Runs an administration verb (<c>dotnet Guichet.dll verb</c>) as an operator would, on this app's database and folders.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunVerbAsync(string verb)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+            { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
+        psi.ArgumentList.Add(verb);
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["Database__Provider"] = Provider;
+        psi.Environment["ConnectionStrings__Guichet"] = _connectionString;
+        psi.Environment["Storage__Path"] = StoragePath;
+        psi.Environment["Email__PickupDirectory"] = MailPath;
+        psi.Environment["Workers__Enabled"] = "false";
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+
     public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     /// <summary>A client carrying a Bearer token.</summary>
