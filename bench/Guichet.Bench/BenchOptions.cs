@@ -17,6 +17,8 @@ public sealed record BenchOptions
     public int LoadRequests { get; init; } = 3_000;
     public TimeSpan LoadTime { get; init; } = TimeSpan.FromSeconds(40);
     public int Concurrency { get; init; } = 16;
+    /// <summary>Closed-loop load before each measure whose answers are dropped: the JIT reaches its optimised code (tiering).</summary>
+    public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(5);
     public string? Output { get; init; }
     public string? Only { get; init; }
     /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
@@ -30,6 +32,7 @@ public sealed record BenchOptions
             {
                 Quick = true, Provider = "Sqlite", Requests = 2_000, Vendors = 20, BigVendorRequests = 500, DueRounds = 100,
                 DepositRequests = 200, FileKb = 20, Emails = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
+                WarmupTime = TimeSpan.FromSeconds(2),
             }
             : new BenchOptions();
         for (var i = 0; i < args.Length; i++)
@@ -50,6 +53,7 @@ public sealed record BenchOptions
                 "--load" => o with { LoadRequests = Int() },
                 "--load-seconds" => o with { LoadTime = TimeSpan.FromSeconds(Int()) },
                 "--concurrency" => o with { Concurrency = Int() },
+                "--warmup-seconds" => o with { WarmupTime = TimeSpan.FromSeconds(Int()) },
                 "--out" => o with { Output = Next() },
                 "--only" => o with { Only = Next() },
                 "--keep" => o with { Keep = true },

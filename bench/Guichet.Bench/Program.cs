@@ -8,8 +8,9 @@ using Guichet.Bench;
 // The bare baseline host runs as its own process, started by the bench below.
 if (args.Length > 0 && args[0] == "bare-host") return await BareHost.RunAsync(args);
 
-CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("fr-FR");
 var o = BenchOptions.Parse(args);
+Load.WarmupTime = o.WarmupTime;
 var repo = FindRepo();
 var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 var portalDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
