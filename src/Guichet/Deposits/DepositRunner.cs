@@ -107,6 +107,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
         }
         await db.SaveChangesAsync(ct);
+        DepositUploads.DeleteAbandoned(store, now.AddHours(-1));
         return stale.Count;
     }
 

@@ -223,4 +223,20 @@ public static class DepositUploads
         var json = await File.ReadAllBytesAsync(upload.JsonPath, ct);
         return await service.SimulateAsync(org, json, upload.Zip is null ? null : upload.ZipPath, ct);
     }
+
+    /// <summary>Deletes the folders of uploads cut off by a restart: none of their files was written for an hour.</summary>
+    public static int DeleteAbandoned(AttachmentStore store, DateTime before)
+    {
+        var root = Path.Combine(store.Root, UploadsFolder);
+        if (!Directory.Exists(root)) return 0;
+        var deleted = 0;
+        foreach (var folder in new DirectoryInfo(root).EnumerateDirectories())
+        {
+            var lastWrite = folder.EnumerateFiles().Select(f => f.LastWriteTimeUtc).Append(folder.LastWriteTimeUtc).Max();
+            if (lastWrite >= before) continue;
+            try { folder.Delete(recursive: true); deleted++; }
+            catch (IOException) { }
+        }
+        return deleted;
+    }
 }

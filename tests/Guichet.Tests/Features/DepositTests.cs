@@ -572,7 +572,20 @@ public abstract class DepositTests(GuichetApp app)
             await db.SaveChangesAsync();
             id = job.Id;
         }
+        // The folders of uploads cut off by the restart go too; one still being written stays.
+        var uploads = Path.Combine(app.StoragePath, Guichet.Deposits.DepositUploads.UploadsFolder);
+        var (abandoned, live) = (Path.Combine(uploads, "abandonne"), Path.Combine(uploads, "en-cours"));
+        foreach (var folder in new[] { abandoned, live })
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "pieces.zip"), "PK");
+        }
+        File.SetLastWriteTimeUtc(Path.Combine(abandoned, "pieces.zip"), DateTime.UtcNow.AddHours(-2));
+        Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
         Assert.True(await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseInterruptedAsync(CancellationToken.None) >= 1);
+        Assert.False(Directory.Exists(abandoned));
+        Assert.True(Directory.Exists(live));
+        Directory.Delete(live, recursive: true);
         var status = await Json(await AgendaPro.GetAsync($"/api/v1/depots/{id}"));
         Assert.Equal("ECHEC", status.GetProperty("statut").GetString());
         Assert.Contains("interrompu", status.GetProperty("erreurs")[0].GetProperty("message").GetString());
