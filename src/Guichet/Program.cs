@@ -90,13 +90,10 @@ var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
 builder.Services.AddRazorPages(o =>
 {
     o.RootDirectory = "/";
-    // Only the deposit and simulator pages accept large uploads.
+    // Only the deposit and simulator pages accept large uploads (streamed by DepositUploads, not read by MVC).
     foreach (var page in new[] { "/Deposits/New", "/Deposits/Simulator" })
         o.Conventions.AddPageApplicationModelConvention(page, m =>
-        {
-            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxDepositBody));
-            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxDepositBody });
-        });
+            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxDepositBody)));
 });
 // French text is written as is, not as &#xE9; entities.
 builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>

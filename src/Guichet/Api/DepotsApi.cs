@@ -22,12 +22,13 @@ public static class DepotsApi
         var api = app.MapApiV1().WithTags("Dépôts");
         var maxBody = DepositUploads.MaxBody(configuration);
 
-        api.MapPost("/depots", async (HttpContext http, GuichetDbContext db, DepositRunner runner, IOptions<DepositOptions> deposits,
-            IOptions<AttachmentOptions> files, CancellationToken ct) =>
+        api.MapPost("/depots", async (HttpContext http, GuichetDbContext db, DepositRunner runner, AttachmentStore store,
+            IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
         {
-            var input = await ReadAsync(http, db, deposits.Value, files.Value, ct);
+            var input = await ReadAsync(http, db, store, deposits.Value, files.Value, ct);
             if (input.Problem is not null) return input.Problem;
-            var (job, background) = await runner.AcceptAsync(db, input.Org!.Id, http.User.Id(), input.Json!, input.Zip, ct);
+            using var upload = input.Upload!;
+            var (job, background) = await runner.AcceptAsync(db, input.Org!.Id, http.User.Id(), upload, ct);
             var url = $"/api/v1/depots/{job.Id}";
             if (background || http.Request.Headers["Prefer"].ToString().Contains("respond-async", StringComparison.OrdinalIgnoreCase))
             {
@@ -41,7 +42,7 @@ public static class DepotsApi
             return done.Status == DepositJobStatus.Termine
                 ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = ToDto(done.Created) })
                 : Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: done.Errors);
-        }).WithMetadata(new RequestSizeLimitAttribute(maxBody), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxBody })
+        }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien.");
 
         api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
@@ -56,11 +57,12 @@ public static class DepotsApi
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
         {
-            var input = await ReadAsync(http, db, deposits.Value, files.Value, ct);
+            var input = await ReadAsync(http, db, store, deposits.Value, files.Value, ct);
             if (input.Problem is not null) return input.Problem;
-            var result = await DepositUploads.SimulateAsync(service, store, input.Org!, input.Json!, input.Zip, ct);
+            using var upload = input.Upload!;
+            var result = await DepositUploads.SimulateAsync(service, input.Org!, upload, ct);
             return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
-        }).WithMetadata(new RequestSizeLimitAttribute(maxBody), new RequestFormLimitsAttribute { MultipartBodyLengthLimit = maxBody })
+        }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
 
         api.MapPost("/demandes/{numero}/pieces", async (string numero, HttpContext http, Completion completion, CancellationToken ct) =>
@@ -78,38 +80,38 @@ public static class DepotsApi
     private static List<CreatedRequestDto> ToDto(IEnumerable<CreatedRequest> created) =>
         created.Select(c => new CreatedRequestDto(c.ReferenceFournisseur, c.Numero, c.Statut)).ToList();
 
-    private sealed record Input(IResult? Problem, Domain.Organisation? Org, IFormFile? Json, IFormFile? Zip);
+    private sealed record Input(IResult? Problem, Domain.Organisation? Org, DepositUpload? Upload);
 
-    /// <summary>Reads the multipart deposit; any failure is a French 4xx, never a 5xx.</summary>
-    private static async Task<Input> ReadAsync(HttpContext http, GuichetDbContext db, DepositOptions deposits, AttachmentOptions files, CancellationToken ct)
+    /// <summary>Streams the multipart deposit to disk and checks it; any failure is a French 4xx, never a 5xx, and leaves no file.</summary>
+    private static async Task<Input> ReadAsync(HttpContext http, GuichetDbContext db, AttachmentStore store, DepositOptions deposits,
+        AttachmentOptions files, CancellationToken ct)
     {
         if (!http.User.IsVendor())
-            return new(Problems.Result(403, "Accès refusé", "Seul un fournisseur peut déposer des demandes."), null, null, null);
+            return new(Problems.Result(403, "Accès refusé", "Seul un fournisseur peut déposer des demandes."), null, null);
         var org = await DepositUploads.OrganisationAsync(db, http.User, ct);
-        if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null, null);
-        IFormCollection form;
+        if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null);
+        DepositUpload upload;
         try
         {
             if (!http.Request.HasFormContentType)
-                return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null, null);
-            form = await http.Request.ReadFormAsync(ct);
+                return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
+            upload = await DepositUploads.ReadAsync(http.Request, store, deposits, files, keepField: null, ct);
         }
         catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
         {
             var tooLarge = e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase);
             return new(tooLarge
                 ? Problems.Result(413, "Contenu trop volumineux", "Le dépôt dépasse la taille maximale autorisée.")
-                : Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé."), null, null, null);
+                : Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé."), null, null);
         }
-        var json = form.Files.GetFile("json");
-        var zip = form.Files.GetFile("zip");
-        var errors = DepositUploads.Check(json, zip, deposits, files);
+        var errors = DepositUploads.Check(upload, deposits, files);
         if (errors.Count > 0)
         {
+            upload.Dispose();
             var status = errors.Any(e => e.Message.Contains("taille maximale")) ? 413 : 400;
-            return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null, null);
+            return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null);
         }
-        return new(null, org, json, zip is { Length: > 0 } ? zip : null);
+        return new(null, org, upload);
     }
 
     private static async Task<IFormCollection?> FormAsync(HttpContext http, CancellationToken ct)

@@ -19,19 +19,27 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
 
     public string Folder(Guid id) => Path.Combine(store.Root, "_depots", id.ToString("N"));
-    public string JsonPath(Guid id) => Path.Combine(Folder(id), "demandes.json");
-    public string ZipPath(Guid id) => Path.Combine(Folder(id), "pieces.zip");
+    public string JsonPath(Guid id) => Path.Combine(Folder(id), DepositUpload.JsonFile);
+    public string ZipPath(Guid id) => Path.Combine(Folder(id), DepositUpload.ZipFile);
 
-    /// <summary>Saves the uploads next to a new job; returns it and whether it should run in the background.</summary>
+    /// <summary>Gives the checked upload's folder to a new job; returns it and whether it should run in the background.</summary>
     public async Task<(DepositJob Job, bool Background)> AcceptAsync(GuichetDbContext db, int organisationId, string userId,
-        IFormFile json, IFormFile? zip, CancellationToken ct)
+        DepositUpload upload, CancellationToken ct)
     {
+        var (json, zip) = (upload.Json!, upload.Zip);
         var job = DepositJob.Start(organisationId, userId, FileNames.Sanitize(json.FileName), zip is null ? null : FileNames.Sanitize(zip.FileName), clock.UtcNow());
-        Directory.CreateDirectory(Folder(job.Id));
-        await using (var target = File.Create(JsonPath(job.Id))) await json.CopyToAsync(target, ct);
-        if (zip is not null) await using (var target = File.Create(ZipPath(job.Id))) await zip.CopyToAsync(target, ct);
+        Directory.CreateDirectory(Path.GetDirectoryName(Folder(job.Id))!);
+        upload.MoveTo(Folder(job.Id));
         db.DepositJobs.Add(job);
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch
+        {
+            try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
+            throw;
+        }
         var background = (zip?.Length ?? 0) > options.Value.BackgroundAboveZipBytes || json.Length > 2 * 1024 * 1024;
         return (job, background);
     }
@@ -99,6 +107,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
         }
         await db.SaveChangesAsync(ct);
+        DepositUploads.DeleteAbandoned(store, now.AddHours(-1));
         return stale.Count;
     }
 

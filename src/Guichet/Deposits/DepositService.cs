@@ -32,7 +32,9 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     IOptions<AttachmentOptions> attachmentOptions, IOptions<DepositOptions> depositOptions, ILogger<DepositService> logger)
 {
     private readonly AttachmentOptions _files = attachmentOptions.Value;
-    private const int SaveSlice = 500;
+    // 100 requests (about 300 rows) per SaveChanges: with 500, each slice's tracked entities and insert batch outlived
+    // several GCs and reached gen2, and a 10 000-request deposit peaked 25 to 45 MB higher (measured), no faster.
+    private const int SaveSlice = 100;
 
     /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
     public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)

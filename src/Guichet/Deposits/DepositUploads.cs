@@ -1,25 +1,78 @@
+using System.Buffers;
+using System.Text;
 using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Hosting;
 using Guichet.Storage;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
 
 namespace Guichet.Deposits;
 
-/// <summary>The checks on the two uploaded files common to the page and the API, before anything is read.</summary>
+/// <summary>A file of the deposit form: the name the vendor gave it and its length as sent.</summary>
+public sealed record UploadedFile(string FileName, long Length);
+
+/// <summary>
+/// The files of one deposit or simulation form, written straight from the request into their own folder. Disposing
+/// deletes the folder, unless a deposit job took it over.
+/// </summary>
+public sealed class DepositUpload(string folder) : IDisposable
+{
+    public const string JsonFile = "demandes.json";
+    public const string ZipFile = "pieces.zip";
+
+    private bool _moved;
+
+    public string Folder { get; } = folder;
+    public UploadedFile? Json { get; internal set; }
+    /// <summary>Null when the form has no ZIP or an empty one.</summary>
+    public UploadedFile? Zip { get; internal set; }
+    /// <summary>The text fields kept from the form: the antiforgery token of the pages, nothing else.</summary>
+    public IFormCollection Fields { get; internal set; } = FormCollection.Empty;
+
+    public string JsonPath => Path.Combine(Folder, JsonFile);
+    public string ZipPath => Path.Combine(Folder, ZipFile);
+
+    /// <summary>Renames the folder (same disk, no copy); from then on it belongs to whoever asked.</summary>
+    public void MoveTo(string target)
+    {
+        Directory.Move(Folder, target);
+        _moved = true;
+    }
+
+    public void Dispose()
+    {
+        if (_moved) return;
+        try { Directory.Delete(Folder, recursive: true); }
+        catch (DirectoryNotFoundException) { }
+        catch (IOException) { }
+    }
+}
+
+/// <summary>Reading and checking the deposit form, common to the pages and the API, before the JSON is read.</summary>
 public static class DepositUploads
 {
-    public static List<ErrorItem> Check(IFormFile? json, IFormFile? zip, DepositOptions deposits, AttachmentOptions files)
+    /// <summary>Where forms are written while they arrive, under the store (so that a deposit's files move, not copy).</summary>
+    public const string UploadsFolder = "_envois";
+    private const int BufferSize = 64 * 1024;
+    // An antiforgery token is a few hundred characters: a longer value is not one, and is never held in memory.
+    private const int MaxTokenChars = 4096;
+
+    public static List<ErrorItem> Check(DepositUpload upload, DepositOptions deposits, AttachmentOptions files)
     {
         var errors = new List<ErrorItem>();
+        var json = upload.Json;
         if (json is null || json.Length == 0)
             errors.Add(new("json", null, "Joignez le fichier JSON des demandes (champ « json »)."));
         else if (json.Length > deposits.MaxJsonBytes)
             errors.Add(new("json", null, $"Le fichier JSON dépasse la taille maximale de {Fr.Size(deposits.MaxJsonBytes)}."));
         else if (!json.FileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             errors.Add(new("json", null, "Le fichier des demandes doit être un fichier .json."));
-        if (zip is not null && zip.Length > 0)
+        if (upload.Zip is { } zip)
         {
             if (zip.Length > files.MaxZipBytes)
                 errors.Add(new("zip", null, $"L'archive ZIP dépasse la taille maximale de {Fr.Size(files.MaxZipBytes)}."));
@@ -30,11 +83,132 @@ public static class DepositUploads
     }
 
     /// <summary>The largest body a deposit may have: the ZIP, the JSON and some room for the multipart framing.</summary>
-    public static long MaxBody(IConfiguration configuration)
+    public static long MaxBody(IConfiguration configuration) => MaxBody(
+        configuration.GetSection("Deposits").Get<DepositOptions>() ?? new DepositOptions(),
+        configuration.GetSection("Attachments").Get<AttachmentOptions>() ?? new AttachmentOptions());
+
+    public static long MaxBody(DepositOptions deposits, AttachmentOptions files) => files.MaxZipBytes + deposits.MaxJsonBytes + 1024 * 1024;
+
+    /// <summary>
+    /// Streams the form into a new folder, section by section: the first file of the field « json » and of the field
+    /// « zip » (field names compared ignoring case, as for IFormFile), and the field <paramref name="keepField"/>; other
+    /// sections are skipped unread. Like ReadFormAsync it throws InvalidDataException or IOException (including
+    /// BadHttpRequestException) for a malformed or too large body — the folder is then already deleted. A request that
+    /// is not a form gives an empty upload.
+    /// </summary>
+    public static async Task<DepositUpload> ReadAsync(HttpRequest request, AttachmentStore store, DepositOptions deposits,
+        AttachmentOptions files, string? keepField, CancellationToken ct)
     {
-        var files = configuration.GetSection("Attachments").Get<AttachmentOptions>() ?? new AttachmentOptions();
-        var deposits = configuration.GetSection("Deposits").Get<DepositOptions>() ?? new DepositOptions();
-        return files.MaxZipBytes + deposits.MaxJsonBytes + 1024 * 1024;
+        var upload = new DepositUpload(Path.Combine(store.Root, UploadsFolder, Guid.NewGuid().ToString("N")));
+        try
+        {
+            Directory.CreateDirectory(upload.Folder);
+            if (!request.HasFormContentType || request.ContentLength == 0) return upload;
+            var contentType = MediaTypeHeaderValue.Parse(request.ContentType);
+            if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            {
+                // A URL-encoded form has no files: only its (small, limited) fields matter.
+                upload.Fields = await request.ReadFormAsync(ct);
+                return upload;
+            }
+            var limits = new FormOptions();
+            var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary);
+            // The messages of ReadFormAsync, which the callers map to 400 or (« limit ») 413.
+            if (StringSegment.IsNullOrEmpty(boundary)) throw new InvalidDataException("Missing content-type boundary.");
+            if (boundary.Length > limits.MultipartBoundaryLengthLimit)
+                throw new InvalidDataException($"Multipart boundary length limit {limits.MultipartBoundaryLengthLimit} exceeded.");
+            var reader = new MultipartReader(boundary.ToString(), request.Body, BufferSize)
+            {
+                HeadersCountLimit = limits.MultipartHeadersCountLimit,
+                HeadersLengthLimit = limits.MultipartHeadersLengthLimit,
+                BodyLengthLimit = MaxBody(deposits, files),
+            };
+            var fields = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+            var count = 0;
+            // Reading the next section skips whatever was not read of the previous one.
+            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            {
+                if (++count > limits.ValueCountLimit) throw new InvalidDataException($"Form value count limit {limits.ValueCountLimit} exceeded.");
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+                    throw new InvalidDataException("Form section has an invalid Content-Disposition value.");
+                if (disposition.IsFileDisposition())
+                {
+                    var file = new FileMultipartSection(section, disposition);
+                    if (upload.Json is null && file.Name.Equals("json", StringComparison.OrdinalIgnoreCase))
+                        upload.Json = await SaveAsync(section, file.FileName, upload.JsonPath, deposits.MaxJsonBytes, ct);
+                    else if (upload.Zip is null && file.Name.Equals("zip", StringComparison.OrdinalIgnoreCase))
+                        upload.Zip = await SaveAsync(section, file.FileName, upload.ZipPath, files.MaxZipBytes, ct);
+                }
+                else if (keepField is not null && disposition.IsFormDisposition()
+                    && new FormMultipartSection(section, disposition).Name.Equals(keepField, StringComparison.OrdinalIgnoreCase))
+                    fields[keepField] = StringValues.Concat(fields.GetValueOrDefault(keepField), await ReadValueAsync(section.Body, ct));
+            }
+            if (upload.Zip is { Length: 0 })
+            {
+                File.Delete(upload.ZipPath);
+                upload.Zip = null;
+            }
+            upload.Fields = new FormCollection(fields);
+            return upload;
+        }
+        catch
+        {
+            upload.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The deposit and simulator pages: reads the form, then checks its antiforgery token (which comes after the files,
+    /// so the page cannot let MVC check it first without a buffered copy of the whole body). Null when the form is
+    /// unreadable or the token is wrong: a 400, as MVC's own check answers.
+    /// </summary>
+    public static async Task<DepositUpload?> ReadPageFormAsync(HttpContext http, IAntiforgery antiforgery, string tokenField,
+        AttachmentStore store, DepositOptions deposits, AttachmentOptions files, CancellationToken ct)
+    {
+        DepositUpload upload;
+        try
+        {
+            upload = await ReadAsync(http.Request, store, deposits, files, tokenField, ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return null;
+        }
+        http.Features.Set<IFormFeature>(new FormFeature(upload.Fields));
+        if (await antiforgery.IsRequestValidAsync(http)) return upload;
+        upload.Dispose();
+        return null;
+    }
+
+    /// <summary>Writes a file section to <paramref name="path"/>; past <paramref name="max"/> bytes it only counts them, so that the checks can give the size.</summary>
+    private static async Task<UploadedFile> SaveAsync(MultipartSection section, string fileName, string path, long max, CancellationToken ct)
+    {
+        long length = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
+            int read;
+            while ((read = await section.Body.ReadAsync(buffer.AsMemory(0, BufferSize), ct)) > 0)
+            {
+                if (length < max) await file.WriteAsync(buffer.AsMemory(0, (int)Math.Min(read, max - length)), ct);
+                length += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return new UploadedFile(fileName, length);
+    }
+
+    private static async Task<string> ReadValueAsync(Stream body, CancellationToken ct)
+    {
+        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 1024, leaveOpen: true);
+        var chars = new char[MaxTokenChars + 1];
+        var read = await reader.ReadBlockAsync(chars.AsMemory(), ct);
+        return read > MaxTokenChars ? "" : new string(chars, 0, read);
     }
 
     /// <summary>The depositor's organisation, tracked (requests are attached to it).</summary>
@@ -43,27 +217,26 @@ public static class DepositUploads
             ? db.Organisations.FirstOrDefaultAsync(o => o.Id == id, ct)
             : Task.FromResult<Domain.Organisation?>(null);
 
-    /// <summary>The simulator reads the ZIP from a temporary file that is deleted afterwards.</summary>
-    public static async Task<DepositResult> SimulateAsync(DepositService service, AttachmentStore store, Domain.Organisation org,
-        IFormFile json, IFormFile? zip, CancellationToken ct)
+    /// <summary>The simulator reads the files where the form was written; the caller's upload deletes them afterwards.</summary>
+    public static async Task<DepositResult> SimulateAsync(DepositService service, Domain.Organisation org, DepositUpload upload, CancellationToken ct)
     {
-        var bytes = new byte[json.Length];
-        await using (var s = json.OpenReadStream()) await s.ReadExactlyAsync(bytes, ct);
-        string? zipPath = null;
-        try
+        var json = await File.ReadAllBytesAsync(upload.JsonPath, ct);
+        return await service.SimulateAsync(org, json, upload.Zip is null ? null : upload.ZipPath, ct);
+    }
+
+    /// <summary>Deletes the folders of uploads cut off by a restart: none of their files was written for an hour.</summary>
+    public static int DeleteAbandoned(AttachmentStore store, DateTime before)
+    {
+        var root = Path.Combine(store.Root, UploadsFolder);
+        if (!Directory.Exists(root)) return 0;
+        var deleted = 0;
+        foreach (var folder in new DirectoryInfo(root).EnumerateDirectories())
         {
-            if (zip is { Length: > 0 })
-            {
-                zipPath = Path.Combine(store.Root, "_simulations", Guid.NewGuid().ToString("N") + ".zip");
-                Directory.CreateDirectory(Path.GetDirectoryName(zipPath)!);
-                await using var target = File.Create(zipPath);
-                await zip.CopyToAsync(target, ct);
-            }
-            return await service.SimulateAsync(org, bytes, zipPath, ct);
+            var lastWrite = folder.EnumerateFiles().Select(f => f.LastWriteTimeUtc).Append(folder.LastWriteTimeUtc).Max();
+            if (lastWrite >= before) continue;
+            try { folder.Delete(recursive: true); deleted++; }
+            catch (IOException) { }
         }
-        finally
-        {
-            if (zipPath is not null) File.Delete(zipPath);
-        }
+        return deleted;
     }
 }

@@ -442,6 +442,122 @@ public abstract class DepositTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
     }
 
+    /// <summary>A multipart body written by hand (CRLF line ends, boundary « XyZ »), e.g. cut off before its end.</summary>
+    private static ByteArrayContent RawForm(string body)
+    {
+        var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body.ReplaceLineEndings("\r\n")));
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=XyZ");
+        return content;
+    }
+
+    private static ByteArrayContent Part(byte[] content, string type = "application/octet-stream")
+    {
+        var part = new ByteArrayContent(content);
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+        return part;
+    }
+
+    /// <summary>What stays of received forms: anything inside the upload and job folders.</summary>
+    private List<string> UploadLeftovers() => Directory.Exists(app.StoragePath)
+        ? Directory.GetFileSystemEntries(app.StoragePath, "*", SearchOption.AllDirectories)
+            .Where(p => p.Contains($"/{Guichet.Deposits.DepositUploads.UploadsFolder}/") || p.Contains("/_depots/")).ToList()
+        : [];
+
+    public static TheoryData<string, int, string> BadForms() => new()
+    {
+        { "noJson", 400, "champ « json »" },
+        { "emptyJson", 400, "champ « json »" },
+        { "jsonTooLarge", 413, "taille maximale" },
+        { "notJsonName", 400, "fichier .json" },
+        { "notZipName", 400, "archive .zip" },
+        { "cutOff", 400, "mal formé" },
+        { "noBoundary", 400, "mal formé" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadForms))]
+    public async Task A_bad_form_gets_its_French_4xx_and_leaves_no_file_behind(string kind, int status, string words)
+    {
+        var example = await Example();
+        var json = System.Text.Encoding.UTF8.GetBytes(DepositFiles.With(example, DepositFiles.FreshAdvance(example, Seed())).ToJsonString());
+        var zip = DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf));
+        HttpContent form = kind switch
+        {
+            "noJson" => new MultipartFormDataContent { { Part(zip, "application/zip"), "zip", "pieces.zip" } },
+            "emptyJson" => new MultipartFormDataContent { { Part([]), "json", "demandes.json" }, { Part(zip, "application/zip"), "zip", "pieces.zip" } },
+            "jsonTooLarge" => new MultipartFormDataContent { { Part(zip, "application/zip"), "zip", "pieces.zip" }, { Part(new byte[9 * 1024 * 1024]), "json", "demandes.json" } },
+            "notJsonName" => new MultipartFormDataContent { { Part(json), "json", "demandes.txt" } },
+            "notZipName" => new MultipartFormDataContent { { Part(json), "json", "demandes.json" }, { Part(zip), "zip", "pieces.rar" } },
+            "cutOff" => RawForm($"--XyZ\nContent-Disposition: form-data; name=\"zip\"; filename=\"pieces.zip\"\n\nPK0123456789\n--XyZ\nContent-Disposition: form-data; name=\"json\"; filename=\"demandes.json\"\n\n{{\"versionFormat\":"),
+            _ => new ByteArrayContent(json) { Headers = { ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data") } },
+        };
+        var before = await TotalRequests();
+        var response = await AgendaPro.PostAsync("/api/v1/depots", form);
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(words, await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, await TotalRequests());
+        Assert.Empty(UploadLeftovers());
+    }
+
+    [Fact]
+    public async Task The_json_may_come_after_the_zip_and_field_names_ignore_case()
+    {
+        var example = await Example();
+        var json = System.Text.Encoding.UTF8.GetBytes(DepositFiles.With(example, DepositFiles.FreshAdvance(example, Seed())).ToJsonString());
+        var form = new MultipartFormDataContent
+        {
+            { new StringContent("ignoré"), "commentaire" },
+            { Part(DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf)), "application/zip"), "ZIP", "pieces.zip" },
+            { Part(json, "application/json"), "Json", "demandes.json" },
+            { Part("{}"u8.ToArray(), "application/json"), "json", "second.json" },
+        };
+        var response = await AgendaPro.PostAsync("/api/v1/depots", form);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("EN_COURS", (await Json(response)).GetProperty("demandes")[0].GetProperty("statut").GetString());
+        Assert.Empty(UploadLeftovers());
+    }
+
+    [Fact]
+    public async Task The_deposit_page_takes_a_zip_before_its_token_and_refuses_a_wrong_token_without_a_trace()
+    {
+        var example = await Example();
+        var browser = await app.SignedIn("editeur@agendapro.test");
+        var page = await browser.GetStringAsync("/depots/nouveau");
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        MultipartFormDataContent Form(string t) => new()
+        {
+            // A browser sends the fields in the order of the form: the token, at its end, comes after the files.
+            { Part(System.Text.Encoding.UTF8.GetBytes(DepositFiles.With(example, DepositFiles.FreshAdvance(example, Seed())).ToJsonString()), "application/json"), "Json", "demandes.json" },
+            { Part(DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf)), "application/zip"), "Zip", "pieces.zip" },
+            { new StringContent(t), "__RequestVerificationToken" },
+        };
+        var files = await StoredFiles();
+        var refused = await browser.PostAsync("/depots/nouveau", Form("faux" + token));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(files, await StoredFiles());
+
+        var response = await browser.PostAsync("/depots/nouveau", Form(token));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var result = await browser.GetStringAsync(response.Headers.Location!.OriginalString);
+        Assert.Contains("1 demande enregistrée", result);
+        Assert.Contains("archive pieces.zip", result);
+        Assert.Equal(files + 1, await StoredFiles());
+    }
+
+    [Fact]
+    public async Task The_simulator_reads_a_zip_and_leaves_no_file()
+    {
+        var example = await Example();
+        var file = DepositFiles.With(example, DepositFiles.FreshAdvance(example, Seed()));
+        var files = await StoredFiles();
+        var verdict = await Json(await AgendaPro.PostAsync("/api/v1/simulations", DepositFiles.Form(file, DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf)))));
+        Assert.True(verdict.GetProperty("valide").GetBoolean());
+        var missing = await Json(await AgendaPro.PostAsync("/api/v1/simulations", DepositFiles.Form(file, DepositFiles.Zip(("autre.pdf", DepositFiles.Pdf)))));
+        Assert.Contains("absent du ZIP", missing.GetProperty("erreurs")[0].GetProperty("message").GetString());
+        Assert.Equal(files, await StoredFiles());
+    }
+
     [Fact]
     public async Task A_deposit_cut_off_by_a_restart_is_closed_as_failed_with_a_clear_message()
     {
@@ -456,7 +572,20 @@ public abstract class DepositTests(GuichetApp app)
             await db.SaveChangesAsync();
             id = job.Id;
         }
+        // The folders of uploads cut off by the restart go too; one still being written stays.
+        var uploads = Path.Combine(app.StoragePath, Guichet.Deposits.DepositUploads.UploadsFolder);
+        var (abandoned, live) = (Path.Combine(uploads, "abandonne"), Path.Combine(uploads, "en-cours"));
+        foreach (var folder in new[] { abandoned, live })
+        {
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "pieces.zip"), "PK");
+        }
+        File.SetLastWriteTimeUtc(Path.Combine(abandoned, "pieces.zip"), DateTime.UtcNow.AddHours(-2));
+        Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
         Assert.True(await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseInterruptedAsync(CancellationToken.None) >= 1);
+        Assert.False(Directory.Exists(abandoned));
+        Assert.True(Directory.Exists(live));
+        Directory.Delete(live, recursive: true);
         var status = await Json(await AgendaPro.GetAsync($"/api/v1/depots/{id}"));
         Assert.Equal("ECHEC", status.GetProperty("statut").GetString());
         Assert.Contains("interrompu", status.GetProperty("erreurs")[0].GetProperty("message").GetString());
