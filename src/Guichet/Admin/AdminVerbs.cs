@@ -46,15 +46,18 @@ public static class AdminVerbs
                 case "sweep":
                     using (var scope = app.Services.CreateScope())
                     {
+                        var watch = System.Diagnostics.Stopwatch.StartNew();
                         var result = await scope.ServiceProvider.GetRequiredService<Deadlines.DeadlineSweep>().RunAsync();
                         var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
                         Console.WriteLine($"Échéances traitées le {Hosting.Fr.DateTime(clock.GetUtcNow().UtcDateTime)} (heure de Paris) : "
-                            + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s).");
+                            + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s), "
+                            + $"en {Seconds(watch.Elapsed)}.");
                         // The e-mails go out now too, so that a cron-driven installation needs no running worker.
+                        watch.Restart();
                         var dispatcher = scope.ServiceProvider.GetRequiredService<Email.EmailDispatcher>();
                         int sent, total = 0;
                         while ((sent = await dispatcher.DispatchDueAsync()) > 0) total += sent;
-                        Console.WriteLine($"E-mails envoyés : {total}.");
+                        Console.WriteLine($"E-mails envoyés : {total}, en {Seconds(watch.Elapsed)}.");
                     }
                     return 0;
                 case "create-user":
@@ -76,6 +79,8 @@ public static class AdminVerbs
         }
         return 2;
     }
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.GetCultureInfo("fr-FR")) + " s";
 
     // create-user --email x --role Gestionnaire [--name "…"] [--organisation SIRET]; password from GUICHET_PASSWORD or --password.
     private static async Task<int> CreateUserAsync(WebApplication app, string[] args)
