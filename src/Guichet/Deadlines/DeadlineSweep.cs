@@ -29,17 +29,18 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
             {
                 request.RecordReminderSent(now);
                 return (EmailKind.Reminder, []);
-            }, now, ct);
+            }, now, ct, withDocuments: false);
         var (closings, c2) = await PassAsync(
             r => r.ClosedAt == null && r.ReminderSentAt != null && r.ClosingDueAt <= now,
-            request => (EmailKind.RoundClosed, request.CloseExpiredRound(now)), now, ct);
+            request => (EmailKind.RoundClosed, request.CloseExpiredRound(now)), now, ct, withDocuments: true);
         if (reminders + closings > 0)
             logger.LogInformation("Échéances : {Reminders} relance(s), {Closings} clôture(s), {Conflicts} conflit(s).", reminders, closings, c1 + c2);
         return new SweepResult(reminders, closings, c1 + c2);
     }
 
     private async Task<(int Done, int Conflicts)> PassAsync(System.Linq.Expressions.Expression<Func<ModificationRound, bool>> due,
-        Func<FundingRequest, (EmailKind Kind, IReadOnlyList<SupportingDocument> Discarded)> apply, DateTime now, CancellationToken ct)
+        Func<FundingRequest, (EmailKind Kind, IReadOnlyList<SupportingDocument> Discarded)> apply, DateTime now, CancellationToken ct,
+        bool withDocuments)
     {
         int done = 0, conflicts = 0;
         long after = 0;
@@ -51,14 +52,14 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
             if (batch.Count == 0) break;
             after = batch[^1].Id;
             var ids = batch.Select(b => b.FundingRequestId).Distinct().ToList();
-            var (d, c) = await ApplyAsync(ids, apply, now, ct);
+            var (d, c) = await ApplyAsync(ids, apply, now, ct, withDocuments);
             if (c > 0 && ids.Count > 1)
             {
                 // One conflict fails the whole batch: redo it one request at a time, so the others still go through.
                 (d, c) = (0, 0);
                 foreach (var id in ids)
                 {
-                    var (d1, c1) = await ApplyAsync([id], apply, now, ct);
+                    var (d1, c1) = await ApplyAsync([id], apply, now, ct, withDocuments);
                     d += d1;
                     c += c1;
                 }
@@ -70,11 +71,14 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
     }
 
     private async Task<(int Done, int Conflicts)> ApplyAsync(List<long> requestIds,
-        Func<FundingRequest, (EmailKind Kind, IReadOnlyList<SupportingDocument> Discarded)> apply, DateTime now, CancellationToken ct)
+        Func<FundingRequest, (EmailKind Kind, IReadOnlyList<SupportingDocument> Discarded)> apply, DateTime now, CancellationToken ct,
+        bool withDocuments)
     {
         db.ChangeTracker.Clear();
-        var requests = await db.Requests.Where(r => requestIds.Contains(r.Id))
-            .Include(r => r.Rounds).Include(r => r.Documents).AsSplitQuery().ToListAsync(ct);
+        // A reminder touches the round and the history only; a closing discards the round's draft files, so it needs them.
+        var query = db.Requests.Where(r => requestIds.Contains(r.Id)).Include(r => r.Rounds).AsQueryable();
+        if (withDocuments) query = query.Include(r => r.Documents);
+        var requests = await query.AsSplitQuery().ToListAsync(ct);
         var organisations = requests.Select(r => r.OrganisationId).Distinct().ToList();
         var recipients = (await db.Users.Where(u => u.OrganisationId != null && organisations.Contains(u.OrganisationId.Value) && u.IsActive && u.Email != null)
                 .Select(u => new { u.OrganisationId, u.Email }).ToListAsync(ct))
