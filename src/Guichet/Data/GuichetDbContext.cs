@@ -239,39 +239,73 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        GuardAppendOnly();
-        var deltas = CountDeltas();
-        if (deltas.Count == 0) return base.SaveChanges(acceptAllChangesOnSuccess);
-        if (Database.CurrentTransaction is not null)
+        var (deltas, autoDetect) = PrepareSave();
+        try
         {
-            var saved = base.SaveChanges(acceptAllChangesOnSuccess);
+            if (deltas.Count == 0) return base.SaveChanges(acceptAllChangesOnSuccess);
+            if (Database.CurrentTransaction is not null)
+            {
+                var saved = base.SaveChanges(acceptAllChangesOnSuccess);
+                ApplyOrDefer(deltas);
+                return saved;
+            }
+            using var tx = Database.BeginTransaction();
+            var n = base.SaveChanges(acceptAllChangesOnSuccess);
             ApplyOrDefer(deltas);
-            return saved;
+            tx.Commit();
+            return n;
         }
-        using var tx = Database.BeginTransaction();
-        var n = base.SaveChanges(acceptAllChangesOnSuccess);
-        ApplyOrDefer(deltas);
-        tx.Commit();
-        return n;
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
     }
 
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        GuardAppendOnly();
-        var deltas = CountDeltas();
-        if (deltas.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        if (Database.CurrentTransaction is not null)
+        var (deltas, autoDetect) = PrepareSave();
+        try
         {
-            var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            if (deltas.Count == 0) return await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+            if (Database.CurrentTransaction is not null)
+            {
+                var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+                await ApplyOrDeferAsync(deltas, cancellationToken);
+                return saved;
+            }
+            // The requests and their counters change together or not at all.
+            await using var tx = await Database.BeginTransactionAsync(cancellationToken);
+            var n = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
             await ApplyOrDeferAsync(deltas, cancellationToken);
-            return saved;
+            await tx.CommitAsync(cancellationToken);
+            return n;
         }
-        // The requests and their counters change together or not at all.
-        await using var tx = await Database.BeginTransactionAsync(cancellationToken);
-        var n = await base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-        await ApplyOrDeferAsync(deltas, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return n;
+        finally
+        {
+            ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+    }
+
+    /// <summary>
+    /// Detects the changes once for the history guard, the counter deltas and EF's own save (each would otherwise run
+    /// the detection again over every tracked entity, JSON columns included), then turns automatic detection off until
+    /// the caller's finally restores it.
+    /// </summary>
+    private (Dictionary<RequestCountKey, int> Deltas, bool AutoDetect) PrepareSave()
+    {
+        var autoDetect = ChangeTracker.AutoDetectChangesEnabled;
+        if (autoDetect) ChangeTracker.DetectChanges();
+        ChangeTracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            GuardAppendOnly();
+            return (RequestCounters.Collect(ChangeTracker), autoDetect);
+        }
+        catch
+        {
+            ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+            throw;
+        }
     }
 
     private DeferredRequestCounts? _deferred;
@@ -300,8 +334,6 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         if (ReferenceEquals(batch, _deferred)) _deferred = null;
     }
 
-    // Entries() detects the changes first (unless the caller turned that off and detected them itself).
-    private Dictionary<RequestCountKey, int> CountDeltas() => RequestCounters.Collect(ChangeTracker);
 
     private bool Defer(Dictionary<RequestCountKey, int> deltas)
     {
