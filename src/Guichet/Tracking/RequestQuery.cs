@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Security.Claims;
 using Guichet.Accounts;
 using Guichet.Data;
@@ -72,19 +73,17 @@ public static class RequestQuery
     }
 
     /// <summary>The requests the user may see: all for the agency, its own organisation's for a vendor.</summary>
-    public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user)
-    {
-        if (user.SeesAllOrganisations()) return db.Requests;
-        var org = user.OrganisationId();
-        return org is { } id && user.IsVendor() ? db.Requests.Where(r => r.OrganisationId == id) : db.Requests.Where(r => false);
-    }
+    public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user) =>
+        Scoped(db.Requests, user, id => r => r.OrganisationId == id);
 
-    /// <summary>The counter rows of the requests the user may see (same rule as <see cref="Visible"/>).</summary>
-    public static IQueryable<RequestCount> VisibleCounts(GuichetDbContext db, ClaimsPrincipal user)
+    /// <summary>The counter rows of the same requests (same rule).</summary>
+    public static IQueryable<RequestCount> VisibleCounts(GuichetDbContext db, ClaimsPrincipal user) =>
+        Scoped(db.RequestCounts, user, id => c => c.OrganisationId == id);
+
+    private static IQueryable<T> Scoped<T>(IQueryable<T> all, ClaimsPrincipal user, Func<int, Expression<Func<T, bool>>> ofOrganisation)
     {
-        if (user.SeesAllOrganisations()) return db.RequestCounts;
-        var org = user.OrganisationId();
-        return org is { } id && user.IsVendor() ? db.RequestCounts.Where(c => c.OrganisationId == id) : db.RequestCounts.Where(c => false);
+        if (user.SeesAllOrganisations()) return all;
+        return user.OrganisationId() is { } id && user.IsVendor() ? all.Where(ofOrganisation(id)) : all.Where(_ => false);
     }
 
     public static async Task<RequestPage> RunAsync(GuichetDbContext db, ClaimsPrincipal user, RequestFilter f, CancellationToken ct)
