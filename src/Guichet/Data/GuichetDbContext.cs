@@ -107,7 +107,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
             e.Property(x => x.Version).IsConcurrencyToken();
             e.HasOne(x => x.Organisation).WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
             e.HasOne(x => x.Solution).WithMany().HasForeignKey(x => x.SolutionId).OnDelete(DeleteBehavior.Restrict);
-            e.HasOne<FundingScheme>().WithMany().HasForeignKey(x => x.SchemeCode).OnDelete(DeleteBehavior.Restrict);
+            e.HasOne(x => x.Scheme).WithMany().HasForeignKey(x => x.SchemeCode).OnDelete(DeleteBehavior.Restrict);
             e.HasMany(x => x.Documents).WithOne().HasForeignKey(x => x.FundingRequestId);
             e.HasMany(x => x.History).WithOne().HasForeignKey(x => x.FundingRequestId);
             e.HasMany(x => x.Rounds).WithOne().HasForeignKey(x => x.FundingRequestId);

@@ -14,6 +14,8 @@ public class FundingRequest
     public string VendorReference { get; private set; } = "";
     public RequestType Type { get; private set; }
     public string SchemeCode { get; private set; } = "";
+    /// <summary>The scheme's settings (deadlines, editable fields, required attachments); loaded with the request.</summary>
+    public FundingScheme? Scheme { get; private set; }
     public int SolutionId { get; private set; }
     public Solution? Solution { get; private set; }
     public ClientIdType ClientIdType { get; private set; }
