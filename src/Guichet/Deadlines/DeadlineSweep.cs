@@ -95,7 +95,7 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
                 discarded.AddRange(files);
                 done++;
             }
-            catch (DomainException)
+            catch (Refusal)
             {
                 // Already handled since the query (another sweeper, a confirmation): nothing to do.
             }

@@ -20,7 +20,7 @@ public sealed class Completion(GuichetDbContext db, AttachmentStore store, TimeP
         var request = user.IsVendor() ? await RequestQuery.FindAsync(db, user, numero, ct) : null;
         if (request is null) return new(404, "Demande introuvable.", null);
         if (request.Status != RequestStatus.Incomplete)
-            return new(409, DomainException.WrongStatus(request.Status, "Compléter la demande", RequestStatus.Incomplete).Message, request);
+            return new(409, Refusal.WrongStatus(request.Status, "Compléter la demande", RequestStatus.Incomplete).Message, request);
         if (!Codes.TryParseDocumentType(typeCode, out var type))
             return new(400, "Choisissez le type de la pièce justificative (BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE ou AUTRE).", request);
         var (stored, error) = await StoreCheckedAsync(store, options.Value, file, ct);
@@ -35,10 +35,10 @@ public sealed class Completion(GuichetDbContext db, AttachmentStore store, TimeP
             await db.SaveChangesAsync(ct);
             return new(200, null, request);
         }
-        catch (Exception e) when (e is DomainException or DbUpdateConcurrencyException)
+        catch (Exception e) when (e is Refusal or DbUpdateConcurrencyException)
         {
             store.Delete(stored.Key);
-            return new(409, e is DomainException ? e.Message : ErrorHandling.Classify(e).Message, request);
+            return new(409, e is Refusal ? e.Message : ErrorHandling.Classify(e).Message, request);
         }
     }
 

@@ -64,7 +64,7 @@ public class FundingRequest
         DepositData data, IEnumerable<SupportingDocument> documents, Actor actor, DateTime now)
     {
         if (solution.SchemeCode != scheme.Code || solution.OrganisationId != organisation.Id)
-            throw new DomainException("La solution n'est pas référencée pour ce dispositif et cet organisme.");
+            throw Refusal.Conflict("La solution n'est pas référencée pour ce dispositif et cet organisme.");
         var request = new FundingRequest
         {
             Number = number, OrganisationId = organisation.Id, Organisation = organisation,
@@ -86,7 +86,7 @@ public class FundingRequest
     public void Complete(Actor actor, FundingScheme scheme, IReadOnlyCollection<SupportingDocument> added, DateTime now)
     {
         Require("Compléter la demande", RequestStatus.Incomplete);
-        if (added.Count == 0) throw new DomainException("Ajoutez au moins une pièce justificative.");
+        if (added.Count == 0) throw Refusal.Invalid("Ajoutez au moins une pièce justificative.");
         Documents.AddRange(added);
         var complete = MissingDocumentTypes(scheme).Count == 0;
         var to = complete ? RequestStatus.EnCours : RequestStatus.Incomplete;
@@ -100,20 +100,20 @@ public class FundingRequest
     {
         Require("Demander une modification", RequestStatus.EnCours);
         if (string.IsNullOrWhiteSpace(comment))
-            throw DomainException.Invalid("Le commentaire destiné au fournisseur est obligatoire.");
+            throw Refusal.Invalid("Le commentaire destiné au fournisseur est obligatoire.");
         if (comment.Length > 4000)
-            throw DomainException.Invalid("Le commentaire ne doit pas dépasser 4 000 caractères.");
+            throw Refusal.Invalid("Le commentaire ne doit pas dépasser 4 000 caractères.");
         if (items.Count == 0)
-            throw DomainException.Invalid("Cochez au moins un élément à modifier.");
+            throw Refusal.Invalid("Cochez au moins un élément à modifier.");
         foreach (var item in items)
         {
             var isField = scheme.EditableFieldList.Contains(item);
             var isDocument = item.StartsWith("piece:", StringComparison.Ordinal)
                 && Codes.TryParseDocumentType(item[6..], out _) && scheme.AttachmentsMayBeAdded;
             if (!isField && !isDocument)
-                throw DomainException.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
+                throw Refusal.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
         }
-        if (OpenRound is not null) throw new DomainException("Une demande de modification est déjà ouverte.");
+        if (OpenRound is not null) throw Refusal.Conflict("Une demande de modification est déjà ouverte.");
         var round = ModificationRound.Open(actor, comment, items, scheme, now, atVendorRequest);
         Rounds.Add(round);
         LastRoundOutcome = null;
@@ -127,7 +127,7 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Modifier");
         if (!round.FieldItems.Contains(field))
-            throw new DomainException($"Le champ « {field} » n'est pas modifiable dans cette demande de modification.");
+            throw Refusal.Conflict($"Le champ « {field} » n'est pas modifiable dans cette demande de modification.");
         var original = EditableField.Get(this, field);
         round.SetDraft(field, value is null || value == original ? null : value, now);
         Version++;
@@ -138,7 +138,7 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Importer");
         if (!scheme.AttachmentsMayBeAdded)
-            throw new DomainException("L'ajout de pièces justificatives n'est pas ouvert pour ce dispositif.");
+            throw Refusal.Conflict("L'ajout de pièces justificatives n'est pas ouvert pour ce dispositif.");
         document.MarkDraftOf(round);
         Documents.Add(document);
         round.Touch(now);
@@ -150,9 +150,9 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Supprimer une pièce");
         var document = Documents.FirstOrDefault(d => d.Id == documentId)
-            ?? throw new DomainException("Pièce justificative introuvable.");
+            ?? throw Refusal.Conflict("Pièce justificative introuvable.");
         if (!document.IsDraftOf(round))
-            throw new DomainException("Une pièce justificative présente avant la modification ne peut pas être supprimée.");
+            throw Refusal.Conflict("Une pièce justificative présente avant la modification ne peut pas être supprimée.");
         Documents.Remove(document);
         round.Touch(now);
         Version++;
@@ -167,7 +167,7 @@ public class FundingRequest
         foreach (var (field, value) in round.Draft)
         {
             var error = field == EditableField.ContactSupport ? RequestRules.ContactSupportError(value) : null;
-            if (error is not null) throw new DomainException(error);
+            if (error is not null) throw Refusal.Conflict(error);
             var before = EditableField.Get(this, field);
             if (before == value) continue;
             if (field == EditableField.ContactSupport) ContactSupport = value.Trim();
@@ -195,7 +195,7 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Clôturer la modification");
         if (round.ReminderSentAt is null || now < round.ClosingDueAt)
-            throw new DomainException("Le délai de modification n'est pas encore expiré.");
+            throw Refusal.Conflict("Le délai de modification n'est pas encore expiré.");
         return CloseRound(Actor.System, now, RoundOutcome.Expired, "Délai expiré — instruite en l'état", null);
     }
 
@@ -203,8 +203,8 @@ public class FundingRequest
     public void RecordReminderSent(DateTime now)
     {
         var round = RequireOpenRound("Relancer");
-        if (round.ReminderSentAt is not null) throw new DomainException("La relance a déjà été envoyée.");
-        if (now < round.ReminderDueAt) throw new DomainException("La relance n'est pas encore due.");
+        if (round.ReminderSentAt is not null) throw Refusal.Conflict("La relance a déjà été envoyée.");
+        if (now < round.ReminderDueAt) throw Refusal.Conflict("La relance n'est pas encore due.");
         round.RecordReminder(now);
         Version++;
         History.Add(HistoryEntry.Create(Actor.System, now, "Relance envoyée (J+10)", Status, Status));
@@ -221,8 +221,8 @@ public class FundingRequest
     public void Reject(Actor actor, string? reason, DateTime now)
     {
         Require("Rejeter", RequestStatus.EnCours);
-        if (string.IsNullOrWhiteSpace(reason)) throw DomainException.Invalid("Le motif du rejet est obligatoire.");
-        if (reason.Length > 4000) throw DomainException.Invalid("Le motif ne doit pas dépasser 4 000 caractères.");
+        if (string.IsNullOrWhiteSpace(reason)) throw Refusal.Invalid("Le motif du rejet est obligatoire.");
+        if (reason.Length > 4000) throw Refusal.Invalid("Le motif ne doit pas dépasser 4 000 caractères.");
         RejectionReason = reason.Trim();
         Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
     }
@@ -248,12 +248,12 @@ public class FundingRequest
     private ModificationRound RequireOpenRound(string action)
     {
         Require(action, RequestStatus.AModifier);
-        return OpenRound ?? throw new DomainException("Aucune demande de modification n'est ouverte.");
+        return OpenRound ?? throw Refusal.Conflict("Aucune demande de modification n'est ouverte.");
     }
 
     private void Require(string action, params RequestStatus[] allowed)
     {
-        if (!allowed.Contains(Status)) throw DomainException.WrongStatus(Status, action, allowed);
+        if (!allowed.Contains(Status)) throw Refusal.WrongStatus(Status, action, allowed);
     }
 
     private void Transition(Actor actor, DateTime now, string evt, RequestStatus to, string? comment = null,

@@ -58,7 +58,7 @@ public static class EditableField
     public static string? Get(FundingRequest request, string field) => field switch
     {
         ContactSupport => request.ContactSupport,
-        _ => throw new DomainException($"Le champ « {field} » n'est pas modifiable."),
+        _ => throw Refusal.Conflict($"Le champ « {field} » n'est pas modifiable."),
     };
 
     /// <summary>Item code for an attachment type that a round asks the vendor to add.</summary>

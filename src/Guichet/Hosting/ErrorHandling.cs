@@ -36,7 +36,7 @@ public static class ErrorHandling
         BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge =>
             (413, "Le contenu envoyé dépasse la taille maximale autorisée."),
         BadHttpRequestException b => (b.StatusCode, "La requête est mal formée."),
-        DomainException d => (d.IsValidationError ? 400 : 409, d.Message),
+        Refusal r => (Problems.StatusOf(r.Kind), r.Message),
         DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
         OperationCanceledException => (400, "La requête a été interrompue."),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),

@@ -2,9 +2,6 @@ using System.Text.Json;
 
 namespace Guichet.Hosting;
 
-/// <summary>One French error item: where (JSON path), for which request, what.</summary>
-public sealed record ErrorItem(string Chemin, string? ReferenceFournisseur, string Message);
-
 /// <summary>Writes RFC 9457 Problem Details in French, with the « erreurs » list of the API contract.</summary>
 public static class Problems
 {
@@ -12,6 +9,22 @@ public static class Problems
 
     public static IResult Result(int status, string title, string? detail = null, IEnumerable<ErrorItem>? errors = null) =>
         Results.Json(Body(status, title, detail, errors), Json, "application/problem+json", status);
+
+    /// <summary>The API's answer to a refused action: the one place where a refusal becomes an HTTP status.</summary>
+    public static IResult Result(Refusal refusal)
+    {
+        var status = StatusOf(refusal.Kind);
+        return Result(status, TitleFor(status), refusal.Message, refusal.Errors);
+    }
+
+    public static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+        RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => StatusCodes.Status409Conflict,
+    };
 
     public static Task Write(HttpContext context, int status, string title, string? detail = null, IEnumerable<ErrorItem>? errors = null)
     {

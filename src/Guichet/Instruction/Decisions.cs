@@ -82,9 +82,9 @@ public sealed class Decisions(GuichetDbContext db, TimeProvider clock, Attachmen
 
         (EmailKind Mail, IReadOnlyList<SupportingDocument> Discarded, string Message) done;
         try { done = apply(request, scheme, now); }
-        catch (DomainException e)
+        catch (Refusal e)
         {
-            return new(e.IsValidationError ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict, e.Message, request);
+            return new(Problems.StatusOf(e.Kind), e.Message, request);
         }
         await Outbox.EnqueueForRequestAsync(db, request, done.Mail, now, ct);
         try

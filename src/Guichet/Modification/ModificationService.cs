@@ -31,7 +31,7 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         var request = user.IsVendor() ? await RequestQuery.FindAsync(db, user, numero, ct) : null;
         if (request is null) return StepResult.Fail(404, "Demande introuvable.");
         if (request.Status != RequestStatus.AModifier || request.OpenRound is null)
-            return new StepResult(409, [new ErrorItem("$", null, DomainException.WrongStatus(request.Status, "Modifier", RequestStatus.AModifier).Message)], request);
+            return new StepResult(409, [new ErrorItem("$", null, Refusal.WrongStatus(request.Status, "Modifier", RequestStatus.AModifier).Message)], request);
         return new StepResult(200, [], request);
     }
 
@@ -80,7 +80,7 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         {
             request.AddDraftDocument(document, scheme, clock.UtcNow());
         }
-        catch (DomainException e)
+        catch (Refusal e)
         {
             store.Delete(stored.Key);
             return new StepResult(409, [new ErrorItem("$", null, e.Message)], request);
@@ -102,7 +102,7 @@ public sealed class ModificationService(GuichetDbContext db, AttachmentStore sto
         {
             removed = request.RemoveDraftDocument(documentId, clock.UtcNow());
         }
-        catch (DomainException e)
+        catch (Refusal e)
         {
             return new StepResult(409, [new ErrorItem("$", null, e.Message)], request);
         }

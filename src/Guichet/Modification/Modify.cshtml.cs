@@ -105,7 +105,7 @@ public sealed class ModifyModel(ModificationService modification, TimeProvider c
         if (request.OpenRound is null)
         {
             NotModifiable = Errors.FirstOrDefault()?.Message
-                ?? DomainException.WrongStatus(request.Status, "Modifier", RequestStatus.AModifier).Message;
+                ?? Refusal.WrongStatus(request.Status, "Modifier", RequestStatus.AModifier).Message;
             Response.StatusCode = StatusCodes.Status409Conflict;
         }
         ViewData["Refus"] = result.Ok ? null : refusal;

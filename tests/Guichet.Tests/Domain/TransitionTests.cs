@@ -56,7 +56,7 @@ public class TransitionTests
         }
         else
         {
-            var e = Assert.Throws<DomainException>(() => apply(request));
+            var e = Assert.Throws<Refusal>(() => apply(request));
             Assert.Contains($"« {from.Label()} »", e.Message);
             Assert.Equal(from, request.Status);
             Assert.Equal(historyBefore, request.History.Count);
@@ -84,9 +84,9 @@ public class TransitionTests
     public void A_round_needs_a_comment_and_at_least_one_item()
     {
         var r = Build.InStatus(RequestStatus.EnCours);
-        Assert.Contains("commentaire", Assert.Throws<DomainException>(() => r.OpenModificationRound(Build.Manager, " ", [EditableField.ContactSupport], Scheme, Build.Now)).Message);
-        Assert.Contains("au moins un élément", Assert.Throws<DomainException>(() => r.OpenModificationRound(Build.Manager, "Corrigez.", [], Scheme, Build.Now)).Message);
-        Assert.Contains("ne peut pas être demandé", Assert.Throws<DomainException>(() => r.OpenModificationRound(Build.Manager, "Corrigez.", ["montantDemande"], Scheme, Build.Now)).Message);
+        Assert.Contains("commentaire", Assert.Throws<Refusal>(() => r.OpenModificationRound(Build.Manager, " ", [EditableField.ContactSupport], Scheme, Build.Now)).Message);
+        Assert.Contains("au moins un élément", Assert.Throws<Refusal>(() => r.OpenModificationRound(Build.Manager, "Corrigez.", [], Scheme, Build.Now)).Message);
+        Assert.Contains("ne peut pas être demandé", Assert.Throws<Refusal>(() => r.OpenModificationRound(Build.Manager, "Corrigez.", ["montantDemande"], Scheme, Build.Now)).Message);
         Assert.Equal(RequestStatus.EnCours, r.Status);
         Assert.Empty(r.Rounds);
     }
@@ -95,7 +95,7 @@ public class TransitionTests
     public void Rejecting_requires_a_reason()
     {
         var r = Build.InStatus(RequestStatus.EnCours);
-        Assert.Contains("motif", Assert.Throws<DomainException>(() => r.Reject(Build.Manager, "", Build.Now)).Message);
+        Assert.Contains("motif", Assert.Throws<Refusal>(() => r.Reject(Build.Manager, "", Build.Now)).Message);
         Assert.Equal(RequestStatus.EnCours, r.Status);
     }
 
@@ -117,7 +117,7 @@ public class TransitionTests
     {
         var r = Build.InStatus(RequestStatus.AModifier);
         r.EditDraft(EditableField.ContactSupport, "pas un contact", Build.Now);
-        Assert.Throws<DomainException>(() => r.ConfirmModification(Build.Vendor, Build.Now));
+        Assert.Throws<Refusal>(() => r.ConfirmModification(Build.Vendor, Build.Now));
         Assert.Equal(RequestStatus.AModifier, r.Status);
         Assert.Equal("https://support.agendapro.test", r.ContactSupport);
     }
@@ -126,7 +126,7 @@ public class TransitionTests
     public void A_field_that_was_not_asked_for_cannot_be_edited()
     {
         var r = Build.InStatus(RequestStatus.AModifier);
-        Assert.Throws<DomainException>(() => r.EditDraft("montantDemande", "1000", Build.Now));
+        Assert.Throws<Refusal>(() => r.EditDraft("montantDemande", "1000", Build.Now));
         Assert.Empty(r.OpenRound!.Draft);
     }
 
@@ -135,7 +135,7 @@ public class TransitionTests
     {
         var r = Build.InStatus(RequestStatus.AModifier);
         var before = r.Documents[0];
-        Assert.Contains("présente avant la modification", Assert.Throws<DomainException>(() => r.RemoveDraftDocument(before.Id, Build.Now)).Message);
+        Assert.Contains("présente avant la modification", Assert.Throws<Refusal>(() => r.RemoveDraftDocument(before.Id, Build.Now)).Message);
         var added = Build.Document(DocumentType.Autre, "nouvelle.pdf");
         r.AddDraftDocument(added, Scheme, Build.Now);
         Assert.DoesNotContain(added, r.ConfirmedDocuments);
@@ -173,11 +173,11 @@ public class TransitionTests
     {
         var r = Build.InStatus(RequestStatus.AModifier);
         var round = r.OpenRound!;
-        Assert.Throws<DomainException>(() => r.CloseExpiredRound(round.ClosingDueAt.AddDays(1))); // no reminder yet
-        Assert.Throws<DomainException>(() => r.RecordReminderSent(round.ReminderDueAt.AddTicks(-1)));
+        Assert.Throws<Refusal>(() => r.CloseExpiredRound(round.ClosingDueAt.AddDays(1))); // no reminder yet
+        Assert.Throws<Refusal>(() => r.RecordReminderSent(round.ReminderDueAt.AddTicks(-1)));
         r.RecordReminderSent(round.ReminderDueAt);
-        Assert.Throws<DomainException>(() => r.RecordReminderSent(round.ReminderDueAt)); // once
-        Assert.Throws<DomainException>(() => r.CloseExpiredRound(round.ClosingDueAt.AddTicks(-1)));
+        Assert.Throws<Refusal>(() => r.RecordReminderSent(round.ReminderDueAt)); // once
+        Assert.Throws<Refusal>(() => r.CloseExpiredRound(round.ClosingDueAt.AddTicks(-1)));
         r.CloseExpiredRound(round.ClosingDueAt);
         Assert.Equal(RequestStatus.EnCours, r.Status);
         Assert.Equal("Délai expiré — instruite en l'état", r.History[^1].Event);

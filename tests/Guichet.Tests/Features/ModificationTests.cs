@@ -200,7 +200,7 @@ public abstract class ModificationTests(GuichetApp app)
                     await db.SaveChangesAsync();
                     return true;
                 }
-                catch (Exception e) when (e is DomainException or DbUpdateConcurrencyException) { return false; }
+                catch (Exception e) when (e is Refusal or DbUpdateConcurrencyException) { return false; }
             });
             var confirmed = (await confirm).StatusCode == HttpStatusCode.OK;
             var cancelled = await cancel;
