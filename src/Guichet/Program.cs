@@ -7,6 +7,7 @@ using Guichet.Deposits;
 using Guichet.Email;
 using Guichet.Hosting;
 using Guichet.Instruction;
+using Guichet.Requests;
 using Guichet.Storage;
 using Guichet.Tracking;
 using Microsoft.AspNetCore.DataProtection;
@@ -39,15 +40,15 @@ builder.Services.AddSingleton<AttachmentStore>();
 
 // Deposits: one service for deposit and simulator; large deposits run on a background queue.
 builder.Services.AddScoped<DepositService>();
-builder.Services.AddScoped<Completion>();
-builder.Services.AddScoped<Guichet.Modification.ModificationService>();
 builder.Services.AddSingleton<DepositRunner>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
 builder.Services.AddScoped<DemoSeeder>();
 builder.Services.AddScoped<AccountAdmin>();
 
-// Instruction decisions (pages and API) and the e-mail outbox: written with the change, sent by the dispatcher loop.
-builder.Services.AddScoped<Decisions>();
+// Actions on requests (Requests/): one class per action, called alike by pages, API endpoints, verbs and workers.
+builder.Services.AddRequestActions();
+
+// The e-mail outbox: written with the change, sent by the dispatcher loop.
 builder.Services.AddSingleton<EmailSender>();
 builder.Services.AddScoped<EmailDispatcher>();
 builder.Services.AddHostedService<EmailDispatchService>();

@@ -1,11 +1,11 @@
 using System.Security.Claims;
 using Guichet.Accounts;
 using Guichet.Domain;
-using Guichet.Tracking;
+using Guichet.Requests;
 
 namespace Guichet.Api;
 
-// API v1 shapes: French field names are the contract (SPEC §11); more fields may be added, none renamed.
+// API v1 shapes: French field names are the contract (docs/regles.md#api); more fields may be added, none renamed.
 
 public sealed record ClientDto(string TypeIdentifiant, string Identifiant, string Nom);
 
@@ -42,6 +42,11 @@ public static class ApiMapping
 
     public static PieceJointeDto ToDto(this SupportingDocument d) => new(d.Id, d.Type.Code(), d.FileName, d.Size, d.Sha256, d.AddedAt);
 
+    /// <summary>The vendor's unconfirmed values and attachments of the round.</summary>
+    public static BrouillonDto DraftDto(this FundingRequest r, ModificationRound round) =>
+        new(round.Draft.ToDictionary(kv => EditableField.JsonName(kv.Key), kv => kv.Value),
+            r.Documents.Where(d => d.IsDraftOf(round)).Select(d => d.ToDto()).ToList());
+
     /// <summary>The full request; the round's draft is shown to the vendor only.</summary>
     public static DemandeDto ToDto(this FundingRequest r, ClaimsPrincipal user)
     {
@@ -49,10 +54,7 @@ public static class ApiMapping
         ModificationEnCoursDto? open = null;
         if (round is not null)
         {
-            var draft = user.IsVendor()
-                ? new BrouillonDto(round.Draft.ToDictionary(kv => kv.Key.Replace("informations.", ""), kv => kv.Value),
-                    r.Documents.Where(d => d.IsDraftOf(round)).Select(d => d.ToDto()).ToList())
-                : null;
+            var draft = user.IsVendor() ? r.DraftDto(round) : null;
             open = new ModificationEnCoursDto(round.Comment, round.Items, round.OpenedAt, round.ReminderDueAt, round.ClosingDueAt,
                 round.LastDay, round.ReminderSentAt, draft);
         }

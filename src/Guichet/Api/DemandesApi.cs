@@ -1,18 +1,13 @@
 using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Hosting;
-using Guichet.Tracking;
+using Guichet.Requests;
 
 namespace Guichet.Api;
 
-/// <summary><c>/api/v1/demandes</c>: list and detail, scoped to the caller's organisation (the agency sees all).</summary>
+/// <summary><c>/api/v1/demandes</c>: list and detail, scoped to the caller's organisation (the agency sees all), and completion.</summary>
 public static class DemandesApi
 {
-    public static RouteGroupBuilder MapApiV1(this IEndpointRouteBuilder app) =>
-        app.MapGroup("/api/v1")
-            .RequireAuthorization(p => p.AddAuthenticationSchemes(ApiTokenAuthenticationHandler.SchemeName).RequireAuthenticatedUser())
-            .DisableAntiforgery();
-
     public static void MapDemandesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiV1().MapGroup("/demandes").WithTags("Demandes");
@@ -27,13 +22,15 @@ public static class DemandesApi
         }).WithSummary("Liste des demandes visibles par l'appelant (filtres statut, type, dispositif, q ; pagination page, taille).");
 
         api.MapGet("/{numero}", async (string numero, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
-        {
-            var request = await RequestQuery.FindAsync(db, http.User, numero, ct);
-            return request is null
-                ? Problems.Result(404, "Demande introuvable", $"Aucune demande « {Clip(numero)} » ne vous est accessible.")
-                : Results.Ok(request.ToDto(http.User));
-        }).WithSummary("Détail d'une demande : statut, informations, pièces jointes, historique, modification en cours.");
-    }
+            Results.Ok((await RequestAccess.LoadAsync(db, http.User, numero, ct)).ToDto(http.User)))
+            .WithSummary("Détail d'une demande : statut, informations, pièces jointes, historique, modification en cours.");
 
-    private static string Clip(string s) => s.Length > 40 ? s[..40] + "…" : s;
+        api.MapPost("/{numero}/pieces", async (string numero, HttpContext http, CompleteRequest complete, CancellationToken ct) =>
+        {
+            var form = await ApiV1.ReadFormAsync(http.Request, ct);
+            var request = await complete.RunAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
+            return Results.Ok(request.ToDto(http.User));
+        }).RequireRoles(Roles.Fournisseur).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ApiV1.MaxAttachmentBody))
+          .WithSummary("Compléter une demande incomplète avec une pièce justificative (multipart : type, fichier).");
+    }
 }

@@ -64,17 +64,6 @@ public static class DepotsApi
             return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
-
-        api.MapPost("/demandes/{numero}/pieces", async (string numero, HttpContext http, Completion completion, CancellationToken ct) =>
-        {
-            if (!http.User.IsVendor()) return Problems.Result(403, "Accès refusé", "Seul le fournisseur peut compléter sa demande.");
-            if (await FormAsync(http, ct) is not { } form) return Problems.Result(400, "Requête invalide", "Envoyez un formulaire multipart avec les champs « type » et « fichier ».");
-            var result = await completion.AddAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
-            return result.Status == 200
-                ? Results.Ok(result.Request!.ToDto(http.User))
-                : Problems.Result(result.Status, Problems.TitleFor(result.Status), result.Error);
-        }).WithMetadata(new RequestSizeLimitAttribute(64L * 1024 * 1024))
-          .WithSummary("Compléter une demande incomplète avec une pièce justificative (multipart : type, fichier).");
     }
 
     private static List<CreatedRequestDto> ToDto(IEnumerable<CreatedRequest> created) =>
@@ -112,12 +101,5 @@ public static class DepotsApi
             return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null);
         }
         return new(null, org, upload);
-    }
-
-    private static async Task<IFormCollection?> FormAsync(HttpContext http, CancellationToken ct)
-    {
-        if (!http.Request.HasFormContentType) return null;
-        try { return await http.Request.ReadFormAsync(ct); }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException) { return null; }
     }
 }

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using Guichet.Accounts;
-using Guichet.Domain;
-using Guichet.Hosting;
-using Guichet.Modification;
+using Guichet.Data;
+using Guichet.Requests;
 
 namespace Guichet.Api;
 
-/// <summary>The vendor's modification endpoints (SPEC §11): read and edit the draft, add or remove draft attachments, confirm or decline.</summary>
+/// <summary>The vendor's « Modifier » over the API: read and edit the draft, add or remove draft attachments, confirm or decline.</summary>
 public static class ModificationApi
 {
     public sealed record ModificationDto(string Numero, string Commentaire, IReadOnlyList<string> Elements, DateTime OuverteLe, DateTime RelanceLe,
@@ -14,67 +13,55 @@ public static class ModificationApi
 
     public static void MapModificationApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapApiV1().MapGroup("/demandes/{numero}/modification").WithTags("Modification");
+        var api = app.MapApiV1().MapGroup("/demandes/{numero}/modification").WithTags("Modification").RequireRoles(Roles.Fournisseur);
 
-        api.MapGet("/", async (string numero, HttpContext http, ModificationService service, TimeProvider clock, CancellationToken ct) =>
-            Answer(await service.LoadAsync(http.User, numero, ct), http, r => Results.Ok(ToDto(r, clock.UtcNow()))))
-            .WithSummary("La demande de modification ouverte : commentaire, éléments, échéances et brouillon.");
-
-        api.MapMethods("/", ["PATCH"], async (string numero, HttpContext http, ModificationService service, TimeProvider clock, CancellationToken ct) =>
+        api.MapGet("/", async (string numero, HttpContext http, GuichetDbContext db, TimeProvider clock, CancellationToken ct) =>
         {
-            if (!http.User.IsVendor()) return Forbidden();
-            var (values, errors) = await ReadPatchAsync(http, ct);
-            if (errors.Count > 0) return Problems.Result(400, "Modification refusée", errors: errors);
-            return Answer(await service.EditAsync(http.User, numero, values, ct), http, r => Results.Ok(ToDto(r, clock.UtcNow())));
+            var request = await RequestAccess.LoadAsync(db, http.User, numero, ct);
+            return Results.Ok(ToDto(request, clock.GetUtcNow().UtcDateTime));
+        }).WithSummary("La demande de modification ouverte : commentaire, éléments, échéances et brouillon.");
+
+        api.MapMethods("/", ["PATCH"], async (string numero, HttpContext http, SaveDraft save, TimeProvider clock, CancellationToken ct) =>
+        {
+            var values = await ReadPatchAsync(http, ct);
+            return Results.Ok(ToDto(await save.RunAsync(http.User, numero, values, ct), clock.GetUtcNow().UtcDateTime));
         }).WithSummary("Modifier le brouillon : { \"informations\": { \"contactSupport\": \"…\" } }, avec les règles du dépôt.");
 
-        api.MapPost("/pieces", async (string numero, HttpContext http, ModificationService service, CancellationToken ct) =>
+        api.MapPost("/pieces", async (string numero, HttpContext http, ImportDraftDocument import, CancellationToken ct) =>
         {
-            if (!http.User.IsVendor()) return Forbidden();
-            if (!http.Request.HasFormContentType) return Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart avec les champs « type » et « fichier ».");
-            IFormCollection form;
-            try { form = await http.Request.ReadFormAsync(ct); }
-            catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
-            { return Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé ou trop volumineux."); }
-            return Answer(await service.AddDocumentAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct), http,
-                (_, step) => Results.Created($"/api/v1/demandes/{numero}/modification/pieces/{step.Document!.Id}", step.Document!.ToDto()));
-        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64L * 1024 * 1024))
+            var form = await ApiV1.ReadFormAsync(http.Request, ct);
+            var document = await import.RunAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
+            return Results.Created($"/api/v1/demandes/{numero}/modification/pieces/{document.Id}", document.ToDto());
+        }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ApiV1.MaxAttachmentBody))
           .WithSummary("Importer une pièce justificative dans le brouillon (multipart : type, fichier).");
 
-        api.MapDelete("/pieces/{id:guid}", async (string numero, Guid id, HttpContext http, ModificationService service, CancellationToken ct) =>
-            Answer(await service.RemoveDocumentAsync(http.User, numero, id, ct), http, _ => Results.NoContent()))
-            .WithSummary("Supprimer une pièce importée pendant cette modification (jamais une pièce présente avant).");
+        api.MapDelete("/pieces/{id:guid}", async (string numero, Guid id, HttpContext http, RemoveDraftDocument remove, CancellationToken ct) =>
+        {
+            await remove.RunAsync(http.User, numero, id, ct);
+            return Results.NoContent();
+        }).WithSummary("Supprimer une pièce importée pendant cette modification (jamais une pièce présente avant).");
 
-        api.MapPost("/confirmer", async (string numero, HttpContext http, ModificationService service, CancellationToken ct) =>
-            Answer(await service.ConfirmAsync(http.User, numero, ct), http, r => Results.Ok(r.ToDto(http.User))))
+        api.MapPost("/confirmer", async (string numero, HttpContext http, ConfirmModification confirm, CancellationToken ct) =>
+            Results.Ok((await confirm.RunAsync(http.User, numero, null, ct)).ToDto(http.User)))
             .WithSummary("« Confirmer » : applique le brouillon ; la demande repasse « en cours ».");
 
-        api.MapPost("/renoncer", async (string numero, HttpContext http, ModificationService service, CancellationToken ct) =>
-            Answer(await service.DeclineAsync(http.User, numero, ct), http, r => Results.Ok(r.ToDto(http.User))))
+        api.MapPost("/renoncer", async (string numero, HttpContext http, DeclineModification decline, CancellationToken ct) =>
+            Results.Ok((await decline.RunAsync(http.User, numero, ct)).ToDto(http.User)))
             .WithSummary("« Ne pas modifier » : abandonne le brouillon ; la demande repasse « en cours » et est instruite en l'état.");
     }
 
-    private static IResult Forbidden() => Problems.Result(403, "Accès refusé", "Seul le fournisseur de la demande peut la modifier.");
-
-    private static IResult Answer(StepResult step, HttpContext http, Func<FundingRequest, IResult> ok) => Answer(step, http, (r, _) => ok(r));
-
-    private static IResult Answer(StepResult step, HttpContext http, Func<FundingRequest, StepResult, IResult> ok)
-    {
-        if (!http.User.IsVendor()) return Forbidden();
-        return step.Ok ? ok(step.Request!, step) : Problems.Result(step.Status, Problems.TitleFor(step.Status), step.Errors.FirstOrDefault()?.Message, step.Errors);
-    }
-
+    /// <summary>The open round seen by the vendor; refused when no round is open.</summary>
     private static ModificationDto ToDto(FundingRequest r, DateTime now)
     {
+        if (!r.Allows(RequestAction.Modify))
+            throw Refusal.WrongStatus(r.Status, "Modifier", FundingRequest.StatusFor(RequestAction.Modify));
         var round = r.OpenRound!;
         return new ModificationDto(r.Number, round.Comment, round.Items, round.OpenedAt, round.ReminderDueAt, round.ClosingDueAt, round.LastDay,
-            round.DaysLeft(now), round.FieldItems.ToDictionary(f => f.Replace("informations.", ""), f => EditableField.Get(r, f) ?? ""),
-            new BrouillonDto(round.Draft.ToDictionary(kv => kv.Key.Replace("informations.", ""), kv => kv.Value),
-                r.Documents.Where(d => d.IsDraftOf(round)).Select(d => d.ToDto()).ToList()));
+            round.DaysLeft(now), round.FieldItems.ToDictionary(EditableField.JsonName, f => EditableField.Read(r, f)), r.DraftDto(round));
     }
 
-    /// <summary>Reads <c>{ "informations": { "contactSupport": "…" } }</c> strictly: anything else is a French 400.</summary>
-    private static async Task<(Dictionary<string, string?> Values, List<ErrorItem> Errors)> ReadPatchAsync(HttpContext http, CancellationToken ct)
+    /// <summary>Reads <c>{ "informations": { "contactSupport": "…" } }</c> strictly: anything else is a French 400 naming the path.</summary>
+    private static async Task<Dictionary<string, string?>> ReadPatchAsync(HttpContext http, CancellationToken ct)
     {
         var values = new Dictionary<string, string?>();
         var errors = new List<ErrorItem>();
@@ -85,16 +72,12 @@ public static class ModificationApi
         }
         catch (JsonException)
         {
-            errors.Add(new("$", null, "Le corps de la requête n'est pas un JSON valide."));
-            return (values, errors);
+            throw Refusal.Invalid("Le corps de la requête n'est pas un JSON valide.");
         }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add(new("$", null, "Le corps doit être un objet { \"informations\": { … } }."));
-                return (values, errors);
-            }
+                throw Refusal.Invalid("Le corps doit être un objet { \"informations\": { … } }.");
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Name != "informations")
@@ -106,13 +89,14 @@ public static class ModificationApi
                 foreach (var f in p.Value.EnumerateObject())
                 {
                     var field = "informations." + f.Name;
-                    if (!EditableField.Labels.ContainsKey(field)) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » n'existe pas ou n'est pas modifiable."));
+                    if (!EditableField.Exists(field)) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » n'existe pas ou n'est pas modifiable."));
                     else if (f.Value.ValueKind != JsonValueKind.String) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » doit être une chaîne de caractères."));
                     else values[field] = f.Value.GetString();
                 }
             }
         }
         if (errors.Count == 0 && values.Count == 0) errors.Add(new("$.informations", null, "Indiquez au moins un champ à modifier."));
-        return (values, errors);
+        if (errors.Count > 0) throw Refusal.Invalid(errors);
+        return values;
     }
 }

@@ -1,5 +1,8 @@
 namespace Guichet.Domain;
 
+/// <summary>What a person or the system may do to a request; which ones its status allows is asked of <see cref="FundingRequest.Allows"/>.</summary>
+public enum RequestAction { Complete, OpenRound, Modify, CancelRound, Validate, Reject, MarkPaid }
+
 /// <summary>
 /// A funding request (demande de financement): one client of one vendor for one scheme, AVANCE or SOLDE.
 /// Every status change goes through one guarded method below, which also records who, when and why.
@@ -27,8 +30,8 @@ public class FundingRequest
     /// <summary>For a SOLDE: the portal number of the advance it settles.</summary>
     public string? AdvanceNumber { get; private set; }
     public decimal Amount { get; private set; }
-    /// <summary>Block « Informations de la demande »: support contact for Régulateurs or Effecteurs.</summary>
-    public string ContactSupport { get; private set; } = "";
+    /// <summary>Block « Informations de la demande »: support contact for Régulateurs or Effecteurs (written by <see cref="EditableField"/>).</summary>
+    public string ContactSupport { get; internal set; } = "";
     public RequestStatus Status { get; private set; }
     public string? RejectionReason { get; private set; }
     public DateTime DepositedAt { get; private set; }
@@ -47,6 +50,19 @@ public class FundingRequest
     private FundingRequest() { }
 
     public ModificationRound? OpenRound => Rounds.FirstOrDefault(r => r.IsOpen);
+
+    /// <summary>The status each action requires (docs/regles.md#statuts): the guards below, the pages and the API ask here.</summary>
+    public static RequestStatus StatusFor(RequestAction action) => action switch
+    {
+        RequestAction.Complete => RequestStatus.Incomplete,
+        RequestAction.OpenRound or RequestAction.Validate or RequestAction.Reject => RequestStatus.EnCours,
+        RequestAction.Modify or RequestAction.CancelRound => RequestStatus.AModifier,
+        RequestAction.MarkPaid => RequestStatus.Validee,
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
+
+    public bool Allows(RequestAction action) => Status == StatusFor(action)
+        && (action is not (RequestAction.Modify or RequestAction.CancelRound) || OpenRound is not null);
 
     /// <summary>Documents visible to everyone: the confirmed ones, not the open round's draft.</summary>
     public IEnumerable<SupportingDocument> ConfirmedDocuments => Documents.Where(d => !d.IsDraft);
@@ -85,7 +101,7 @@ public class FundingRequest
     /// <summary>The vendor adds missing attachments; once none is missing, INCOMPLETE → EN_COURS.</summary>
     public void Complete(Actor actor, FundingScheme scheme, IReadOnlyCollection<SupportingDocument> added, DateTime now)
     {
-        Require("Compléter la demande", RequestStatus.Incomplete);
+        Require("Compléter la demande", RequestAction.Complete);
         if (added.Count == 0) throw Refusal.Invalid("Ajoutez au moins une pièce justificative.");
         Documents.AddRange(added);
         var complete = MissingDocumentTypes(scheme).Count == 0;
@@ -98,7 +114,7 @@ public class FundingRequest
     public ModificationRound OpenModificationRound(Actor actor, string? comment, IReadOnlyCollection<string> items,
         FundingScheme scheme, DateTime now, bool atVendorRequest = false)
     {
-        Require("Demander une modification", RequestStatus.EnCours);
+        Require("Demander une modification", RequestAction.OpenRound);
         if (string.IsNullOrWhiteSpace(comment))
             throw Refusal.Invalid("Le commentaire destiné au fournisseur est obligatoire.");
         if (comment.Length > 4000)
@@ -108,8 +124,7 @@ public class FundingRequest
         foreach (var item in items)
         {
             var isField = scheme.EditableFieldList.Contains(item);
-            var isDocument = item.StartsWith("piece:", StringComparison.Ordinal)
-                && Codes.TryParseDocumentType(item[6..], out _) && scheme.AttachmentsMayBeAdded;
+            var isDocument = EditableField.TryParseDocumentItem(item, out _) && scheme.AttachmentsMayBeAdded;
             if (!isField && !isDocument)
                 throw Refusal.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
         }
@@ -122,16 +137,27 @@ public class FundingRequest
         return round;
     }
 
-    /// <summary>The vendor edits a field of the draft; the value is checked by the same rules as at deposit.</summary>
-    public void EditDraft(string field, string? value, DateTime now)
+    /// <summary>
+    /// The vendor edits fields of the draft. Each value must be one the round asked for and pass the deposit's rule; every
+    /// error is reported at once (with its JSON path) and then nothing is kept. A value equal to the original clears it.
+    /// </summary>
+    public void EditDraft(IReadOnlyDictionary<string, string?> values, DateTime now)
     {
         var round = RequireOpenRound("Modifier");
-        if (!round.FieldItems.Contains(field))
-            throw Refusal.Conflict($"Le champ « {field} » n'est pas modifiable dans cette demande de modification.");
-        var original = EditableField.Get(this, field);
-        round.SetDraft(field, value is null || value == original ? null : value, now);
+        var errors = values
+            .Select(v => (v.Key, Error: round.FieldItems.Contains(v.Key) ? EditableField.Error(v.Key, v.Value) : EditableField.NotEditable(v.Key)))
+            .Where(e => e.Error is not null)
+            .Select(e => new ErrorItem("$." + e.Key, VendorReference, e.Error!)).ToList();
+        if (errors.Count > 0) throw Refusal.Invalid(errors);
+        foreach (var (field, value) in values)
+        {
+            var trimmed = value?.Trim();
+            round.SetDraft(field, trimmed is null || trimmed == EditableField.Read(this, field) ? null : trimmed, now);
+        }
         Version++;
     }
+
+    public void EditDraft(string field, string? value, DateTime now) => EditDraft(new Dictionary<string, string?> { [field] = value }, now);
 
     /// <summary>The vendor imports an attachment into the draft (add only).</summary>
     public void AddDraftDocument(SupportingDocument document, FundingScheme scheme, DateTime now)
@@ -150,7 +176,7 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Supprimer une pièce");
         var document = Documents.FirstOrDefault(d => d.Id == documentId)
-            ?? throw Refusal.Conflict("Pièce justificative introuvable.");
+            ?? throw Refusal.NotFound("Pièce justificative introuvable.");
         if (!document.IsDraftOf(round))
             throw Refusal.Conflict("Une pièce justificative présente avant la modification ne peut pas être supprimée.");
         Documents.Remove(document);
@@ -164,14 +190,13 @@ public class FundingRequest
     {
         var round = RequireOpenRound("Confirmer");
         var changes = new List<FieldChange>();
+        // Draft values passed their rule in EditDraft, the only way into the draft.
         foreach (var (field, value) in round.Draft)
         {
-            var error = field == EditableField.ContactSupport ? RequestRules.ContactSupportError(value) : null;
-            if (error is not null) throw Refusal.Conflict(error);
-            var before = EditableField.Get(this, field);
+            var before = EditableField.Read(this, field);
             if (before == value) continue;
-            if (field == EditableField.ContactSupport) ContactSupport = value.Trim();
-            changes.Add(new FieldChange(field, before, value.Trim()));
+            EditableField.Write(this, field, value);
+            changes.Add(new FieldChange(field, before, value));
         }
         var added = Documents.Where(d => d.IsDraftOf(round)).ToList();
         foreach (var d in added) d.Publish();
@@ -213,14 +238,14 @@ public class FundingRequest
     /// <summary>« Valider »: EN_COURS → VALIDEE.</summary>
     public void Validate(Actor actor, DateTime now)
     {
-        Require("Valider", RequestStatus.EnCours);
+        Require("Valider", RequestAction.Validate);
         Transition(actor, now, "Demande validée", RequestStatus.Validee);
     }
 
     /// <summary>« Rejeter » with a reason: EN_COURS → REJETEE.</summary>
     public void Reject(Actor actor, string? reason, DateTime now)
     {
-        Require("Rejeter", RequestStatus.EnCours);
+        Require("Rejeter", RequestAction.Reject);
         if (string.IsNullOrWhiteSpace(reason)) throw Refusal.Invalid("Le motif du rejet est obligatoire.");
         if (reason.Length > 4000) throw Refusal.Invalid("Le motif ne doit pas dépasser 4 000 caractères.");
         RejectionReason = reason.Trim();
@@ -230,7 +255,7 @@ public class FundingRequest
     /// <summary>« Décidée et payée »: VALIDEE → DECIDEE_ET_PAYEE.</summary>
     public void MarkPaid(Actor actor, DateTime now)
     {
-        Require("Décidée et payée", RequestStatus.Validee);
+        Require("Décidée et payée", RequestAction.MarkPaid);
         Transition(actor, now, "Paiement décidé et effectué", RequestStatus.DecideeEtPayee);
     }
 
@@ -247,13 +272,13 @@ public class FundingRequest
 
     private ModificationRound RequireOpenRound(string action)
     {
-        Require(action, RequestStatus.AModifier);
+        Require(action, RequestAction.Modify);
         return OpenRound ?? throw Refusal.Conflict("Aucune demande de modification n'est ouverte.");
     }
 
-    private void Require(string action, params RequestStatus[] allowed)
+    private void Require(string label, RequestAction action)
     {
-        if (!allowed.Contains(Status)) throw Refusal.WrongStatus(Status, action, allowed);
+        if (Status != StatusFor(action)) throw Refusal.WrongStatus(Status, label, StatusFor(action));
     }
 
     private void Transition(Actor actor, DateTime now, string evt, RequestStatus to, string? comment = null,

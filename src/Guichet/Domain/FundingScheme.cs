@@ -44,28 +44,3 @@ public class FundingScheme
     private static IEnumerable<string> Split(string csv) =>
         csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
-
-/// <summary>The fields of a request that a modification round may open for editing.</summary>
-public static class EditableField
-{
-    public const string ContactSupport = "informations.contactSupport";
-
-    public static readonly IReadOnlyDictionary<string, string> Labels = new Dictionary<string, string>
-    {
-        [ContactSupport] = "Coordonnées de contact ou lien vers la plateforme de support à destination des Régulateurs ou Effecteurs",
-    };
-
-    public static string? Get(FundingRequest request, string field) => field switch
-    {
-        ContactSupport => request.ContactSupport,
-        _ => throw Refusal.Conflict($"Le champ « {field} » n'est pas modifiable."),
-    };
-
-    /// <summary>Item code for an attachment type that a round asks the vendor to add.</summary>
-    public static string DocumentItem(DocumentType type) => "piece:" + type.Code();
-
-    public static string ItemLabel(string item) =>
-        Labels.TryGetValue(item, out var label) ? label
-        : item.StartsWith("piece:", StringComparison.Ordinal) && Codes.TryParseDocumentType(item[6..], out var t) ? "Pièce justificative à ajouter : " + t.Label()
-        : item;
-}

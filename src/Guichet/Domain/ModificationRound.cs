@@ -46,11 +46,10 @@ public class ModificationRound
 
     public bool IsOpen => ClosedAt is null;
 
-    public IEnumerable<string> FieldItems => Items.Where(i => !i.StartsWith("piece:", StringComparison.Ordinal));
+    public IEnumerable<string> FieldItems => Items.Where(i => !EditableField.IsDocumentItem(i));
 
     public IEnumerable<DocumentType> DocumentItems => Items
-        .Where(i => i.StartsWith("piece:", StringComparison.Ordinal))
-        .Select(i => Codes.TryParseDocumentType(i[6..], out var t) ? (DocumentType?)t : null)
+        .Select(i => EditableField.TryParseDocumentItem(i, out var t) ? (DocumentType?)t : null)
         .OfType<DocumentType>();
 
     /// <summary>The last Paris calendar day on which the vendor may still modify.</summary>

@@ -16,6 +16,8 @@ public enum RefusalKind
     Conflict,
     /// <summary>A body or a file over its limit.</summary>
     TooLarge,
+    /// <summary>A body of a type the address does not take (e.g. not a multipart form).</summary>
+    Unsupported,
 }
 
 /// <summary>
@@ -41,6 +43,7 @@ public sealed class Refusal : Exception
     public static Refusal NotFound(string message) => new(RefusalKind.NotFound, message);
     public static Refusal Forbidden(string message) => new(RefusalKind.Forbidden, message);
     public static Refusal TooLarge(string message, string path = "$") => new(RefusalKind.TooLarge, message, path);
+    public static Refusal Unsupported(string message) => new(RefusalKind.Unsupported, message);
 
     public static Refusal WrongStatus(RequestStatus current, string action, params RequestStatus[] wanted) =>
         Conflict($"Action « {action} » impossible : la demande est au statut « {current.Label()} » ; "

@@ -24,6 +24,11 @@ public static class Outbox
         Enqueue(db, request, kind, recipients, now);
     }
 
+    /// <summary>The e-mails written about a request, newest first (shown to managers and support).</summary>
+    public static Task<List<OutboxMessage>> OfRequestAsync(GuichetDbContext db, long requestId, CancellationToken ct) =>
+        db.OutboxMessages.AsNoTracking().Where(m => m.FundingRequestId == requestId)
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).ToListAsync(ct);
+
     /// <summary>The same, with the recipients already known (the deadline sweep looks them up once per organisation).</summary>
     public static void Enqueue(GuichetDbContext db, FundingRequest request, EmailKind kind, IReadOnlyList<string> recipients, DateTime now)
     {

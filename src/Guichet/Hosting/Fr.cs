@@ -11,6 +11,9 @@ public static class Fr
         NumberDecimalSeparator = ",", NumberGroupSeparator = "\u00A0", NumberGroupSizes = [3],
     };
 
+    /// <summary>User text quoted in a message, cut to <paramref name="max"/> characters.</summary>
+    public static string Clip(string text, int max) => text.Length > max ? text[..max] + "…" : text;
+
     public static string Amount(decimal value) => value.ToString("#,##0.00", Money) + "\u00A0€";
 
     public static string Date(DateOnly value) => value.ToString("dd/MM/yyyy", CultureInfo.InvariantCulture);

@@ -23,6 +23,7 @@ public static class Problems
         RefusalKind.NotFound => StatusCodes.Status404NotFound,
         RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
         RefusalKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        RefusalKind.Unsupported => StatusCodes.Status415UnsupportedMediaType,
         _ => StatusCodes.Status409Conflict,
     };
 

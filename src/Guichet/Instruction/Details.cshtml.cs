@@ -1,31 +1,29 @@
 using Guichet.Accounts;
 using Guichet.Data;
-using Guichet.Domain;
 using Guichet.Email;
 using Guichet.Hosting;
-using Guichet.Tracking;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Instruction;
 
 /// <summary>
 /// The manager's request page: all data, the last confirmed changes highlighted, history, e-mails sent, and the
-/// decisions allowed in the current status, each behind a confirmation checkbox (works without JavaScript).
+/// decisions the request allows, each behind a confirmation checkbox (works without JavaScript).
 /// </summary>
 [Authorize(Roles = Roles.Gestionnaire)]
-public sealed class DetailsModel(GuichetDbContext db, Decisions decisions, TimeProvider clock) : PageModel
+public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : PageModel
 {
     public FundingRequest Demande { get; private set; } = null!;
-    public FundingScheme Scheme { get; private set; } = null!;
+    public FundingScheme Scheme => Demande.Scheme!;
     public List<OutboxMessage> Emails { get; private set; } = [];
     public DateTime Now { get; private set; }
 
     [TempData] public string? Message { get; set; }
-    public string? Error { get; private set; }
-    /// <summary>Which form the error belongs to, so that it shows beside it.</summary>
+    /// <summary>The refusal of the decision just posted, shown beside its form (<see cref="ErrorFor"/>).</summary>
+    public string? Error => PageRefusals.Errors(this).FirstOrDefault()?.Message;
     public string? ErrorFor { get; private set; }
 
     [BindProperty] public string? Commentaire { get; set; }
@@ -41,48 +39,46 @@ public sealed class DetailsModel(GuichetDbContext db, Decisions decisions, TimeP
         return Page();
     }
 
-    public Task<IActionResult> OnPostDemanderModificationAsync(string numero, CancellationToken ct) =>
-        Decide(numero, "modification", () => decisions.OpenRoundAsync(User, numero, Commentaire, Elements, Version, ct), ct);
+    public Task<IActionResult> OnPostDemanderModificationAsync(string numero, [FromServices] OpenRound open, CancellationToken ct) =>
+        Decide(numero, "modification", () => open.RunAsync(User, numero, Commentaire, Elements, Version, ct),
+            "La demande de modification est ouverte : le fournisseur est prévenu par e-mail.", ct);
 
-    public Task<IActionResult> OnPostAnnulerAsync(string numero, CancellationToken ct) =>
-        Decide(numero, "annuler", () => decisions.CancelRoundAsync(User, numero, Commentaire, Version, ct), ct);
+    public Task<IActionResult> OnPostAnnulerAsync(string numero, [FromServices] CancelRound cancel, CancellationToken ct) =>
+        Decide(numero, "annuler", () => cancel.RunAsync(User, numero, Commentaire, Version, ct),
+            "La demande de modification est annulée : la demande est de nouveau « En cours ».", ct);
 
-    public Task<IActionResult> OnPostValiderAsync(string numero, CancellationToken ct) =>
-        Decide(numero, "valider", () => decisions.ValidateAsync(User, numero, Version, ct), ct);
+    public Task<IActionResult> OnPostValiderAsync(string numero, [FromServices] ValidateRequest validate, CancellationToken ct) =>
+        Decide(numero, "valider", () => validate.RunAsync(User, numero, Version, ct), "La demande est validée.", ct);
 
-    public Task<IActionResult> OnPostRejeterAsync(string numero, CancellationToken ct) =>
-        Decide(numero, "rejeter", () => decisions.RejectAsync(User, numero, Motif, Version, ct), ct);
+    public Task<IActionResult> OnPostRejeterAsync(string numero, [FromServices] RejectRequest reject, CancellationToken ct) =>
+        Decide(numero, "rejeter", () => reject.RunAsync(User, numero, Motif, Version, ct), "La demande est rejetée.", ct);
 
-    public Task<IActionResult> OnPostPayerAsync(string numero, CancellationToken ct) =>
-        Decide(numero, "payer", () => decisions.MarkPaidAsync(User, numero, Version, ct), ct);
+    public Task<IActionResult> OnPostPayerAsync(string numero, [FromServices] MarkPaid pay, CancellationToken ct) =>
+        Decide(numero, "payer", () => pay.RunAsync(User, numero, Version, ct), "La demande est « Décidée et payée ».", ct);
 
-    private async Task<IActionResult> Decide(string numero, string form, Func<Task<DecisionResult>> decide, CancellationToken ct)
+    private async Task<IActionResult> Decide(string numero, string form, Func<Task<FundingRequest>> decide, string done, CancellationToken ct)
     {
-        var result = Confirme
-            ? await decide()
-            : new DecisionResult(StatusCodes.Status400BadRequest, "Cochez la case de confirmation pour enregistrer cette décision.");
-        if (result.Succeeded)
+        try
         {
-            Message = result.Message;
+            PageRefusals.RequireTicked(Confirme);
+            await decide();
+            Message = done;
             return Redirect("/instruction/" + Uri.EscapeDataString(numero)); // after a POST, a GET: a reload never decides twice
         }
-        if (result.Status == StatusCodes.Status404NotFound) return NotFound();
-        db.ChangeTracker.Clear();
-        if (!await LoadAsync(numero, ct)) return NotFound();
-        Error = result.Message;
-        ErrorFor = form;
-        Response.StatusCode = result.Status;
-        return Page();
+        catch (Refusal refusal)
+        {
+            if (!this.Record(refusal, form)) return NotFound();
+            ErrorFor = form;
+            return await LoadAsync(numero, ct) ? Page() : NotFound();
+        }
     }
 
     private async Task<bool> LoadAsync(string numero, CancellationToken ct)
     {
-        var request = await RequestQuery.FindAsync(db, User, numero, ct);
-        if (request is null) return false;
+        db.ChangeTracker.Clear();
+        if (await RequestAccess.FindAsync(db, User, numero, ct) is not { } request) return false;
         Demande = request;
-        Scheme = await db.Schemes.AsNoTracking().SingleAsync(s => s.Code == request.SchemeCode, ct);
-        Emails = await db.OutboxMessages.AsNoTracking().Where(m => m.FundingRequestId == request.Id)
-            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).ToListAsync(ct);
+        Emails = await Outbox.OfRequestAsync(db, request.Id, ct);
         Now = clock.UtcNow();
         return true;
     }

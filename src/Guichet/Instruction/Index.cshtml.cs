@@ -1,5 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Data;
+using Guichet.Requests;
 using Guichet.Domain;
 using Guichet.Hosting;
 using Microsoft.AspNetCore.Authorization;

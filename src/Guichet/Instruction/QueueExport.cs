@@ -4,6 +4,7 @@ using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Hosting;
+using Guichet.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Instruction;
@@ -26,7 +27,7 @@ public static class QueueExport
             await Problems.Write(http, StatusCodes.Status400BadRequest, "Filtres invalides", string.Join(" ", errors.Select(e => e.Message)), errors);
             return;
         }
-        var rows = QueueQuery.Rows(QueueQuery.Sorted(QueueQuery.Filter(db, http.User.Id(), filter), filter.Sort))
+        var rows = AgencyRows.Of(QueueQuery.Sorted(QueueQuery.Filter(db, http.User.Id(), filter), filter.Sort))
             .AsNoTracking().AsAsyncEnumerable();
 
         http.Response.ContentType = "text/csv; charset=utf-8";

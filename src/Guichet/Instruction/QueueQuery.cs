@@ -2,7 +2,7 @@ using System.Globalization;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Hosting;
-using Guichet.Tracking;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Primitives;
@@ -15,9 +15,6 @@ public sealed record QueueFilter(RequestFilter Base, int? OrganisationId, DateOn
 {
     public static readonly string[] Sorts = ["anciennete", "recent", "modification"];
 }
-
-public sealed record QueueRow(long Id, string Number, string VendorReference, RequestType Type, string SchemeCode, RequestStatus Status,
-    decimal Amount, string ClientName, DateTime DepositedAt, DateTime UpdatedAt, string OrganisationName, string Siret);
 
 /// <summary>The instruction queue and its CSV export: one filtered query, every request visible (agency only).</summary>
 public static class QueueQuery
@@ -64,12 +61,7 @@ public static class QueueQuery
             var end = ParisCalendar.StartOfDayUtc(to.AddDays(1));
             q = q.Where(r => r.DepositedAt < end);
         }
-        if (b.Text is { } text)
-        {
-            var lower = text.ToLowerInvariant();
-            q = q.Where(r => r.Number.Contains(text) || r.VendorReference.Contains(text) || r.ClientId == text
-                || r.ClientName.ToLower().Contains(lower));
-        }
+        if (b.Text is { } text) q = q.MatchingText(text);
         if (f.ModifiedSinceMyLastView)
             q = q.Where(r => r.LastModifiedByVendorAt != null && !db.RequestViews.Any(v =>
                 v.UserId == userId && v.FundingRequestId == r.Id && v.ViewedAt >= r.LastModifiedByVendorAt));
@@ -86,15 +78,11 @@ public static class QueueQuery
         _ => q.OrderBy(r => r.DepositedAt).ThenBy(r => r.Id),
     };
 
-    public static IQueryable<QueueRow> Rows(IQueryable<FundingRequest> q) =>
-        q.Select(r => new QueueRow(r.Id, r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount, r.ClientName,
-            r.DepositedAt, r.UpdatedAt, r.Organisation!.Name, r.Organisation.Siret));
-
     public static async Task<(int Total, List<QueueRow> Rows, Dictionary<RequestStatus, int> Counts)> RunAsync(
         GuichetDbContext db, string userId, QueueFilter f, CancellationToken ct)
     {
         var filtered = Filter(db, userId, f);
-        var rows = await Rows(Sorted(filtered, f.Sort).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size)).ToListAsync(ct);
+        var rows = await AgencyRows.Of(Sorted(filtered, f.Sort).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size)).ToListAsync(ct);
         // Counts per status over the other filters, so each status link says what it would show: from the counter table
         // when the other filters are among its keys (vendor, scheme, type), else counted on the requests.
         Dictionary<RequestStatus, int> counts;

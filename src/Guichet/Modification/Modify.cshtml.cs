@@ -1,6 +1,7 @@
 using Guichet.Accounts;
-using Guichet.Domain;
+using Guichet.Data;
 using Guichet.Hosting;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,12 +10,14 @@ namespace Guichet.Modification;
 
 /// <summary>The « Modifier » page of the training deck: summary and manager's comment, « Informations de la demande », « Pièces justificatives ».</summary>
 [Authorize(Roles = Roles.Fournisseur)]
-public sealed class ModifyModel(ModificationService modification, TimeProvider clock) : PageModel
+public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageModel
 {
+    private const string ConfirmRefused = "« Confirmer » est refusé tant qu'une donnée n'est pas conforme.";
+
     public FundingRequest Demande { get; private set; } = null!;
     public ModificationRound Round => Demande.OpenRound!;
     public DateTime Now => clock.UtcNow();
-    public IReadOnlyList<ErrorItem> Errors { get; private set; } = [];
+    public IReadOnlyList<ErrorItem> Errors => PageRefusals.Errors(this);
     public string? Message { get; private set; }
     public bool AskDecline { get; private set; }
     public string? NotModifiable { get; private set; }
@@ -27,61 +30,58 @@ public sealed class ModifyModel(ModificationService modification, TimeProvider c
 
     /// <summary>What the field shows: the value just typed, else the draft, else the value from the JSON import.</summary>
     public string ValueOf(string field, string? posted) =>
-        posted ?? (Round.Draft.TryGetValue(field, out var draft) ? draft : EditableField.Get(Demande, field) ?? "");
+        posted ?? (Round.Draft.TryGetValue(field, out var draft) ? draft : EditableField.Read(Demande, field));
 
-    public string? ErrorFor(string path) => Errors.FirstOrDefault(e => e.Chemin == path)?.Message;
+    public string? ErrorFor(string path) => PageRefusals.ErrorFor(this, path);
 
     public async Task<IActionResult> OnGetAsync(string numero, bool renoncer, CancellationToken ct)
     {
-        var result = await Show(await modification.LoadAsync(User, numero, ct));
-        AskDecline = renoncer && Demande is not null && NotModifiable is null;
-        return result;
+        var shown = await ShowAsync(numero, ct);
+        AskDecline = renoncer && NotModifiable is null;
+        return shown;
     }
 
-    public async Task<IActionResult> OnPostEnregistrerAsync(string numero, CancellationToken ct)
-    {
-        var result = await modification.EditAsync(User, numero, PostedFields(), ct);
-        if (result.Ok) Message = "Vos modifications sont enregistrées comme brouillon. Elles ne seront transmises au gestionnaire qu'après « Confirmer ».";
-        return await Show(result, numero, ct);
-    }
-
-    public async Task<IActionResult> OnPostConfirmerAsync(string numero, CancellationToken ct)
-    {
-        var fields = PostedFields();
-        if (fields.Count > 0)
+    public Task<IActionResult> OnPostEnregistrerAsync(string numero, [FromServices] SaveDraft save, CancellationToken ct) =>
+        Act(numero, async () =>
         {
-            var edited = await modification.EditAsync(User, numero, fields, ct);
-            if (!edited.Ok) return await Show(edited, numero, ct, "« Confirmer » est refusé tant qu'une donnée n'est pas conforme.");
-        }
-        var result = await modification.ConfirmAsync(User, numero, ct);
-        if (!result.Ok) return await Show(result, numero, ct, "« Confirmer » est refusé tant qu'une donnée n'est pas conforme.");
-        TempData["Succes"] = "Vos modifications ont été transmises. La demande repasse au statut « en cours » et sera instruite par un gestionnaire dans les prochains jours.";
-        return Redirect($"/demandes/{numero}");
-    }
+            await save.RunAsync(User, numero, PostedFields(), ct);
+            Message = "Vos modifications sont enregistrées comme brouillon. Elles ne seront transmises au gestionnaire qu'après « Confirmer ».";
+            return null;
+        }, ct);
 
-    public async Task<IActionResult> OnPostImporterAsync(string numero, CancellationToken ct)
-    {
-        var result = await modification.AddDocumentAsync(User, numero, Type, Fichier, ct);
-        if (result.Ok) Message = $"La pièce « {result.Document!.FileName} » est importée.";
-        return await Show(result, numero, ct);
-    }
+    public Task<IActionResult> OnPostConfirmerAsync(string numero, [FromServices] ConfirmModification confirm, CancellationToken ct) =>
+        Act(numero, async () =>
+        {
+            await confirm.RunAsync(User, numero, PostedFields(), ct);
+            TempData["Succes"] = "Vos modifications ont été transmises. La demande repasse au statut « en cours » et sera instruite par un gestionnaire dans les prochains jours.";
+            return Redirect($"/demandes/{numero}");
+        }, ct, ConfirmRefused);
 
-    public async Task<IActionResult> OnPostSupprimerAsync(string numero, Guid id, CancellationToken ct)
-    {
-        var result = await modification.RemoveDocumentAsync(User, numero, id, ct);
-        if (result.Ok) Message = "La pièce importée a été supprimée.";
-        return await Show(result, numero, ct);
-    }
+    public Task<IActionResult> OnPostImporterAsync(string numero, [FromServices] ImportDraftDocument import, CancellationToken ct) =>
+        Act(numero, async () =>
+        {
+            var document = await import.RunAsync(User, numero, Type, Fichier, ct);
+            Message = $"La pièce « {document.FileName} » est importée.";
+            return null;
+        }, ct);
 
-    public async Task<IActionResult> OnPostRenoncerAsync(string numero, CancellationToken ct)
-    {
-        var result = await modification.DeclineAsync(User, numero, ct);
-        if (!result.Ok) return await Show(result, numero, ct);
-        TempData["Succes"] = "Vous avez choisi de ne pas modifier votre demande. Elle repasse au statut « en cours » et sera instruite en l'état dans les prochains jours.";
-        return Redirect($"/demandes/{numero}");
-    }
+    public Task<IActionResult> OnPostSupprimerAsync(string numero, Guid id, [FromServices] RemoveDraftDocument remove, CancellationToken ct) =>
+        Act(numero, async () =>
+        {
+            await remove.RunAsync(User, numero, id, ct);
+            Message = "La pièce importée a été supprimée.";
+            return null;
+        }, ct);
 
-    // Only fields actually posted are edits; a crafted post of a field not asked for is refused by the service.
+    public Task<IActionResult> OnPostRenoncerAsync(string numero, [FromServices] DeclineModification decline, CancellationToken ct) =>
+        Act(numero, async () =>
+        {
+            await decline.RunAsync(User, numero, ct);
+            TempData["Succes"] = "Vous avez choisi de ne pas modifier votre demande. Elle repasse au statut « en cours » et sera instruite en l'état dans les prochains jours.";
+            return Redirect($"/demandes/{numero}");
+        }, ct);
+
+    // Only fields actually posted are edits; a crafted post of a field not asked for is refused by the request.
     private Dictionary<string, string?> PostedFields()
     {
         var fields = new Dictionary<string, string?>();
@@ -89,26 +89,32 @@ public sealed class ModifyModel(ModificationService modification, TimeProvider c
         return fields;
     }
 
-    private async Task<IActionResult> Show(StepResult result, string? numero = null, CancellationToken ct = default, string? refusal = null)
+    /// <summary>Runs the action; a redirect ends the step, otherwise (or when refused) the page is shown again with the request as saved.</summary>
+    private async Task<IActionResult> Act(string numero, Func<Task<IActionResult?>> action, CancellationToken ct, string? refusedTitle = null)
     {
-        if (result.Status == 404) return NotFound();
-        if (!result.Ok)
+        try
         {
-            Errors = result.Errors;
-            Response.StatusCode = result.Status;
-            if (refusal is not null && result.Status == 400) Message = null;
+            if (await action() is { } done) return done;
         }
-        var request = result.Request;
-        if (request is null && numero is not null) request = (await modification.LoadAsync(User, numero, ct)).Request;
-        if (request is null) return NotFound();
+        catch (Refusal refusal)
+        {
+            if (!this.Record(refusal)) return NotFound();
+            if (refusal.Kind == RefusalKind.Invalid && refusedTitle is not null) ViewData["Refus"] = refusedTitle;
+        }
+        return await ShowAsync(numero, ct);
+    }
+
+    private async Task<IActionResult> ShowAsync(string numero, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        if (await RequestAccess.FindAsync(db, User, numero, ct) is not { } request) return NotFound();
         Demande = request;
-        if (request.OpenRound is null)
+        if (!request.Allows(RequestAction.Modify))
         {
             NotModifiable = Errors.FirstOrDefault()?.Message
-                ?? Refusal.WrongStatus(request.Status, "Modifier", RequestStatus.AModifier).Message;
+                ?? Refusal.WrongStatus(request.Status, "Modifier", FundingRequest.StatusFor(RequestAction.Modify)).Message;
             Response.StatusCode = StatusCodes.Status409Conflict;
         }
-        ViewData["Refus"] = result.Ok ? null : refusal;
         return Page();
     }
 }

@@ -10,12 +10,14 @@ public sealed record StoredFile(string Key, long Size, string Sha256);
 public sealed class AttachmentStore
 {
     private readonly string _root;
+    private readonly ILogger<AttachmentStore> _logger;
 
-    public AttachmentStore(IOptions<StorageOptions> options, IHostEnvironment env)
+    public AttachmentStore(IOptions<StorageOptions> options, IHostEnvironment env, ILogger<AttachmentStore> logger)
     {
         var path = options.Value.Path;
         _root = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(env.ContentRootPath, path));
         Directory.CreateDirectory(_root);
+        _logger = logger;
     }
 
     public string Root => _root;
@@ -60,6 +62,19 @@ public sealed class AttachmentStore
     public Stream OpenRead(string key) => new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
 
     public bool Exists(string key) => File.Exists(PathOf(key));
+
+    /// <summary>
+    /// Deletes the files of attachments dropped by a committed change (a discarded draft). A file left behind is harmless
+    /// (nothing points to it), so a failure is logged, not thrown after the change is saved.
+    /// </summary>
+    public void DeleteDropped(IEnumerable<SupportingDocument> documents)
+    {
+        foreach (var d in documents)
+        {
+            try { Delete(d.StorageKey); }
+            catch (IOException e) { _logger.LogWarning(e, "Pièce abandonnée {Key} non supprimée.", d.StorageKey); }
+        }
+    }
 
     public void Delete(string key)
     {

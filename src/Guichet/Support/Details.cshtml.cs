@@ -1,14 +1,11 @@
 using Guichet.Accounts;
 using Guichet.Data;
-using Guichet.Domain;
 using Guichet.Email;
 using Guichet.Hosting;
-using Guichet.Instruction;
-using Guichet.Tracking;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Support;
 
@@ -17,15 +14,15 @@ namespace Guichet.Support;
 /// modifier à la demande du fournisseur » on an « En cours » request.
 /// </summary>
 [Authorize(Roles = Roles.Assistance)]
-public sealed class DetailsModel(GuichetDbContext db, Decisions decisions, TimeProvider clock) : PageModel
+public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : PageModel
 {
     public FundingRequest Demande { get; private set; } = null!;
-    public FundingScheme Scheme { get; private set; } = null!;
+    public FundingScheme Scheme => Demande.Scheme!;
     public List<OutboxMessage> Emails { get; private set; } = [];
     public DateTime Now { get; private set; }
 
     [TempData] public string? Message { get; set; }
-    public string? Error { get; private set; }
+    public string? Error => PageRefusals.Errors(this).FirstOrDefault()?.Message;
 
     [BindProperty] public string? Commentaire { get; set; }
     [BindProperty] public List<string> Elements { get; set; } = [];
@@ -35,32 +32,28 @@ public sealed class DetailsModel(GuichetDbContext db, Decisions decisions, TimeP
     public async Task<IActionResult> OnGetAsync(string numero, CancellationToken ct) =>
         await LoadAsync(numero, ct) ? Page() : NotFound();
 
-    public async Task<IActionResult> OnPostDemanderModificationAsync(string numero, CancellationToken ct)
+    public async Task<IActionResult> OnPostDemanderModificationAsync(string numero, [FromServices] OpenRound open, CancellationToken ct)
     {
-        var result = Confirme
-            ? await decisions.OpenRoundAsync(User, numero, Commentaire, Elements, Version, ct)
-            : new DecisionResult(StatusCodes.Status400BadRequest, "Cochez la case de confirmation pour enregistrer cette décision.");
-        if (result.Succeeded)
+        try
         {
-            Message = result.Message;
+            PageRefusals.RequireTicked(Confirme);
+            await open.RunAsync(User, numero, Commentaire, Elements, Version, ct);
+            Message = "La demande est passée « A modifier » à la demande du fournisseur : il est prévenu par e-mail.";
             return Redirect("/assistance/" + Uri.EscapeDataString(numero));
         }
-        if (result.Status == StatusCodes.Status404NotFound) return NotFound();
-        db.ChangeTracker.Clear();
-        if (!await LoadAsync(numero, ct)) return NotFound();
-        Error = result.Message;
-        Response.StatusCode = result.Status;
-        return Page();
+        catch (Refusal refusal)
+        {
+            if (!this.Record(refusal, "modification")) return NotFound();
+            return await LoadAsync(numero, ct) ? Page() : NotFound();
+        }
     }
 
     private async Task<bool> LoadAsync(string numero, CancellationToken ct)
     {
-        var request = await RequestQuery.FindAsync(db, User, numero, ct);
-        if (request is null) return false;
+        db.ChangeTracker.Clear();
+        if (await RequestAccess.FindAsync(db, User, numero, ct) is not { } request) return false;
         Demande = request;
-        Scheme = await db.Schemes.AsNoTracking().SingleAsync(s => s.Code == request.SchemeCode, ct);
-        Emails = await db.OutboxMessages.AsNoTracking().Where(m => m.FundingRequestId == request.Id)
-            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).ToListAsync(ct);
+        Emails = await Outbox.OfRequestAsync(db, request.Id, ct);
         Now = clock.UtcNow();
         return true;
     }

@@ -1,6 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Data;
-using Guichet.Instruction;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -28,9 +28,8 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return;
         }
-        var lower = q.ToLowerInvariant();
-        var found = db.Requests.Where(r => r.Number.Contains(q) || r.VendorReference.Contains(q) || r.Organisation!.Siret == q
-            || r.ClientId == q || r.ClientName.ToLower().Contains(lower));
-        Rows = await QueueQuery.Rows(found.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)).Take(MaxResults).ToListAsync(ct);
+        // Support also finds every request of a vendor by its SIRET.
+        var found = db.Requests.MatchingText(q).Union(db.Requests.Where(r => r.Organisation!.Siret == q));
+        Rows = await AgencyRows.Of(found.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)).Take(MaxResults).ToListAsync(ct);
     }
 }

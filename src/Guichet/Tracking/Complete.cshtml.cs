@@ -1,52 +1,48 @@
 using Guichet.Accounts;
 using Guichet.Data;
-using Guichet.Deposits;
-using Guichet.Domain;
+using Guichet.Hosting;
+using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Tracking;
 
 /// <summary>Completing an incomplete request: pick a type and a file, « Importer ».</summary>
 [Authorize(Roles = Roles.Fournisseur)]
-public sealed class CompleteModel(GuichetDbContext db, Completion completion) : PageModel
+public sealed class CompleteModel(GuichetDbContext db) : PageModel
 {
     public FundingRequest Demande { get; private set; } = null!;
-    public IReadOnlyList<DocumentType> Missing { get; private set; } = [];
+    public IReadOnlyList<DocumentType> Missing => Demande.MissingDocumentTypes(Demande.Scheme!);
     [BindProperty] public string? Type { get; set; }
     [BindProperty] public IFormFile? Fichier { get; set; }
-    public string? Error { get; private set; }
+    public string? Error => PageRefusals.Errors(this).FirstOrDefault()?.Message;
     public string? Message { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string numero, CancellationToken ct) =>
         await Load(numero, ct) ? Page() : NotFound();
 
-    public async Task<IActionResult> OnPostAsync(string numero, CancellationToken ct)
+    public async Task<IActionResult> OnPostAsync(string numero, [FromServices] CompleteRequest complete, CancellationToken ct)
     {
-        var result = await completion.AddAsync(User, numero, Type, Fichier, ct);
-        if (result.Status == 404) return NotFound();
-        db.ChangeTracker.Clear();
-        await Load(numero, ct);
-        if (result.Error is not null)
+        try
         {
-            Error = result.Error;
-            Response.StatusCode = result.Status;
-            return Page();
+            var request = await complete.RunAsync(User, numero, Type, Fichier, ct);
+            Message = request.Status == RequestStatus.EnCours
+                ? "Pièce importée : la demande est complète et passe au statut « En cours »."
+                : "Pièce importée. D'autres pièces obligatoires manquent encore.";
         }
-        Message = Demande.Status == RequestStatus.EnCours
-            ? "Pièce importée : la demande est complète et passe au statut « En cours »."
-            : "Pièce importée. D'autres pièces obligatoires manquent encore.";
-        return Page();
+        catch (Refusal refusal)
+        {
+            if (!this.Record(refusal)) return NotFound();
+        }
+        return await Load(numero, ct) ? Page() : NotFound();
     }
 
     private async Task<bool> Load(string numero, CancellationToken ct)
     {
-        var request = await RequestQuery.FindAsync(db, User, numero, ct);
-        if (request is null) return false;
+        db.ChangeTracker.Clear();
+        if (await RequestAccess.FindAsync(db, User, numero, ct) is not { } request) return false;
         Demande = request;
-        Missing = request.MissingDocumentTypes(await db.Schemes.SingleAsync(s => s.Code == request.SchemeCode, ct));
         return true;
     }
 }

@@ -1,5 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Data;
+using Guichet.Requests;
 using Guichet.Domain;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -18,7 +19,7 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
 
     public async Task<IActionResult> OnGetAsync(string numero, CancellationToken ct)
     {
-        var request = await RequestQuery.FindAsync(db, User, numero, ct);
+        var request = await RequestAccess.FindAsync(db, User, numero, ct);
         if (request is null) return NotFound();
         Demande = request;
         Now = clock.GetUtcNow().UtcDateTime;

@@ -1,5 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Data;
+using Guichet.Requests;
 using Guichet.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ public static class DocumentEndpoints
         app.MapGet("/demandes/{numero}/pieces/{id:guid}", async (string numero, Guid id, HttpContext http, GuichetDbContext db, AttachmentStore store, CancellationToken ct) =>
         {
             var user = http.User;
-            var doc = await RequestQuery.Visible(db, user).Where(r => r.Number == numero)
+            var doc = await RequestAccess.Visible(db, user).Where(r => r.Number == numero)
                 .SelectMany(r => r.Documents).Where(d => d.Id == id)
                 .FirstOrDefaultAsync(ct);
             // Draft attachments are the vendor's until « Confirmer »: the agency does not see them.

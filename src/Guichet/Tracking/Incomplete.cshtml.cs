@@ -1,5 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Data;
+using Guichet.Requests;
 using Guichet.Domain;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -16,7 +17,7 @@ public sealed class IncompleteModel(GuichetDbContext db) : PageModel
     public async Task OnGetAsync(CancellationToken ct)
     {
         var schemes = await db.Schemes.AsNoTracking().ToDictionaryAsync(s => s.Code, ct);
-        var requests = await RequestQuery.Visible(db, User).AsNoTracking().Where(r => r.Status == RequestStatus.Incomplete)
+        var requests = await RequestAccess.Visible(db, User).AsNoTracking().Where(r => r.Status == RequestStatus.Incomplete)
             .Include(r => r.Documents).OrderBy(r => r.DepositedAt).Take(500).ToListAsync(ct);
         foreach (var r in requests) Rows.Add((r, r.MissingDocumentTypes(schemes[r.SchemeCode])));
     }

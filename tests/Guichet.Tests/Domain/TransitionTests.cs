@@ -3,7 +3,7 @@ using Guichet.Tests.Support;
 
 namespace Guichet.Tests.Domain;
 
-/// <summary>The transition table of SPEC §3: every status × every transition, allowed or refused with its message.</summary>
+/// <summary>The transition table (docs/regles.md#statuts): every status × every transition, allowed or refused with its message.</summary>
 public class TransitionTests
 {
     private static readonly FundingScheme Scheme = Build.Scheme();
@@ -27,6 +27,15 @@ public class TransitionTests
         ["MarkPaid"] = (r => r.MarkPaid(Build.Manager, Build.Now), [RequestStatus.Validee], RequestStatus.DecideeEtPayee),
     };
 
+    /// <summary>The action each transition is asked as, by the pages and the API (<see cref="FundingRequest.Allows"/>).</summary>
+    private static readonly Dictionary<string, RequestAction> AskedAs = new()
+    {
+        ["Complete"] = RequestAction.Complete, ["OpenModificationRound"] = RequestAction.OpenRound,
+        ["ConfirmModification"] = RequestAction.Modify, ["DeclineModification"] = RequestAction.Modify,
+        ["CancelModificationRound"] = RequestAction.CancelRound, ["CloseExpiredRound"] = RequestAction.Modify,
+        ["Validate"] = RequestAction.Validate, ["Reject"] = RequestAction.Reject, ["MarkPaid"] = RequestAction.MarkPaid,
+    };
+
     public static TheoryData<RequestStatus, string> Table()
     {
         var data = new TheoryData<RequestStatus, string>();
@@ -44,6 +53,7 @@ public class TransitionTests
         var (apply, allowed, to) = Transitions[transition];
         var historyBefore = request.History.Count;
         var versionBefore = request.Version;
+        Assert.Equal(allowed.Contains(from), request.Allows(AskedAs[transition]));
 
         if (allowed.Contains(from))
         {
@@ -113,13 +123,28 @@ public class TransitionTests
     }
 
     [Fact]
-    public void An_invalid_draft_value_cannot_be_confirmed()
+    public void An_invalid_value_never_enters_the_draft_so_it_can_never_be_confirmed()
     {
         var r = Build.InStatus(RequestStatus.AModifier);
-        r.EditDraft(EditableField.ContactSupport, "pas un contact", Build.Now);
-        Assert.Throws<Refusal>(() => r.ConfirmModification(Build.Vendor, Build.Now));
-        Assert.Equal(RequestStatus.AModifier, r.Status);
+        var refusal = Assert.Throws<Refusal>(() => r.EditDraft(EditableField.ContactSupport, "pas un contact", Build.Now));
+        Assert.Equal(RefusalKind.Invalid, refusal.Kind);
+        Assert.Equal("$." + EditableField.ContactSupport, refusal.Errors.Single().Chemin);
+        Assert.Empty(r.OpenRound!.Draft);
+        r.ConfirmModification(Build.Vendor, Build.Now);
         Assert.Equal("https://support.agendapro.test", r.ContactSupport);
+    }
+
+    [Fact]
+    public void Every_invalid_field_of_one_edit_is_reported_and_none_is_kept()
+    {
+        var r = Build.InStatus(RequestStatus.AModifier);
+        var refusal = Assert.Throws<Refusal>(() => r.EditDraft(new Dictionary<string, string?>
+        {
+            [EditableField.ContactSupport] = "pas un contact",
+            ["montantDemande"] = "1000",
+        }, Build.Now));
+        Assert.Equal(["$." + EditableField.ContactSupport, "$.montantDemande"], refusal.Errors.Select(e => e.Chemin).Order());
+        Assert.Empty(r.OpenRound!.Draft);
     }
 
     [Fact]

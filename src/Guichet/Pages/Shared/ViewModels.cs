@@ -1,6 +1,4 @@
-using Guichet.Domain;
-
-namespace Guichet.Instruction;
+namespace Guichet.Pages.Shared;
 
 /// <summary>The « Demander une modification » form, shared by the instruction page and the support desk.</summary>
 public sealed record OpenRoundForm(FundingRequest Request, FundingScheme Scheme, string? Comment, IReadOnlyCollection<string> Items,
@@ -14,3 +12,6 @@ public sealed record OpenRoundForm(FundingRequest Request, FundingScheme Scheme,
                 : [])
             .ToList();
 }
+
+/// <summary>The model of the request data partial: the request and, on the manager's page, the last changes.</summary>
+public sealed record RequestDisplay(FundingRequest Request, LastChanges Highlights);

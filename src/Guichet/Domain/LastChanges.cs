@@ -1,6 +1,4 @@
-using Guichet.Domain;
-
-namespace Guichet.Instruction;
+namespace Guichet.Domain;
 
 /// <summary>
 /// What the vendor changed in the last round when it was confirmed: shown to managers in green beside the previous
@@ -22,6 +20,3 @@ public sealed record LastChanges(IReadOnlyDictionary<string, FieldChange> Fields
             r.ConfirmedDocuments.Where(d => d.RoundId == round.Id).Select(d => d.Id).ToHashSet());
     }
 }
-
-/// <summary>The model of the request data partial: the request and, on the manager's page, the last changes.</summary>
-public sealed record RequestDisplay(FundingRequest Request, LastChanges Highlights);

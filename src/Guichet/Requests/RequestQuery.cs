@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using System.Security.Claims;
 using Guichet.Accounts;
 using Guichet.Data;
@@ -6,7 +5,7 @@ using Guichet.Domain;
 using Guichet.Hosting;
 using Microsoft.EntityFrameworkCore;
 
-namespace Guichet.Tracking;
+namespace Guichet.Requests;
 
 public sealed record RequestFilter(RequestStatus? Status, RequestType? Type, string? Scheme, string? Text, int Page, int Size, string Sort)
 {
@@ -36,17 +35,17 @@ public static class RequestQuery
         if (Value(query, "statut") is { } s)
         {
             if (Codes.TryParseStatus(s, out var st)) status = st;
-            else errors.Add(new("$.statut", null, $"Statut inconnu « {Clip(s)} ». Valeurs possibles : {string.Join(", ", Codes.AllStatuses.Select(c => c.Code()))}."));
+            else errors.Add(new("$.statut", null, $"Statut inconnu « {Fr.Clip(s, 40)} ». Valeurs possibles : {string.Join(", ", Codes.AllStatuses.Select(c => c.Code()))}."));
         }
         if (Value(query, "type") is { } t)
         {
             if (Codes.TryParseType(t, out var ty)) type = ty;
-            else errors.Add(new("$.type", null, $"Type inconnu « {Clip(t)} ». Valeurs possibles : AVANCE, SOLDE."));
+            else errors.Add(new("$.type", null, $"Type inconnu « {Fr.Clip(t, 40)} ». Valeurs possibles : AVANCE, SOLDE."));
         }
         if (Value(query, "dispositif") is { } d)
         {
             if (d is FundingScheme.SasEffecteur or FundingScheme.SasRegulateur) scheme = d;
-            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Clip(d)} ». Valeurs possibles : SAS_EFFECTEUR, SAS_REGULATEUR."));
+            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Fr.Clip(d, 40)} ». Valeurs possibles : SAS_EFFECTEUR, SAS_REGULATEUR."));
         }
         if (Value(query, "page") is { } p && (!int.TryParse(p, out page) || page < 1 || page > 1_000_000))
         {
@@ -61,7 +60,7 @@ public static class RequestQuery
         if (Value(query, "tri") is { } o)
         {
             if (RequestFilter.Sorts.Contains(o)) sort = o;
-            else errors.Add(new("$.tri", null, $"Tri inconnu « {Clip(o)} ». Valeurs possibles : {string.Join(", ", RequestFilter.Sorts)}."));
+            else errors.Add(new("$.tri", null, $"Tri inconnu « {Fr.Clip(o, 40)} ». Valeurs possibles : {string.Join(", ", RequestFilter.Sorts)}."));
         }
         var text = Value(query, "q")?.Trim();
         if (text is { Length: > 100 })
@@ -72,35 +71,15 @@ public static class RequestQuery
         return new RequestFilter(status, type, scheme, string.IsNullOrEmpty(text) ? null : text, page, size, sort);
     }
 
-    /// <summary>The requests the user may see: all for the agency, its own organisation's for a vendor.</summary>
-    public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user) =>
-        Scoped(db.Requests, user, id => r => r.OrganisationId == id);
-
-    /// <summary>The counter rows of the same requests (same rule).</summary>
-    public static IQueryable<RequestCount> VisibleCounts(GuichetDbContext db, ClaimsPrincipal user) =>
-        Scoped(db.RequestCounts, user, id => c => c.OrganisationId == id);
-
-    private static IQueryable<T> Scoped<T>(IQueryable<T> all, ClaimsPrincipal user, Func<int, Expression<Func<T, bool>>> ofOrganisation)
-    {
-        if (user.SeesAllOrganisations()) return all;
-        return user.OrganisationId() is { } id && user.IsVendor() ? all.Where(ofOrganisation(id)) : all.Where(_ => false);
-    }
-
     public static async Task<RequestPage> RunAsync(GuichetDbContext db, ClaimsPrincipal user, RequestFilter f, CancellationToken ct)
     {
-        var scope = Visible(db, user);
-        var filtered = scope;
+        var filtered = RequestAccess.Visible(db, user);
         if (f.Status is { } st) filtered = filtered.Where(r => r.Status == st);
         if (f.Type is { } ty) filtered = filtered.Where(r => r.Type == ty);
         if (f.Scheme is { } sc) filtered = filtered.Where(r => r.SchemeCode == sc);
-        if (f.Text is { } q)
-        {
-            var lower = q.ToLowerInvariant();
-            filtered = filtered.Where(r => r.Number.Contains(q) || r.VendorReference.Contains(q) || r.ClientId == q
-                || r.ClientName.ToLower().Contains(lower));
-        }
+        if (f.Text is { } q) filtered = filtered.MatchingText(q);
         // Counts per status, and the total unless the text search narrows it, from the counter table: a few rows.
-        var tally = await VisibleCounts(db, user)
+        var tally = await RequestAccess.VisibleCounts(db, user)
             .GroupBy(c => new { c.SchemeCode, c.Type, c.Status })
             .Select(g => new { g.Key.SchemeCode, g.Key.Type, g.Key.Status, Count = g.Sum(c => c.Count) })
             .ToListAsync(ct);
@@ -124,16 +103,26 @@ public static class RequestQuery
         return new RequestPage(total, rows, counts);
     }
 
-    /// <summary>One request with everything its page shows, or null when missing or not visible (same answer).</summary>
-    public static Task<FundingRequest?> FindAsync(GuichetDbContext db, ClaimsPrincipal user, string number, CancellationToken ct) =>
-        Visible(db, user)
-            .Include(r => r.Organisation).Include(r => r.Solution)
-            .Include(r => r.Documents).Include(r => r.History).Include(r => r.Rounds)
-            .AsSplitQuery()
-            .FirstOrDefaultAsync(r => r.Number == number, ct);
+    /// <summary>Free text: a part of the number or the vendor's reference, the exact client identifier, a part of the client's name.</summary>
+    public static IQueryable<FundingRequest> MatchingText(this IQueryable<FundingRequest> requests, string text)
+    {
+        var lower = text.ToLowerInvariant();
+        return requests.Where(r => r.Number.Contains(text) || r.VendorReference.Contains(text) || r.ClientId == text
+            || r.ClientName.ToLower().Contains(lower));
+    }
 
     private static string? Value(IQueryCollection q, string key) =>
         q.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
 
-    private static string Clip(string s) => s.Length > 40 ? s[..40] + "…" : s;
+}
+
+/// <summary>A request as the agency's lists show it (instruction queue, its export, the support desk's search).</summary>
+public sealed record QueueRow(long Id, string Number, string VendorReference, RequestType Type, string SchemeCode, RequestStatus Status,
+    decimal Amount, string ClientName, DateTime DepositedAt, DateTime UpdatedAt, string OrganisationName, string Siret);
+
+public static class AgencyRows
+{
+    public static IQueryable<QueueRow> Of(IQueryable<FundingRequest> q) =>
+        q.Select(r => new QueueRow(r.Id, r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount, r.ClientName,
+            r.DepositedAt, r.UpdatedAt, r.Organisation!.Name, r.Organisation.Siret));
 }
