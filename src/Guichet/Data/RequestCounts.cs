@@ -7,8 +7,8 @@ namespace Guichet.Data;
 /// <summary>
 /// How many requests an organisation has per scheme, type and status. The tracking list, the API list and the queue
 /// read their counts per status here instead of counting their rows again on every page. The table is kept by
-/// <see cref="GuichetDbContext"/> itself, in the transaction of every save that adds a request or changes one of these
-/// four values, so no code path can forget it; the migration fills it and the <c>recount</c> verb rebuilds it.
+/// <see cref="RequestCountKeeper"/>, in the transaction of every save of the context that adds a request or changes one
+/// of these four values, so no code path can forget it; the migration fills it and the <c>recount</c> verb rebuilds it.
 /// </summary>
 public class RequestCount
 {
@@ -123,18 +123,4 @@ public static class RequestCounters
     private static RequestCountKey KeyOf(PropertyValues v) => new(
         v.GetValue<int>(nameof(FundingRequest.OrganisationId)), v.GetValue<string>(nameof(FundingRequest.SchemeCode)),
         v.GetValue<RequestType>(nameof(FundingRequest.Type)), v.GetValue<RequestStatus>(nameof(FundingRequest.Status)));
-}
-
-/// <summary>
-/// Holds the counter deltas of several saves (the deposit's slices) and applies them once, just before the commit:
-/// the counter rows are then locked for an instant rather than for the whole deposit. Disposed unflushed (a failed
-/// deposit, rolled back), it drops them.
-/// </summary>
-public sealed class DeferredRequestCounts(GuichetDbContext db) : IDisposable
-{
-    internal Dictionary<RequestCountKey, int> Pending { get; } = [];
-
-    public Task FlushAsync(CancellationToken ct) => db.FlushDeferredCountsAsync(this, ct);
-
-    public void Dispose() => db.EndDeferredCounts(this);
 }

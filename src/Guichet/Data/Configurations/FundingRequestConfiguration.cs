@@ -1,0 +1,64 @@
+using Guichet.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Guichet.Data.Configurations;
+
+/// <summary>The requests; the provider decides how amounts are stored and which free-text indexes exist.</summary>
+public sealed class FundingRequestConfiguration(bool sqlite) : IEntityTypeConfiguration<FundingRequest>
+{
+    public void Configure(EntityTypeBuilder<FundingRequest> e)
+    {
+        e.Property(x => x.Number).HasMaxLength(30);
+        e.HasIndex(x => x.Number).IsUnique();
+        e.Property(x => x.VendorReference).HasMaxLength(100);
+        e.HasIndex(x => new { x.OrganisationId, x.VendorReference }).IsUnique();
+        e.HasIndex(x => new { x.OrganisationId, x.Status, x.UpdatedAt });
+        e.HasIndex(x => new { x.OrganisationId, x.UpdatedAt });
+        e.HasIndex(x => new { x.Status, x.UpdatedAt });
+        e.HasIndex(x => x.UpdatedAt);
+        e.HasIndex(x => new { x.SchemeCode, x.ClientIdType, x.ClientId });
+        e.HasIndex(x => x.AdvanceNumber);
+        // At most one live advance per scheme and client, and one live balance per advance, even under racing deposits.
+        e.HasIndex(x => new { x.SchemeCode, x.ClientIdType, x.ClientId }, "IX_Requests_LiveAdvance").IsUnique()
+            .HasFilter("\"Type\" = 'AVANCE' AND \"Status\" <> 'REJETEE'");
+        e.HasIndex(x => x.AdvanceNumber, "IX_Requests_LiveBalance").IsUnique()
+            .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
+        e.HasIndex(x => x.DepositedAt); // the instruction queue, oldest first
+        e.HasIndex(x => new { x.Status, x.DepositedAt });
+        // Counts per status under the queue's scheme and type filters, read from the index alone.
+        e.HasIndex(x => new { x.SchemeCode, x.Type, x.Status });
+        e.HasIndex(x => x.ClientId); // free text: an exact client identifier
+        e.HasIndex(x => x.LastModifiedByVendorAt); // « modifiée depuis ma dernière consultation »
+        e.HasIndex(x => new { x.LastRoundOutcome, x.Status, x.DepositedAt }); // « délai de modification dépassé »
+        e.Property(x => x.LastRoundOutcome).HasConversion<string>().HasMaxLength(20);
+        // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) serve LIKE '%…%'; lower("ClientName") is in the migration.
+        if (!sqlite)
+        {
+            e.HasIndex(x => x.Number, "IX_Requests_Number_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+            e.HasIndex(x => x.VendorReference, "IX_Requests_VendorReference_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
+        }
+        e.Property(x => x.Status).HasConversion(v => v.Code(), v => Codes.ParseStatus(v)).HasMaxLength(20);
+        e.Property(x => x.Type).HasConversion(v => v.Code(), v => Codes.ParseType(v)).HasMaxLength(10);
+        e.Property(x => x.ClientIdType).HasConversion(v => v.Code(), v => Codes.ParseClientIdType(v)).HasMaxLength(10);
+        e.Property(x => x.SchemeCode).HasMaxLength(40);
+        e.Property(x => x.ClientId).HasMaxLength(14);
+        e.Property(x => x.ClientName).HasMaxLength(500);
+        e.Property(x => x.PurchaseOrderNumber).HasMaxLength(100);
+        e.Property(x => x.AdvanceNumber).HasMaxLength(30);
+        e.Property(x => x.ContactSupport).HasMaxLength(500);
+        e.Property(x => x.RejectionReason).HasMaxLength(4000);
+        e.Property(x => x.Version).IsConcurrencyToken();
+        e.HasOne(x => x.Organisation).WithMany().HasForeignKey(x => x.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+        e.HasOne(x => x.Solution).WithMany().HasForeignKey(x => x.SolutionId).OnDelete(DeleteBehavior.Restrict);
+        e.HasOne(x => x.Scheme).WithMany().HasForeignKey(x => x.SchemeCode).OnDelete(DeleteBehavior.Restrict);
+        e.HasMany(x => x.Documents).WithOne().HasForeignKey(x => x.FundingRequestId);
+        e.HasMany(x => x.History).WithOne().HasForeignKey(x => x.FundingRequestId);
+        e.HasMany(x => x.Rounds).WithOne().HasForeignKey(x => x.FundingRequestId);
+        e.Ignore(x => x.OpenRound);
+        e.Ignore(x => x.ConfirmedDocuments);
+        // SQLite has no decimal type: amounts are stored there as whole cents.
+        if (sqlite) e.Property(x => x.Amount).HasConversion(v => (long)(v * 100m), v => v / 100m);
+        else e.Property(x => x.Amount).HasPrecision(12, 2);
+    }
+}
