@@ -2,6 +2,7 @@ using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Email;
 using Guichet.Hosting;
+using Guichet.Pages.Shared;
 using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -75,11 +76,8 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
 
     private async Task<bool> LoadAsync(string numero, CancellationToken ct)
     {
-        db.ChangeTracker.Clear();
-        if (await RequestAccess.FindAsync(db, User, numero, ct) is not { } request) return false;
-        Demande = request;
-        Emails = await Outbox.OfRequestAsync(db, request.Id, ct);
-        Now = clock.UtcNow();
+        if (await AgencyRequestView.LoadAsync(db, User, numero, ct) is not { } view) return false;
+        (Demande, Emails, Now) = (view.Request, view.Emails, clock.UtcNow());
         return true;
     }
 }

@@ -1,3 +1,8 @@
+using System.Security.Claims;
+using Guichet.Data;
+using Guichet.Email;
+using Guichet.Requests;
+
 namespace Guichet.Pages.Shared;
 
 /// <summary>The « Demander une modification » form, shared by the instruction page and the support desk.</summary>
@@ -15,3 +20,16 @@ public sealed record OpenRoundForm(FundingRequest Request, FundingScheme Scheme,
 
 /// <summary>The model of the request data partial: the request and, on the manager's page, the last changes.</summary>
 public sealed record RequestDisplay(FundingRequest Request, LastChanges Highlights);
+
+/// <summary>What the agency's request pages (instruction, support) show: the request and the e-mails written about it.</summary>
+public sealed record AgencyRequestView(FundingRequest Request, List<OutboxMessage> Emails)
+{
+    /// <summary>Reads the request as saved (after a refused action, nothing of it stays tracked); null when not visible.</summary>
+    public static async Task<AgencyRequestView?> LoadAsync(GuichetDbContext db, ClaimsPrincipal user, string numero, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        return await RequestAccess.FindAsync(db, user, numero, ct) is { } request
+            ? new AgencyRequestView(request, await Outbox.OfRequestAsync(db, request.Id, ct))
+            : null;
+    }
+}
