@@ -986,7 +986,7 @@ namespace Guichet.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.HasOne("Guichet.Domain.FundingScheme", null)
+                    b.HasOne("Guichet.Domain.FundingScheme", "Scheme")
                         .WithMany()
                         .HasForeignKey("SchemeCode")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -999,6 +999,8 @@ namespace Guichet.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Organisation");
+
+                    b.Navigation("Scheme");
 
                     b.Navigation("Solution");
                 });

@@ -949,7 +949,7 @@ namespace Guichet.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
 
-                    b.HasOne("Guichet.Domain.FundingScheme", null)
+                    b.HasOne("Guichet.Domain.FundingScheme", "Scheme")
                         .WithMany()
                         .HasForeignKey("SchemeCode")
                         .OnDelete(DeleteBehavior.Restrict)
@@ -962,6 +962,8 @@ namespace Guichet.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Organisation");
+
+                    b.Navigation("Scheme");
 
                     b.Navigation("Solution");
                 });
