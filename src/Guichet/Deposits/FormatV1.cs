@@ -115,9 +115,9 @@ public static class FormatV1
             r.Error(path + ".referenceFournisseur", "La référence ne peut contenir que des lettres, chiffres et les caractères - _ . /");
         var type = r.Enum<RequestType>(e, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
         var scheme = r.String(e, path, "dispositif", 40);
-        if (scheme is not null && scheme is not (FundingScheme.SasEffecteur or FundingScheme.SasRegulateur))
+        if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
-            r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu SAS_EFFECTEUR ou SAS_REGULATEUR.");
+            r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
             scheme = null;
         }
 

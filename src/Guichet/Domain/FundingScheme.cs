@@ -6,6 +6,27 @@ public class FundingScheme
     public const string SasRegulateur = "SAS_REGULATEUR";
     public const string SasEffecteur = "SAS_EFFECTEUR";
 
+    /// <summary>A scheme code the portal knows, with its short display label.</summary>
+    public sealed record KnownScheme(string Code, string Label);
+
+    /// <summary>
+    /// The scheme codes of format v1, in display order, with their short labels (lists, filters, e-mails). The one list:
+    /// the deposit, the filters and the administration pages read it. The editable <see cref="Label"/> is the scheme's long name.
+    /// </summary>
+    public static readonly IReadOnlyList<KnownScheme> Known =
+    [
+        new(SasEffecteur, "SAS — Effecteurs"),
+        new(SasRegulateur, "SAS — Régulateurs"),
+    ];
+
+    /// <summary>The known codes, in display order.</summary>
+    public static readonly IReadOnlyList<string> KnownCodes = Known.Select(k => k.Code).ToList();
+
+    public static bool IsKnown(string? code) => code is not null && Known.Any(k => k.Code == code);
+
+    /// <summary>The short label of a known code; an unknown code is shown as is.</summary>
+    public static string LabelOf(string code) => Known.FirstOrDefault(k => k.Code == code)?.Label ?? code;
+
     public required string Code { get; init; }
     public required string Label { get; set; }
     /// <summary>Client identifier types accepted, as codes separated by commas (e.g. "FINESS,SIRET").</summary>
