@@ -34,6 +34,8 @@ public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demande
 /// </summary>
 public static class FormatV1
 {
+    /// <summary>Length at which a quoted file name or value is cut in a message.</summary>
+    private const int MaxQuoted = 60;
     public const string Version = "1.0";
     public const int MaxDepth = 16;
 
@@ -117,7 +119,7 @@ public static class FormatV1
         var scheme = r.String(e, path, "dispositif", 40);
         if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
-            r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
+            r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
             scheme = null;
         }
 
@@ -218,7 +220,7 @@ public static class FormatV1
         public void Unknown(JsonElement obj, string path, string[] allowed)
         {
             foreach (var p in obj.EnumerateObject())
-                if (!allowed.Contains(p.Name)) Error($"{path}.{Clip(p.Name)}", $"Propriété inconnue « {Clip(p.Name)} » : elle n'existe pas dans le format {Version}.");
+                if (!allowed.Contains(p.Name)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
         }
 
         public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
@@ -252,7 +254,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 10) is not { } s) return null;
             if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            Error($"{path}.{name}", $"La date « {Clip(s)} » doit être au format aaaa-mm-jj.");
+            Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
             return null;
         }
 
@@ -260,7 +262,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 40) is not { } s) return null;
             if (parse(s, out var v)) return v;
-            Error($"{path}.{name}", $"Valeur « {Clip(s)} » non autorisée pour « {name} » : attendu {allowed}.");
+            Error($"{path}.{name}", $"Valeur « {Fr.Clip(s, MaxQuoted)} » non autorisée pour « {name} » : attendu {allowed}.");
             return null;
         }
     }
@@ -276,5 +278,4 @@ public static class FormatV1
         _ => "d'un autre type",
     };
 
-    private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 }
