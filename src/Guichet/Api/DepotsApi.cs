@@ -13,8 +13,7 @@ namespace Guichet.Api;
 public static class DepotsApi
 {
     public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
-    public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequestDto> Demandes, IReadOnlyList<ErrorItem> Erreurs);
-    public sealed record CreatedRequestDto(string ReferenceFournisseur, string Numero, string Statut);
+    public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
     public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
 
     public static void MapDepotsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
@@ -40,7 +39,7 @@ public static class DepotsApi
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             if (done.Status == DepositJobStatus.EnTraitement) return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
             return done.Status == DepositJobStatus.Termine
-                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = ToDto(done.Created) })
+                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = done.Created })
                 : Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: done.Errors);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien.");
@@ -51,7 +50,7 @@ public static class DepotsApi
             var job = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.OrganisationId == org, ct);
             return job is null
                 ? Problems.Result(404, "Dépôt introuvable", "Aucun dépôt de votre organisme ne porte cet identifiant.")
-                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, ToDto(job.Created), job.Errors));
+                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, job.Created, job.Errors));
         }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
@@ -65,9 +64,6 @@ public static class DepotsApi
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
     }
-
-    private static List<CreatedRequestDto> ToDto(IEnumerable<CreatedRequest> created) =>
-        created.Select(c => new CreatedRequestDto(c.ReferenceFournisseur, c.Numero, c.Statut)).ToList();
 
     private sealed record Input(IResult? Problem, Domain.Organisation? Org, DepositUpload? Upload);
 

@@ -17,6 +17,7 @@ public sealed class DepositOptions
     public int BackgroundAboveRequests { get; set; } = 500;
 }
 
+/// <summary>A request created by a deposit, as the API and the result page give it (the field names are the API contract).</summary>
 public sealed record CreatedRequest(string ReferenceFournisseur, string Numero, string Statut);
 
 public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyList<CreatedRequest> Created, int Count)
