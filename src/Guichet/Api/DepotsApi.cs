@@ -75,26 +75,21 @@ public static class DepotsApi
             return new(Problems.Result(403, "Accès refusé", "Seul un fournisseur peut déposer des demandes."), null, null);
         var org = await DepositUploads.OrganisationAsync(db, http.User, ct);
         if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null);
+        if (!http.Request.HasFormContentType)
+            return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
         DepositUpload upload;
         try
         {
-            if (!http.Request.HasFormContentType)
-                return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
             upload = await DepositUploads.ReadAsync(http.Request, store, deposits, files, keepField: null, ct);
         }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        catch (Refusal refusal)
         {
-            var tooLarge = e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase);
-            return new(tooLarge
-                ? Problems.Result(413, "Contenu trop volumineux", "Le dépôt dépasse la taille maximale autorisée.")
-                : Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé."), null, null);
+            return new(Problems.Result(refusal), null, null);
         }
-        var errors = DepositUploads.Check(upload, deposits, files);
-        if (errors.Count > 0)
+        if (DepositUploads.Check(upload, deposits, files) is { } refused)
         {
             upload.Dispose();
-            var status = errors.Any(e => e.Message.Contains("taille maximale")) ? 413 : 400;
-            return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null);
+            return new(Problems.Result(Problems.StatusOf(refused.Kind), "Dépôt refusé", errors: refused.Errors), null, null);
         }
         return new(null, org, upload);
     }
