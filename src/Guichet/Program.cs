@@ -115,7 +115,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 
-// Admin verbs (migrate, seed-demo, sweep, create-user) run on the same composition and exit.
+// Admin verbs (AdminVerbs.Names) run on the same composition and exit.
 if (AdminVerbs.Find(args) is { } verb)
     return await AdminVerbs.RunAsync(app, verb, args);
 
