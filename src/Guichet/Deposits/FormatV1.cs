@@ -29,7 +29,7 @@ public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demande
 }
 
 /// <summary>
-/// Reads a format v1 JSON file (SPEC §4) and checks its shape: required fields, types, enums, lengths, no unknown
+/// Reads a format v1 JSON file (docs/regles.md#format-v1) and checks its shape: required fields, types, enums, lengths, no unknown
 /// properties. Every error is collected with its JSON path, never only the first.
 /// </summary>
 public static class FormatV1
