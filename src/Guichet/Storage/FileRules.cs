@@ -2,7 +2,7 @@ using Guichet.Hosting;
 
 namespace Guichet.Storage;
 
-/// <summary>Section « Attachments »: accepted types and size limits (SPEC §8).</summary>
+/// <summary>Section « Attachments »: accepted types and size limits (docs/regles.md#pieces-justificatives).</summary>
 public sealed class AttachmentOptions
 {
     public long MaxFileBytes { get; set; } = 20L * 1024 * 1024;
