@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Guichet.Bench;
 
-/// <summary>Sizes and switches of one run; <c>--quick</c> is SQLite at small sizes, the default is the SPEC §13 run on PostgreSQL.</summary>
+/// <summary>Sizes and switches of one run; <c>--quick</c> is SQLite at small sizes, the default is the run of docs/regles.md#performances on PostgreSQL.</summary>
 public sealed record BenchOptions
 {
     public bool Quick { get; init; }

@@ -124,7 +124,7 @@ try
                 i => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[i % filters.Length]}&user={managerId}"), o.Concurrency, o.LoadRequests, o.LoadTime);
             var managerCookies = new CookieContainer();
             await Scenarios.SignInAsync(portal.BaseUrl, managerCookies, managerEmail, DataGenerator.Password);
-            // SPEC §13 sets no concurrency for the queue (a few managers): the verdict is on one client, 16 clients is shown as a stress figure.
+            // docs/regles.md#performances sets no concurrency for the queue (a few managers): the verdict is on one client, 16 clients is shown as a stress figure.
             var rotation = Math.Max(60, o.LoadRequests / 10);
             using (var queue = Load.Client(managerCookies))
             {

@@ -44,7 +44,7 @@ public sealed class Report(BenchOptions o)
     public string Table()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| Scénario | Taille | p50 | p95 | p99 | Débit | Référence nue (même run) | Rapport | Cible SPEC §13 | Verdict |");
+        sb.AppendLine("| Scénario | Taille | p50 | p95 | p99 | Débit | Référence nue (même run) | Rapport | Cible (docs/regles.md#performances) | Verdict |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in _rows) sb.AppendLine("| " + string.Join(" | ", r.Select(c => c.Replace("|", "\\|"))) + " |");
         return sb.ToString();

@@ -55,6 +55,8 @@ builder.Services.AddHostedService<EmailDispatchService>();
 
 // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
 builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
+builder.Services.AddOptions<Guichet.Deadlines.DeadlinesOptions>().BindConfiguration(Guichet.Deadlines.DeadlinesOptions.Section)
+    .ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddHostedService<Guichet.Deadlines.DeadlineWorker>();
 
 // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
@@ -113,7 +115,7 @@ builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 
 var app = builder.Build();
 
-// Admin verbs (migrate, seed-demo, sweep, create-user) run on the same composition and exit.
+// Admin verbs (AdminVerbs.Names) run on the same composition and exit.
 if (AdminVerbs.Find(args) is { } verb)
     return await AdminVerbs.RunAsync(app, verb, args);
 

@@ -17,7 +17,6 @@ public static class Roles
     public const string Gestionnaire = "Gestionnaire";
     public const string Assistance = "Assistance";
     public const string Administrateur = "Administrateur";
-    public const string Agency = Gestionnaire + "," + Assistance;
 
     public static readonly string[] All = [Fournisseur, Gestionnaire, Assistance, Administrateur];
 

@@ -7,14 +7,15 @@ using Microsoft.EntityFrameworkCore;
 namespace Guichet.Admin;
 
 /// <summary>
-/// Operator commands on the same executable: <c>migrate</c>, <c>seed-demo</c>, <c>sweep</c>, <c>create-user</c>.
+/// Operator commands on the same executable, listed once in <see cref="Names"/> (README « Commandes d'administration »).
 /// Each runs once on the application's composition and exits (0 on success).
 /// </summary>
 public static class AdminVerbs
 {
-    private static readonly string[] Verbs = ["migrate", "seed-demo", "sweep", "create-user", "recount"];
+    /// <summary>The verbs, each handled by <see cref="RunAsync"/>.</summary>
+    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount"];
 
-    public static bool IsVerb(string arg) => Verbs.Contains(arg);
+    public static bool IsVerb(string arg) => Names.Contains(arg);
 
     public static string? Find(string[] args) => args.Length > 0 && IsVerb(args[0]) ? args[0] : null;
 

@@ -59,7 +59,7 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
         if (string.IsNullOrWhiteSpace(ReferencingNumber) || ReferencingNumber.Length > 50) errors.Add("Indiquez le numéro de référencement.");
         else if (await db.Solutions.AnyAsync(s => s.ReferencingNumber == ReferencingNumber.Trim())) errors.Add($"Le numéro de référencement {ReferencingNumber} existe déjà.");
         if (ReferencingDate is null) errors.Add("Indiquez la date de référencement.");
-        if (SchemeCode is not (FundingScheme.SasEffecteur or FundingScheme.SasRegulateur)) errors.Add("Choisissez le dispositif.");
+        if (!FundingScheme.IsKnown(SchemeCode)) errors.Add("Choisissez le dispositif.");
         if (errors.Count > 0) return Fail(errors);
         Organisation.Solutions.Add(new Solution
         {

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Admin;
 
-/// <summary>Scheme settings (SPEC §2): deposit windows to the minute (Paris), amounts, accepted identifiers, modification settings and delays.</summary>
+/// <summary>Scheme settings (docs/regles.md#dispositifs), checked and applied by <see cref="FundingScheme.Apply"/>: deposit windows to the minute (Paris), amounts, accepted identifiers, modification settings and delays.</summary>
 [Authorize(Roles = Roles.Administrateur)]
 public sealed class SchemesModel(GuichetDbContext db) : PageModel
 {
@@ -35,39 +35,25 @@ public sealed class SchemesModel(GuichetDbContext db) : PageModel
     {
         var scheme = await db.Schemes.FirstOrDefaultAsync(s => s.Code == code);
         if (scheme is null) return NotFound();
-        if (string.IsNullOrWhiteSpace(Label) || Label.Length > 200) Errors.Add("Indiquez le libellé (200 caractères au plus).");
-        if (!decimal.TryParse(FlatAmount?.Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var amount) || amount <= 0 || decimal.Round(amount, 2) != amount)
-            Errors.Add("Le forfait doit être un montant positif au centime.");
-        if (!decimal.TryParse(AdvanceSharePercent?.Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var share) || share <= 0 || share >= 100)
-            Errors.Add("La part d'avance doit être un pourcentage entre 0 et 100.");
-        if (AdvanceOpensAt is null || AdvanceClosesAt is null || AdvanceOpensAt >= AdvanceClosesAt) Errors.Add("La fenêtre des avances doit s'ouvrir avant de se fermer.");
-        if (BalanceOpensAt is null || BalanceClosesAt is null || BalanceOpensAt >= BalanceClosesAt) Errors.Add("La fenêtre des soldes doit s'ouvrir avant de se fermer.");
-        var types = ClientIdTypes.Where(t => Codes.TryParseClientIdType(t, out _)).Distinct().ToList();
-        if (types.Count == 0) Errors.Add("Acceptez au moins un type d'identifiant client.");
-        if (ReminderDelayDays is not (>= 1 and <= 60)) Errors.Add("Le délai de relance doit être compris entre 1 et 60 jours.");
-        if (ClosingDelayDays is null || ClosingDelayDays <= ReminderDelayDays || ClosingDelayDays > 120) Errors.Add("Le délai de clôture doit dépasser celui de la relance (120 jours au plus).");
-        if (!ContactEditable && !AttachmentsMayBeAdded) Errors.Add("Une demande de modification doit pouvoir porter sur au moins un élément.");
-        if (Errors.Count > 0)
+        try
         {
+            scheme.Apply(new FundingScheme.Settings(Label, Number(FlatAmount), Number(AdvanceSharePercent),
+                AdvanceOpensAt, AdvanceClosesAt, BalanceOpensAt, BalanceClosesAt, ClientIdTypes, ReminderDelayDays, ClosingDelayDays,
+                ContactEditable, AttachmentsMayBeAdded));
+        }
+        catch (Refusal refusal) when (refusal.Kind == RefusalKind.Invalid)
+        {
+            Errors.AddRange(refusal.Errors.Select(e => e.Message));
             Response.StatusCode = StatusCodes.Status400BadRequest;
             Schemes = await db.Schemes.OrderBy(s => s.Code).ToListAsync();
             return Page();
         }
-        scheme.Label = Label!.Trim();
-        scheme.FlatAmount = amount;
-        scheme.AdvanceShare = share / 100m;
-        scheme.AdvanceOpensAt = ParisCalendar.ParisToUtc(AdvanceOpensAt!.Value);
-        scheme.AdvanceClosesAt = ParisCalendar.ParisToUtc(AdvanceClosesAt!.Value);
-        scheme.BalanceOpensAt = ParisCalendar.ParisToUtc(BalanceOpensAt!.Value);
-        scheme.BalanceClosesAt = ParisCalendar.ParisToUtc(BalanceClosesAt!.Value);
-        scheme.AcceptedClientIdTypes = string.Join(",", types);
-        scheme.ReminderDelayDays = ReminderDelayDays!.Value;
-        scheme.ClosingDelayDays = ClosingDelayDays!.Value;
-        scheme.EditableFields = ContactEditable ? EditableField.ContactSupport : "";
-        scheme.AttachmentsMayBeAdded = AttachmentsMayBeAdded;
-        scheme.IsDemoValues = false;
         await db.SaveChangesAsync();
         TempData["Succes"] = $"Dispositif {scheme.Code} enregistré. Les demandes de modification déjà ouvertes gardent leurs délais.";
         return Redirect("/admin/dispositifs");
     }
+
+    /// <summary>A decimal typed with a comma or a dot; null when it cannot be read.</summary>
+    private static decimal? Number(string? text) =>
+        decimal.TryParse(text?.Replace(',', '.'), NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
 }

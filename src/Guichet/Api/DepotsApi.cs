@@ -13,8 +13,7 @@ namespace Guichet.Api;
 public static class DepotsApi
 {
     public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
-    public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequestDto> Demandes, IReadOnlyList<ErrorItem> Erreurs);
-    public sealed record CreatedRequestDto(string ReferenceFournisseur, string Numero, string Statut);
+    public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
     public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
 
     public static void MapDepotsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
@@ -40,7 +39,7 @@ public static class DepotsApi
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             if (done.Status == DepositJobStatus.EnTraitement) return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
             return done.Status == DepositJobStatus.Termine
-                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = ToDto(done.Created) })
+                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = done.Created })
                 : Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: done.Errors);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien.");
@@ -51,7 +50,7 @@ public static class DepotsApi
             var job = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.OrganisationId == org, ct);
             return job is null
                 ? Problems.Result(404, "Dépôt introuvable", "Aucun dépôt de votre organisme ne porte cet identifiant.")
-                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, ToDto(job.Created), job.Errors));
+                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, job.Created, job.Errors));
         }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
@@ -66,9 +65,6 @@ public static class DepotsApi
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
     }
 
-    private static List<CreatedRequestDto> ToDto(IEnumerable<CreatedRequest> created) =>
-        created.Select(c => new CreatedRequestDto(c.ReferenceFournisseur, c.Numero, c.Statut)).ToList();
-
     private sealed record Input(IResult? Problem, Domain.Organisation? Org, DepositUpload? Upload);
 
     /// <summary>Streams the multipart deposit to disk and checks it; any failure is a French 4xx, never a 5xx, and leaves no file.</summary>
@@ -79,26 +75,21 @@ public static class DepotsApi
             return new(Problems.Result(403, "Accès refusé", "Seul un fournisseur peut déposer des demandes."), null, null);
         var org = await DepositUploads.OrganisationAsync(db, http.User, ct);
         if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null);
+        if (!http.Request.HasFormContentType)
+            return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
         DepositUpload upload;
         try
         {
-            if (!http.Request.HasFormContentType)
-                return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
             upload = await DepositUploads.ReadAsync(http.Request, store, deposits, files, keepField: null, ct);
         }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        catch (Refusal refusal)
         {
-            var tooLarge = e is BadHttpRequestException { StatusCode: 413 } || e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase);
-            return new(tooLarge
-                ? Problems.Result(413, "Contenu trop volumineux", "Le dépôt dépasse la taille maximale autorisée.")
-                : Problems.Result(400, "Requête invalide", "Le formulaire multipart est mal formé."), null, null);
+            return new(Problems.Result(refusal), null, null);
         }
-        var errors = DepositUploads.Check(upload, deposits, files);
-        if (errors.Count > 0)
+        if (DepositUploads.Check(upload, deposits, files) is { } refused)
         {
             upload.Dispose();
-            var status = errors.Any(e => e.Message.Contains("taille maximale")) ? 413 : 400;
-            return new(Problems.Result(status, "Dépôt refusé", errors: errors), null, null);
+            return new(Problems.Result(Problems.StatusOf(refused.Kind), "Dépôt refusé", errors: refused.Errors), null, null);
         }
         return new(null, org, upload);
     }

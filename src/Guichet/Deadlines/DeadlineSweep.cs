@@ -114,27 +114,3 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
         return (done, 0);
     }
 }
-
-/// <summary>Runs the sweep every minute (Deadlines:IntervalSeconds) when Workers:Enabled; the cron-friendly verb is <c>sweep</c>.</summary>
-public sealed class DeadlineWorker(IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<WorkersOptions> workers,
-    IConfiguration configuration, ILogger<DeadlineWorker> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!workers.Value.Enabled) return;
-        var seconds = Math.Max(5, configuration.GetValue("Deadlines:IntervalSeconds", 60));
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
-        do
-        {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<DeadlineSweep>().RunAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Le traitement des échéances a échoué ; nouvel essai au prochain passage.");
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-}

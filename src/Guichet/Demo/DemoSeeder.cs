@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Guichet.Demo;
 
 /// <summary>
-/// Demonstration data (SPEC §12): accounts, tokens, two vendors, their solutions and about fifty requests in every
+/// Demonstration data (docs/regles.md#donnees-de-demonstration): accounts, tokens, two vendors, their solutions and about fifty requests in every
 /// status, including rounds opened 9 and 19 days ago. Refuses to run in Production.
 /// </summary>
 public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> users, AttachmentStore store,

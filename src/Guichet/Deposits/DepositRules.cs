@@ -14,12 +14,18 @@ public sealed class DepositPlan
 }
 
 /// <summary>
-/// The business rules of SPEC §4, the same for the deposit and the simulator (the modification reuses
+/// The business rules of a deposit (docs/regles.md#depot), the same for the deposit and the simulator (the modification reuses
 /// <see cref="RequestRules"/> and the file checks). Loads what it needs in a few set queries, so 10 000 requests
 /// cost the same handful of round trips as one.
 /// </summary>
 public static class DepositRules
 {
+    /// <summary>
+    /// Eligibility: a purchase order may be dated at most this many days before the solution's referencing date
+    /// (docs/regles.md#dates-et-eligibilite).
+    /// </summary>
+    public const int MaxOrderDaysBeforeReferencing = 120;
+
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
         List<ErrorItem> errors, CancellationToken ct)
     {
@@ -92,8 +98,8 @@ public static class DepositRules
             {
                 if (poDate > today)
                     Error("bonDeCommande.date", "La date du bon de commande ne peut pas être dans le futur.");
-                else if (solution is not null && poDate < solution.ReferencingDate.AddDays(-120))
-                    Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(poDate)} est antérieur de plus de 120 jours "
+                else if (solution is not null && poDate < solution.ReferencingDate.AddDays(-MaxOrderDaysBeforeReferencing))
+                    Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(poDate)} est antérieur de plus de {MaxOrderDaysBeforeReferencing} jours "
                         + $"au référencement de la solution ({Fr.Date(solution.ReferencingDate)}).");
             }
 

@@ -40,8 +40,51 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
             throw;
         }
-        var background = (zip?.Length ?? 0) > options.Value.BackgroundAboveZipBytes || json.Length > 2 * 1024 * 1024;
+        var limits = options.Value;
+        var background = (zip?.Length ?? 0) > limits.BackgroundAboveZipBytes || json.Length > limits.BackgroundAboveJsonBytes
+            || await CountRequestsAsync(JsonPath(job.Id), limits.BackgroundAboveRequests, ct) > limits.BackgroundAboveRequests;
         return (job, background);
+    }
+
+    /// <summary>
+    /// The number of entries of the file's « demandes » array, counted up to <paramref name="stopAbove"/> + 1 without
+    /// building the document (the JSON is at most <see cref="DepositOptions.BackgroundAboveJsonBytes"/> here). A file
+    /// that is not valid JSON counts what was read before the error: the deposit itself reports the error.
+    /// </summary>
+    public static async Task<int> CountRequestsAsync(string jsonPath, int stopAbove, CancellationToken ct)
+    {
+        var bytes = await File.ReadAllBytesAsync(jsonPath, ct);
+        return CountRequests(bytes, stopAbove);
+    }
+
+    private static int CountRequests(ReadOnlySpan<byte> json, int stopAbove)
+    {
+        if (json.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..]; // a UTF-8 byte order mark
+        var reader = new System.Text.Json.Utf8JsonReader(json, new System.Text.Json.JsonReaderOptions { MaxDepth = FormatV1.MaxDepth });
+        var count = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                // The root object's « demandes » array: count its direct entries.
+                if (reader.CurrentDepth == 1 && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.ValueTextEquals("demandes"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != System.Text.Json.JsonTokenType.StartArray) return 0;
+                    while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
+                    {
+                        if (++count > stopAbove) return count;
+                        reader.Skip();
+                    }
+                    return count;
+                }
+                if (reader.CurrentDepth >= 1 && reader.TokenType is System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray)
+                    reader.Skip();
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        return count;
     }
 
     public void Enqueue(Guid id) => _queue.Writer.TryWrite(id);

@@ -12,11 +12,16 @@ public sealed class DepositOptions
 {
     public int MaxRequests { get; set; } = 20_000;
     public long MaxJsonBytes { get; set; } = 100L * 1024 * 1024;
-    /// <summary>Deposits with a larger ZIP or more requests run in the background (202 + a URL to poll).</summary>
+    /// <summary>
+    /// A deposit runs in the background (202 + a URL to poll) when its ZIP is larger than this, when its JSON is larger
+    /// than <see cref="BackgroundAboveJsonBytes"/> or when it holds more than <see cref="BackgroundAboveRequests"/> requests.
+    /// </summary>
     public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
+    public long BackgroundAboveJsonBytes { get; set; } = 2L * 1024 * 1024;
     public int BackgroundAboveRequests { get; set; } = 500;
 }
 
+/// <summary>A request created by a deposit, as the API and the result page give it (the field names are the API contract).</summary>
 public sealed record CreatedRequest(string ReferenceFournisseur, string Numero, string Statut);
 
 public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyList<CreatedRequest> Created, int Count)

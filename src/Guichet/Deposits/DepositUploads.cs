@@ -62,25 +62,43 @@ public static class DepositUploads
     // An antiforgery token is a few hundred characters: a longer value is not one, and is never held in memory.
     private const int MaxTokenChars = 4096;
 
-    public static List<ErrorItem> Check(DepositUpload upload, DepositOptions deposits, AttachmentOptions files)
+    /// <summary>
+    /// Checks the files of the form before the JSON is read. Null when they may be read; otherwise a refusal listing
+    /// every error, of kind <see cref="RefusalKind.TooLarge"/> when a file is over its size limit (413), else
+    /// <see cref="RefusalKind.Invalid"/> (400).
+    /// </summary>
+    public static Refusal? Check(DepositUpload upload, DepositOptions deposits, AttachmentOptions files)
     {
         var errors = new List<ErrorItem>();
+        var tooLarge = false;
         var json = upload.Json;
         if (json is null || json.Length == 0)
             errors.Add(new("json", null, "Joignez le fichier JSON des demandes (champ « json »)."));
         else if (json.Length > deposits.MaxJsonBytes)
+        {
             errors.Add(new("json", null, $"Le fichier JSON dépasse la taille maximale de {Fr.Size(deposits.MaxJsonBytes)}."));
+            tooLarge = true;
+        }
         else if (!json.FileName.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
             errors.Add(new("json", null, "Le fichier des demandes doit être un fichier .json."));
         if (upload.Zip is { } zip)
         {
             if (zip.Length > files.MaxZipBytes)
+            {
                 errors.Add(new("zip", null, $"L'archive ZIP dépasse la taille maximale de {Fr.Size(files.MaxZipBytes)}."));
+                tooLarge = true;
+            }
             else if (!zip.FileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
                 errors.Add(new("zip", null, "Les pièces justificatives doivent être réunies dans une archive .zip."));
         }
-        return errors;
+        return errors.Count == 0 ? null : new Refusal(tooLarge ? RefusalKind.TooLarge : RefusalKind.Invalid, errors);
     }
+
+    /// <summary>The answer to a body over <see cref="MaxBody(DepositOptions, AttachmentOptions)"/> or to one of the form's limits.</summary>
+    public static Refusal BodyTooLarge() => Refusal.TooLarge("Le dépôt dépasse la taille maximale autorisée.");
+
+    /// <summary>The answer to a form that cannot be read (cut off, no boundary, broken section).</summary>
+    public static Refusal Malformed() => Refusal.Invalid("Le formulaire multipart est mal formé.");
 
     /// <summary>The largest body a deposit may have: the ZIP, the JSON and some room for the multipart framing.</summary>
     public static long MaxBody(IConfiguration configuration) => MaxBody(
@@ -92,9 +110,10 @@ public static class DepositUploads
     /// <summary>
     /// Streams the form into a new folder, section by section: the first file of the field « json » and of the field
     /// « zip » (field names compared ignoring case, as for IFormFile), and the field <paramref name="keepField"/>; other
-    /// sections are skipped unread. Like ReadFormAsync it throws InvalidDataException or IOException (including
-    /// BadHttpRequestException) for a malformed or too large body — the folder is then already deleted. A request that
-    /// is not a form gives an empty upload.
+    /// sections are skipped unread. A body that cannot be read throws a <see cref="Refusal"/>: TooLarge past
+    /// <see cref="MaxBody(DepositOptions, AttachmentOptions)"/> (or the server's own limit), past the form's boundary
+    /// length or section count limits; Invalid when it is malformed — the folder is then already deleted. A request
+    /// that is not a form gives an empty upload.
     /// </summary>
     public static async Task<DepositUpload> ReadAsync(HttpRequest request, AttachmentStore store, DepositOptions deposits,
         AttachmentOptions files, string? keepField, CancellationToken ct)
@@ -102,60 +121,76 @@ public static class DepositUploads
         var upload = new DepositUpload(Path.Combine(store.Root, UploadsFolder, Guid.NewGuid().ToString("N")));
         try
         {
-            Directory.CreateDirectory(upload.Folder);
-            if (!request.HasFormContentType || request.ContentLength == 0) return upload;
-            var contentType = MediaTypeHeaderValue.Parse(request.ContentType);
-            if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            {
-                // A URL-encoded form has no files: only its (small, limited) fields matter.
-                upload.Fields = await request.ReadFormAsync(ct);
-                return upload;
-            }
-            var limits = new FormOptions();
-            var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary);
-            // The messages of ReadFormAsync, which the callers map to 400 or (« limit ») 413.
-            if (StringSegment.IsNullOrEmpty(boundary)) throw new InvalidDataException("Missing content-type boundary.");
-            if (boundary.Length > limits.MultipartBoundaryLengthLimit)
-                throw new InvalidDataException($"Multipart boundary length limit {limits.MultipartBoundaryLengthLimit} exceeded.");
-            var reader = new MultipartReader(boundary.ToString(), request.Body, BufferSize)
-            {
-                HeadersCountLimit = limits.MultipartHeadersCountLimit,
-                HeadersLengthLimit = limits.MultipartHeadersLengthLimit,
-                BodyLengthLimit = MaxBody(deposits, files),
-            };
-            var fields = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
-            var count = 0;
-            // Reading the next section skips whatever was not read of the previous one.
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
-            {
-                if (++count > limits.ValueCountLimit) throw new InvalidDataException($"Form value count limit {limits.ValueCountLimit} exceeded.");
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
-                    throw new InvalidDataException("Form section has an invalid Content-Disposition value.");
-                if (disposition.IsFileDisposition())
-                {
-                    var file = new FileMultipartSection(section, disposition);
-                    if (upload.Json is null && file.Name.Equals("json", StringComparison.OrdinalIgnoreCase))
-                        upload.Json = await SaveAsync(section, file.FileName, upload.JsonPath, deposits.MaxJsonBytes, ct);
-                    else if (upload.Zip is null && file.Name.Equals("zip", StringComparison.OrdinalIgnoreCase))
-                        upload.Zip = await SaveAsync(section, file.FileName, upload.ZipPath, files.MaxZipBytes, ct);
-                }
-                else if (keepField is not null && disposition.IsFormDisposition()
-                    && new FormMultipartSection(section, disposition).Name.Equals(keepField, StringComparison.OrdinalIgnoreCase))
-                    fields[keepField] = StringValues.Concat(fields.GetValueOrDefault(keepField), await ReadValueAsync(section.Body, ct));
-            }
-            if (upload.Zip is { Length: 0 })
-            {
-                File.Delete(upload.ZipPath);
-                upload.Zip = null;
-            }
-            upload.Fields = new FormCollection(fields);
-            return upload;
+            return await ReadFormAsync(request, upload, deposits, files, keepField, ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            upload.Dispose();
+            throw BodyTooLarge();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            upload.Dispose();
+            throw Malformed();
         }
         catch
         {
             upload.Dispose();
             throw;
         }
+    }
+
+    private static async Task<DepositUpload> ReadFormAsync(HttpRequest request, DepositUpload upload, DepositOptions deposits,
+        AttachmentOptions files, string? keepField, CancellationToken ct)
+    {
+        Directory.CreateDirectory(upload.Folder);
+        if (!request.HasFormContentType || request.ContentLength == 0) return upload;
+        var contentType = MediaTypeHeaderValue.Parse(request.ContentType);
+        if (!contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            // A URL-encoded form has no files: only its (small, limited) fields matter.
+            upload.Fields = await request.ReadFormAsync(ct);
+            return upload;
+        }
+        var limits = new FormOptions();
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary);
+        // The limits of ReadFormAsync: a form over one of them is too large (413), a broken one is malformed (400).
+        if (StringSegment.IsNullOrEmpty(boundary)) throw Malformed();
+        if (boundary.Length > limits.MultipartBoundaryLengthLimit) throw BodyTooLarge();
+        // The body is counted as it is read, so that a body over the limit is told apart from a malformed one.
+        var body = new LimitedStream(request.Body, MaxBody(deposits, files));
+        var reader = new MultipartReader(boundary.ToString(), body, BufferSize)
+        {
+            HeadersCountLimit = limits.MultipartHeadersCountLimit,
+            HeadersLengthLimit = limits.MultipartHeadersLengthLimit,
+            BodyLengthLimit = MaxBody(deposits, files),
+        };
+        var fields = new Dictionary<string, StringValues>(StringComparer.OrdinalIgnoreCase);
+        var count = 0;
+        // Reading the next section skips whatever was not read of the previous one.
+        while (await reader.ReadNextSectionAsync(ct) is { } section)
+        {
+            if (++count > limits.ValueCountLimit) throw BodyTooLarge();
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) throw Malformed();
+            if (disposition.IsFileDisposition())
+            {
+                var file = new FileMultipartSection(section, disposition);
+                if (upload.Json is null && file.Name.Equals("json", StringComparison.OrdinalIgnoreCase))
+                    upload.Json = await SaveAsync(section, file.FileName, upload.JsonPath, deposits.MaxJsonBytes, ct);
+                else if (upload.Zip is null && file.Name.Equals("zip", StringComparison.OrdinalIgnoreCase))
+                    upload.Zip = await SaveAsync(section, file.FileName, upload.ZipPath, files.MaxZipBytes, ct);
+            }
+            else if (keepField is not null && disposition.IsFormDisposition()
+                && new FormMultipartSection(section, disposition).Name.Equals(keepField, StringComparison.OrdinalIgnoreCase))
+                fields[keepField] = StringValues.Concat(fields.GetValueOrDefault(keepField), await ReadValueAsync(section.Body, ct));
+        }
+        if (upload.Zip is { Length: 0 })
+        {
+            File.Delete(upload.ZipPath);
+            upload.Zip = null;
+        }
+        upload.Fields = new FormCollection(fields);
+        return upload;
     }
 
     /// <summary>
@@ -171,7 +206,7 @@ public static class DepositUploads
         {
             upload = await ReadAsync(http.Request, store, deposits, files, tokenField, ct);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException)
+        catch (Refusal)
         {
             return null;
         }
@@ -209,6 +244,38 @@ public static class DepositUploads
         var chars = new char[MaxTokenChars + 1];
         var read = await reader.ReadBlockAsync(chars.AsMemory(), ct);
         return read > MaxTokenChars ? "" : new string(chars, 0, read);
+    }
+
+    /// <summary>Reads a request body and throws <see cref="BodyTooLarge"/> once more than <c>max</c> bytes came in.</summary>
+    private sealed class LimitedStream(Stream inner, long max) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > max) throw BodyTooLarge();
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>The depositor's organisation, tracked (requests are attached to it).</summary>

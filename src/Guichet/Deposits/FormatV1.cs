@@ -29,11 +29,13 @@ public sealed record DepositFile(string? Siret, IReadOnlyList<DemandeV1> Demande
 }
 
 /// <summary>
-/// Reads a format v1 JSON file (SPEC §4) and checks its shape: required fields, types, enums, lengths, no unknown
+/// Reads a format v1 JSON file (docs/regles.md#format-v1) and checks its shape: required fields, types, enums, lengths, no unknown
 /// properties. Every error is collected with its JSON path, never only the first.
 /// </summary>
 public static class FormatV1
 {
+    /// <summary>Length at which a quoted file name or value is cut in a message.</summary>
+    private const int MaxQuoted = 60;
     public const string Version = "1.0";
     public const int MaxDepth = 16;
 
@@ -115,9 +117,9 @@ public static class FormatV1
             r.Error(path + ".referenceFournisseur", "La référence ne peut contenir que des lettres, chiffres et les caractères - _ . /");
         var type = r.Enum<RequestType>(e, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
         var scheme = r.String(e, path, "dispositif", 40);
-        if (scheme is not null && scheme is not (FundingScheme.SasEffecteur or FundingScheme.SasRegulateur))
+        if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
-            r.Error(path + ".dispositif", $"Dispositif inconnu « {Clip(scheme)} » : attendu SAS_EFFECTEUR ou SAS_REGULATEUR.");
+            r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
             scheme = null;
         }
 
@@ -218,7 +220,7 @@ public static class FormatV1
         public void Unknown(JsonElement obj, string path, string[] allowed)
         {
             foreach (var p in obj.EnumerateObject())
-                if (!allowed.Contains(p.Name)) Error($"{path}.{Clip(p.Name)}", $"Propriété inconnue « {Clip(p.Name)} » : elle n'existe pas dans le format {Version}.");
+                if (!allowed.Contains(p.Name)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
         }
 
         public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
@@ -252,7 +254,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 10) is not { } s) return null;
             if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            Error($"{path}.{name}", $"La date « {Clip(s)} » doit être au format aaaa-mm-jj.");
+            Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
             return null;
         }
 
@@ -260,7 +262,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 40) is not { } s) return null;
             if (parse(s, out var v)) return v;
-            Error($"{path}.{name}", $"Valeur « {Clip(s)} » non autorisée pour « {name} » : attendu {allowed}.");
+            Error($"{path}.{name}", $"Valeur « {Fr.Clip(s, MaxQuoted)} » non autorisée pour « {name} » : attendu {allowed}.");
             return null;
         }
     }
@@ -276,5 +278,4 @@ public static class FormatV1
         _ => "d'un autre type",
     };
 
-    private static string Clip(string s) => s.Length > 60 ? s[..60] + "…" : s;
 }

@@ -10,6 +10,8 @@ namespace Guichet.Deposits;
 /// </summary>
 public sealed class ZipPackage : IDisposable
 {
+    /// <summary>Length at which a quoted file name or value is cut in a message.</summary>
+    private const int MaxQuoted = 80;
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _entries = new(StringComparer.Ordinal);
 
@@ -42,15 +44,15 @@ public sealed class ZipPackage : IDisposable
             {
                 var name = entry.FullName;
                 if (name.EndsWith('/') && entry.Length == 0) continue; // a folder
-                var where = $"zip:{Clip(name)}";
+                var where = $"zip:{Fr.Clip(name, MaxQuoted)}";
                 if (!IsSafePath(name))
                 {
-                    errors.Add(new(where, null, $"Chemin interdit dans le ZIP : « {Clip(name)} » (chemins absolus et « .. » refusés)."));
+                    errors.Add(new(where, null, $"Chemin interdit dans le ZIP : « {Fr.Clip(name, MaxQuoted)} » (chemins absolus et « .. » refusés)."));
                     continue;
                 }
                 if (FileRules.IsArchiveName(name))
                 {
-                    errors.Add(new(where, null, $"« {Clip(name)} » est une archive : les archives imbriquées ne sont pas acceptées."));
+                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées."));
                     continue;
                 }
                 if (entry.Length > options.MaxFileBytes)
@@ -61,12 +63,12 @@ public sealed class ZipPackage : IDisposable
                 if (entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > options.MaxCompressionRatio
                     || entry.CompressedLength == 0 && entry.Length > 0)
                 {
-                    errors.Add(new(where, null, $"« {Clip(name)} » a un taux de compression anormal : archive refusée (bombe ZIP ?)."));
+                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » a un taux de compression anormal : archive refusée (bombe ZIP ?)."));
                     continue;
                 }
                 total += entry.Length;
                 if (!package._entries.TryAdd(name, entry))
-                    errors.Add(new(where, null, $"Le fichier « {Clip(name)} » figure deux fois dans le ZIP."));
+                    errors.Add(new(where, null, $"Le fichier « {Fr.Clip(name, MaxQuoted)} » figure deux fois dans le ZIP."));
             }
             if (total > options.MaxZipUncompressedBytes)
                 errors.Add(new("zip", null, $"Le contenu décompressé du ZIP dépasse {Fr.Size(options.MaxZipUncompressedBytes)}."));
@@ -91,7 +93,7 @@ public sealed class ZipPackage : IDisposable
         }
         catch (InvalidDataException)
         {
-            return $"Le fichier « {Clip(name)} » est illisible dans le ZIP.";
+            return $"Le fichier « {Fr.Clip(name, MaxQuoted)} » est illisible dans le ZIP.";
         }
     }
 
@@ -107,7 +109,6 @@ public sealed class ZipPackage : IDisposable
         && !name.StartsWith('/') && !name.Contains('\\') && !name.Contains(':') && !name.Any(char.IsControl)
         && name.Split('/').All(part => part is not ("" or "." or ".."));
 
-    private static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
 
     public void Dispose() => _zip.Dispose();
 }

@@ -7,7 +7,7 @@ using Guichet.Hosting;
 namespace Guichet.Email;
 
 /// <summary>
-/// The French e-mails of SPEC §9, HTML and text built from the same blocks. Links start with
+/// The French e-mails of docs/regles.md#e-mails, HTML and text built from the same blocks. Links start with
 /// <see cref="PortalUrlPlaceholder"/>, replaced by <c>Email:PortalUrl</c> when the message is sent.
 /// </summary>
 public static class EmailTemplates

@@ -1,6 +1,6 @@
 namespace Guichet.Email;
 
-/// <summary>The e-mails of SPEC §9. Account e-mails are not tied to a request.</summary>
+/// <summary>The e-mails of docs/regles.md#e-mails. Account e-mails are not tied to a request.</summary>
 public enum EmailKind
 {
     RoundOpened, Reminder, RoundClosed, ModificationConfirmed, ModificationDeclined, RoundCancelled, Validated, Rejected, Paid,

@@ -3,7 +3,6 @@ namespace Guichet.Hosting;
 /// <summary>A clock shifted by « Clock:Offset » (Development only), to demonstrate J+10 and J+20 without waiting.</summary>
 public sealed class OffsetTimeProvider(TimeProvider inner, TimeSpan offset) : TimeProvider
 {
-    public TimeSpan Offset => offset;
     public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + offset;
     public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
 }

@@ -31,12 +31,8 @@ public static class Fr
         _ => (bytes / 1024.0 / 1024.0).ToString("0.#", CultureInfo.GetCultureInfo("fr-FR")) + " Mo",
     };
 
-    public static string SchemeLabel(string code) => code switch
-    {
-        FundingScheme.SasEffecteur => "SAS — Effecteurs",
-        FundingScheme.SasRegulateur => "SAS — Régulateurs",
-        _ => code,
-    };
+    /// <summary>The short label of a scheme code (<see cref="FundingScheme.LabelOf"/>).</summary>
+    public static string SchemeLabel(string code) => FundingScheme.LabelOf(code);
 
     /// <summary>CSS class of a status badge (theme.css).</summary>
     public static string BadgeClass(RequestStatus s) => "statut statut-" + s.Code().ToLowerInvariant().Replace('_', '-');

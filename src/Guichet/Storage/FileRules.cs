@@ -2,7 +2,7 @@ using Guichet.Hosting;
 
 namespace Guichet.Storage;
 
-/// <summary>Section « Attachments »: accepted types and size limits (SPEC §8).</summary>
+/// <summary>Section « Attachments »: accepted types and size limits (docs/regles.md#pieces-justificatives).</summary>
 public sealed class AttachmentOptions
 {
     public long MaxFileBytes { get; set; } = 20L * 1024 * 1024;
@@ -17,6 +17,8 @@ public sealed class AttachmentOptions
 /// <summary>Checks of an attachment, the same at deposit, completion and modification: extension and content signature.</summary>
 public static class FileRules
 {
+    /// <summary>Length at which a quoted file name or value is cut in a message.</summary>
+    private const int MaxQuoted = 80;
     private static readonly byte[] Pdf = "%PDF-"u8.ToArray();
     private static readonly byte[] Jpeg = [0xFF, 0xD8, 0xFF];
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
@@ -32,16 +34,16 @@ public static class FileRules
     public static string? NameError(string name, AttachmentOptions options)
     {
         var ext = Extension(name);
-        if (IsArchiveName(name)) return $"« {Clip(name)} » est une archive : les archives imbriquées ne sont pas acceptées.";
+        if (IsArchiveName(name)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
         if (!options.AllowedExtensions.Contains(ext))
-            return $"Le type du fichier « {Clip(name)} » n'est pas accepté (formats acceptés : {string.Join(", ", options.AllowedExtensions.Select(e => e.ToUpperInvariant()))}).";
+            return $"Le type du fichier « {Fr.Clip(name, MaxQuoted)} » n'est pas accepté (formats acceptés : {string.Join(", ", options.AllowedExtensions.Select(e => e.ToUpperInvariant()))}).";
         return null;
     }
 
     /// <summary>The French error when the first bytes do not match the extension (e.g. an executable renamed .pdf), or null.</summary>
     public static string? ContentError(string name, ReadOnlySpan<byte> head)
     {
-        if (head.StartsWith("PK"u8)) return $"« {Clip(name)} » est une archive : les archives imbriquées ne sont pas acceptées.";
+        if (head.StartsWith("PK"u8)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
         var ok = Extension(name) switch
         {
             "pdf" => head.StartsWith(Pdf),
@@ -49,7 +51,7 @@ public static class FileRules
             "png" => head.StartsWith(Png),
             _ => false,
         };
-        return ok ? null : $"Le contenu du fichier « {Clip(name)} » ne correspond pas à son extension : fichier refusé.";
+        return ok ? null : $"Le contenu du fichier « {Fr.Clip(name, MaxQuoted)} » ne correspond pas à son extension : fichier refusé.";
     }
 
     public static string ContentType(string name) => Extension(name) switch
@@ -61,7 +63,7 @@ public static class FileRules
     };
 
     public static string SizeError(string name, AttachmentOptions options) =>
-        $"Le fichier « {Clip(name)} » dépasse la taille maximale de {Fr.Size(options.MaxFileBytes)}.";
+        $"Le fichier « {Fr.Clip(name, MaxQuoted)} » dépasse la taille maximale de {Fr.Size(options.MaxFileBytes)}.";
 
     /// <summary>Reads up to <see cref="HeadLength"/> bytes from the start of a stream.</summary>
     public static async Task<byte[]> ReadHeadAsync(Stream stream, CancellationToken ct)
@@ -73,5 +75,4 @@ public static class FileRules
         return buffer[..total];
     }
 
-    private static string Clip(string s) => s.Length > 80 ? s[..80] + "…" : s;
 }

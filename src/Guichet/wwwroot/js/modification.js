@@ -1,4 +1,4 @@
-// Live green highlight of a changed value (SPEC §7.3): the server renders the same state after a reload.
+// Live green highlight of a changed value (docs/regles.md#valeurs-modifiees): the server renders the same state after a reload.
 (function () {
     document.querySelectorAll('input[data-original]').forEach(function (input) {
         var note = document.getElementById(input.id + '-origine');

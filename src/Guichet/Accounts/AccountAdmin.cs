@@ -1,11 +1,10 @@
-using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Email;
 using Guichet.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
-namespace Guichet.Admin;
+namespace Guichet.Accounts;
 
 /// <summary>Creating accounts, the same for the administration pages and the <c>create-user</c> verb.</summary>
 public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock)
