@@ -17,7 +17,7 @@ public static class ReferenceData
 
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var existing = await db.Schemes.Select(s => s.Code).ToListAsync(ct);
-        // Demo values (SPEC §2): flat amounts and windows are not facts of the programme.
+        // Demo values (docs/regles.md#donnees-de-demonstration): flat amounts and windows are not facts of the programme.
         var opens = ParisCalendar.ParisToUtc(new DateTime(2025, 1, 1, 0, 0, 0));
         var closes = ParisCalendar.ParisToUtc(new DateTime(2027, 12, 31, 23, 59, 0));
         if (!existing.Contains(FundingScheme.SasRegulateur))

@@ -10,7 +10,7 @@ namespace Guichet.Deadlines;
 public sealed record SweepResult(int Reminders, int Closings, int Conflicts);
 
 /// <summary>
-/// The J+10 reminder and the J+20 closing (SPEC §7.7), run by the hosted loop and by the <c>sweep</c> verb.
+/// The J+10 reminder and the J+20 closing (docs/regles.md#echeances), run by the hosted loop and by the <c>sweep</c> verb.
 /// Exactly once across instances and restarts: each change goes through the request's optimistic concurrency token,
 /// so when two sweepers (or a sweeper and « Confirmer ») touch the same request, one commits and the other rolls back
 /// with its outbox row. No in-memory timers: every due date is a column.

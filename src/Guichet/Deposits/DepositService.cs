@@ -18,7 +18,7 @@ public sealed class DepositOptions
     /// </summary>
     public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
     public long BackgroundAboveJsonBytes { get; set; } = 2L * 1024 * 1024;
-    public int BackgroundAboveRequests { get; set; } = 500;
+    public int BackgroundAboveRequests { get; set; } = 5000;
 }
 
 /// <summary>A request created by a deposit, as the API and the result page give it (the field names are the API contract).</summary>

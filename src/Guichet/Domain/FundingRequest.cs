@@ -51,7 +51,7 @@ public class FundingRequest
 
     public ModificationRound? OpenRound => Rounds.FirstOrDefault(r => r.IsOpen);
 
-    /// <summary>The status each action requires (docs/regles.md#statuts): the guards below, the pages and the API ask here.</summary>
+    /// <summary>The status each action requires (docs/regles.md#transitions): the guards below, the pages and the API ask here.</summary>
     public static RequestStatus StatusFor(RequestAction action) => action switch
     {
         RequestAction.Complete => RequestStatus.Incomplete,

@@ -15,7 +15,8 @@ namespace Guichet.Requests;
 /// </summary>
 public static class RequestAccess
 {
-    public const string ConcurrencyMessage = "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez : rien n'a été enregistré.";
+    public const string ConcurrencyMessage = "La demande a été modifiée par quelqu'un d'autre entre-temps (une demande de modification a pu être "
+        + "annulée ou clôturée). Rechargez la page et recommencez : rien n'a été enregistré.";
 
     /// <summary>The requests the user may see.</summary>
     public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user) =>

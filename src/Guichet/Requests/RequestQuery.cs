@@ -44,8 +44,8 @@ public static class RequestQuery
         }
         if (Value(query, "dispositif") is { } d)
         {
-            if (d is FundingScheme.SasEffecteur or FundingScheme.SasRegulateur) scheme = d;
-            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Fr.Clip(d, 40)} ». Valeurs possibles : SAS_EFFECTEUR, SAS_REGULATEUR."));
+            if (FundingScheme.IsKnown(d)) scheme = d;
+            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Fr.Clip(d, 40)} ». Valeurs possibles : {string.Join(", ", FundingScheme.KnownCodes)}."));
         }
         if (Value(query, "page") is { } p && (!int.TryParse(p, out page) || page < 1 || page > 1_000_000))
         {

@@ -3,7 +3,7 @@ using Guichet.Tests.Support;
 
 namespace Guichet.Tests.Domain;
 
-/// <summary>The transition table (docs/regles.md#statuts): every status × every transition, allowed or refused with its message.</summary>
+/// <summary>The transition table (docs/regles.md#transitions): every status × every transition, allowed or refused with its message.</summary>
 public class TransitionTests
 {
     private static readonly FundingScheme Scheme = Build.Scheme();
