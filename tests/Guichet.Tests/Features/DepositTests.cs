@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,8 +17,6 @@ public abstract class DepositTests(GuichetApp app)
     private static int Seed() => Interlocked.Increment(ref _seed) + (int)(DateTime.UtcNow.Ticks % 100000) * 10;
 
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
-
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
 
     private async Task<int> TotalRequests() =>
         (await Json(await app.Bearer("demo-gestionnaire").GetAsync("/api/v1/demandes?taille=1"))).GetProperty("total").GetInt32();

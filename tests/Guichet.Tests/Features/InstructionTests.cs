@@ -5,16 +5,13 @@ using System.Text.Json;
 using Guichet.Domain;
 using Guichet.Email;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 
 namespace Guichet.Tests.Features;
 
 /// <summary>Instruction decisions over the API and the pages, as each role, on each provider.</summary>
 public abstract class InstructionTests(GuichetApp app)
 {
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-
-    private static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
-
     private const string RoundBody = """{ "commentaire": "Le lien de support ne répond pas.\nMerci d'ajouter la facture.", "elements": ["informations.contactSupport", "piece:FACTURE"] }""";
 
     private async Task<RequestStatus> StatusOf(string number) => (await app.LoadAsync(number)).Status;

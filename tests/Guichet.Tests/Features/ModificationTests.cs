@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -16,8 +16,6 @@ public abstract class ModificationTests(GuichetApp app)
 {
     private static int _seed;
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-    private static StringContent Patch(string json) => new(json, Encoding.UTF8, "application/json");
     private static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
         new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
 
@@ -44,7 +42,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task The_draft_is_kept_invisible_to_managers_then_confirm_applies_it_and_records_each_change()
     {
         var number = await RequestToModify();
-        var edit = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+        var edit = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
         var added = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture-corrigee.pdf"));
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
@@ -95,7 +93,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task An_invalid_or_forbidden_edit_is_refused_and_changes_nothing(string body, string path, string words)
     {
         var number = await RequestToModify();
-        var response = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch(body));
+        var response = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await Json(response)).GetProperty("erreurs")[0];
         Assert.Equal(path, error.GetProperty("chemin").GetString());
@@ -108,7 +106,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task A_field_the_round_did_not_ask_for_cannot_be_edited_by_PATCH_or_crafted_form_post()
     {
         var number = await RequestToModify("piece:FACTURE");
-        var patch = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+        var patch = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
         Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
         Assert.Contains("n'est pas modifiable", await patch.Content.ReadAsStringAsync());
 
@@ -151,7 +149,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task Declining_discards_the_draft_and_purges_its_files()
     {
         var number = await RequestToModify();
-        await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
+        await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
         var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
         await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
         var declined = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null);
@@ -169,7 +167,7 @@ public abstract class ModificationTests(GuichetApp app)
         var number = await RequestToModify();
         await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/confirmer", null);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.GetAsync($"/api/v1/demandes/{number}/modification")).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"a@b.fr\"}}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"a@b.fr\"}}"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("AUTRE", DepositFiles.Pdf, "a.pdf"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null)).StatusCode);
 
@@ -187,7 +185,7 @@ public abstract class ModificationTests(GuichetApp app)
         for (var i = 0; i < 5; i++)
         {
             var number = await RequestToModify();
-            await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+            await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
             var confirm = AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/confirmer", null);
             var cancel = Task.Run(async () =>
             {

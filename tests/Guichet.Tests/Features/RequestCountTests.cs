@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Guichet.Data;
 using Guichet.Deadlines;
@@ -7,6 +6,7 @@ using Guichet.Demo;
 using Guichet.Domain;
 using Guichet.Storage;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,10 +20,6 @@ namespace Guichet.Tests.Features;
 /// </summary>
 public abstract class RequestCountTests(GuichetApp app)
 {
-    protected static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-
     private Task<List<(RequestCountKey Key, int Actual, int Stored)>> Differences() => app.Db(db => RequestCounters.DifferencesAsync(db, default));
 
     private async Task AssertExact()
