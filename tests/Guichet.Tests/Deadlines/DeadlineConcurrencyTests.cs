@@ -88,7 +88,7 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
     [Fact]
     public async Task Two_hundred_confirmations_racing_the_closing_each_end_consistently()
     {
-        var now = DateTime.UtcNow;
+        var now = app.Clock.UtcNow;
         var ids = await RoundsOpenedAt(200, now.AddDays(-21), remindedAtJ10: true, tag: "R");
         List<string> numbers;
         using (var scope = app.Services.CreateScope())
@@ -129,7 +129,7 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
     [Fact]
     public async Task The_sweep_verb_run_twice_in_parallel_sends_each_reminder_once()
     {
-        var ids = await RoundsOpenedAt(300, DateTime.UtcNow.AddDays(-11), tag: "V");
+        var ids = await RoundsOpenedAt(300, app.Clock.UtcNow.AddDays(-11), tag: "V");
         var outputs = await Task.WhenAll(app.RunVerbAsync("sweep"), app.RunVerbAsync("sweep"));
         Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.Error + o.Output));
         Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.Output));

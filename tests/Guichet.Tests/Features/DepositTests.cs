@@ -13,8 +13,7 @@ namespace Guichet.Tests.Features;
 /// <summary>Deposit, simulator and completion over the API and the pages, with every bad input of issue 3, on each provider.</summary>
 public abstract class DepositTests(GuichetApp app)
 {
-    private static int _seed;
-    private static int Seed() => Interlocked.Increment(ref _seed) + (int)(DateTime.UtcNow.Ticks % 100000) * 10;
+    private static int Seed() => DepositFiles.NextSeed();
 
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
 
@@ -181,7 +180,7 @@ public abstract class DepositTests(GuichetApp app)
             case "badFiness": d["client"]!["typeIdentifiant"] = "FINESS"; d["client"]!["identifiant"] = "750712185"; break;
             case "badSiretClient": d["client"]!["typeIdentifiant"] = "SIRET"; d["client"]!["identifiant"] = "73282932000075"; break;
             case "notEnrolled": d["solution"]!["numeroReferencement"] = "SAS-REG-2025-0001"; break;
-            case "futureOrder": d["bonDeCommande"]!["date"] = DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-dd"); break;
+            case "futureOrder": d["bonDeCommande"]!["date"] = app.Clock.UtcNow.AddDays(3).ToString("yyyy-MM-dd"); break;
             case "oldOrder": d["bonDeCommande"]!["date"] = "2025-05-01"; break; // referencing 01/09/2025 − 123 days
             case "centOff": d["montantDemande"] = 299.99m; break;
             case "badContact": d["informations"]!["contactSupport"] = "http://support.test"; break;
@@ -229,7 +228,7 @@ public abstract class DepositTests(GuichetApp app)
         d["client"]!["identifiant"] = detail.GetProperty("client").GetProperty("identifiant").GetString();
         d["client"]!["nom"] = detail.GetProperty("client").GetProperty("nom").GetString();
         d["bonDeCommande"]!["date"] = detail.GetProperty("bonDeCommande").GetProperty("date").GetString();
-        d["dateMiseEnService"] = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd");
+        d["dateMiseEnService"] = app.Clock.UtcNow.AddDays(-1).ToString("yyyy-MM-dd");
         d["numeroDemandeAvance"] = advance.GetProperty("numero").GetString();
         d["montantDemande"] = 700m;
         d["piecesJointes"] = new JsonArray();
@@ -306,7 +305,7 @@ public abstract class DepositTests(GuichetApp app)
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var scheme = await db.Schemes.SingleAsync(s => s.Code == FundingScheme.SasEffecteur);
         var closes = scheme.AdvanceClosesAt;
-        scheme.AdvanceClosesAt = DateTime.UtcNow.AddMinutes(-1);
+        scheme.AdvanceClosesAt = app.Clock.UtcNow.AddMinutes(-1);
         await db.SaveChangesAsync();
         try
         {
@@ -566,7 +565,7 @@ public abstract class DepositTests(GuichetApp app)
             var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
             var org = await db.Organisations.SingleAsync(o => o.Siret == "90000001900019");
             var user = await db.Users.SingleAsync(u => u.Email == "editeur@agendapro.test");
-            var job = Guichet.Deposits.DepositJob.Start(org.Id, user.Id, "ancien.json", null, DateTime.UtcNow.AddHours(-2));
+            var job = Guichet.Deposits.DepositJob.Start(org.Id, user.Id, "ancien.json", null, app.Clock.UtcNow.AddHours(-2));
             db.DepositJobs.Add(job);
             await db.SaveChangesAsync();
             id = job.Id;
@@ -579,8 +578,8 @@ public abstract class DepositTests(GuichetApp app)
             Directory.CreateDirectory(folder);
             await File.WriteAllTextAsync(Path.Combine(folder, "pieces.zip"), "PK");
         }
-        File.SetLastWriteTimeUtc(Path.Combine(abandoned, "pieces.zip"), DateTime.UtcNow.AddHours(-2));
-        Directory.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(abandoned, "pieces.zip"), app.Clock.UtcNow.AddHours(-2));
+        Directory.SetLastWriteTimeUtc(abandoned, app.Clock.UtcNow.AddHours(-2));
         Assert.True(await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseInterruptedAsync(CancellationToken.None) >= 1);
         Assert.False(Directory.Exists(abandoned));
         Assert.True(Directory.Exists(live));

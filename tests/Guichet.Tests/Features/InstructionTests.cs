@@ -293,8 +293,8 @@ public abstract class InstructionTests(GuichetApp app)
         Assert.Contains(expired, late);
         Assert.DoesNotContain(modified, late);
 
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd");
-        var future = await manager.GetStringAsync($"/instruction?deposeDu={DateTime.UtcNow.AddDays(2):yyyy-MM-dd}");
+        var today = app.Clock.UtcNow.ToString("yyyy-MM-dd");
+        var future = await manager.GetStringAsync($"/instruction?deposeDu={app.Clock.UtcNow.AddDays(2):yyyy-MM-dd}");
         Assert.Contains("Aucune demande ne correspond", future);
         var bad = await manager.GetAsync("/instruction?deposeDu=31/12/2026&tri=prix");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

@@ -14,7 +14,6 @@ namespace Guichet.Tests.Features;
 /// <summary>The training deck's modification flow over the API and the « Modifier » page, on each provider.</summary>
 public abstract class ModificationTests(GuichetApp app)
 {
-    private static int _seed;
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
     private static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
         new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
@@ -23,7 +22,7 @@ public abstract class ModificationTests(GuichetApp app)
     private async Task<string> RequestToModify(params string[] items)
     {
         var example = await DepositFiles.Example(app.Anonymous());
-        var d = DepositFiles.FreshAdvance(example, 50_000 + Interlocked.Increment(ref _seed) + (int)(DateTime.UtcNow.Ticks % 10_000) * 100);
+        var d = DepositFiles.FreshAdvance(example, DepositFiles.NextSeed());
         var zip = DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf));
         var created = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(DepositFiles.With(example, d), zip));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
@@ -33,7 +32,7 @@ public abstract class ModificationTests(GuichetApp app)
         var request = await db.Requests.Include(r => r.Rounds).Include(r => r.History).SingleAsync(r => r.Number == number);
         var scheme = await db.Schemes.SingleAsync(s => s.Code == request.SchemeCode);
         request.OpenModificationRound(new Actor("Claire Petit", "Gestionnaire", null), "Le lien de support ne répond pas : corrigez-le et joignez la facture.",
-            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items, scheme, DateTime.UtcNow);
+            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items, scheme, app.Clock.UtcNow);
         await db.SaveChangesAsync();
         return number;
     }
@@ -194,7 +193,7 @@ public abstract class ModificationTests(GuichetApp app)
                 var r = await db.Requests.Include(x => x.Rounds).Include(x => x.Documents).Include(x => x.History).SingleAsync(x => x.Number == number);
                 try
                 {
-                    r.CancelModificationRound(new Actor("Claire Petit", "Gestionnaire", null), DateTime.UtcNow);
+                    r.CancelModificationRound(new Actor("Claire Petit", "Gestionnaire", null), app.Clock.UtcNow);
                     await db.SaveChangesAsync();
                     return true;
                 }

@@ -70,7 +70,7 @@ public abstract class RequestCountTests(GuichetApp app)
         using (var scope = app.Services.CreateScope())
         {
             var sweep = new DeadlineSweep(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), scope.ServiceProvider.GetRequiredService<AttachmentStore>(),
-                new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<DeadlineSweep>.Instance);
+                new FakeTimeProvider(app.Clock.GetUtcNow()), NullLogger<DeadlineSweep>.Instance);
             Assert.True((await sweep.RunAsync()).Closings >= 1);
         }
         Assert.Equal(RequestStatus.EnCours, (await app.LoadAsync(late)).Status);

@@ -18,7 +18,7 @@ public static class Requests
     {
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var now = DateTime.UtcNow;
+        var now = app.Clock.UtcNow;
         var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
         var solution = org.Solutions.Single();
         var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
