@@ -27,13 +27,8 @@ public abstract class ModificationTests(GuichetApp app)
         var created = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(DepositFiles.With(example, d), zip));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var number = (await Json(created)).GetProperty("demandes")[0].GetProperty("numero").GetString()!;
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var request = await db.Requests.Include(r => r.Rounds).Include(r => r.History).SingleAsync(r => r.Number == number);
-        var scheme = await db.Schemes.SingleAsync(s => s.Code == request.SchemeCode);
-        request.OpenModificationRound(new Actor("Claire Petit", "Gestionnaire", null), "Le lien de support ne répond pas : corrigez-le et joignez la facture.",
-            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items, scheme, app.Clock.UtcNow);
-        await db.SaveChangesAsync();
+        await app.OpenRoundAsManagerAsync(number, "Le lien de support ne répond pas : corrigez-le et joignez la facture.",
+            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items);
         return number;
     }
 

@@ -60,12 +60,7 @@ public abstract class RequestCountTests(GuichetApp app)
         await AssertExact();
 
         // The sweep closes an expired round (A_MODIFIER → EN_COURS) on its own connection and batch.
-        var late = await app.NewAsync(RequestStatus.EnCours, (r, scheme, now) =>
-        {
-            var opened = r.OpenModificationRound(new Actor("Claire Petit (ASP)", "Gestionnaire", null), "Ajoutez la facture.",
-                [EditableField.ContactSupport], scheme, now.AddDays(-25));
-            r.RecordReminderSent(opened.ReminderDueAt.AddMinutes(1));
-        });
+        var late = await app.NewRemindedAsync(daysAgo: 25);
         await AssertExact();
         using (var scope = app.Services.CreateScope())
         {
