@@ -15,8 +15,6 @@ namespace Guichet.Tests.Features;
 public abstract class ModificationTests(GuichetApp app)
 {
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
-    private static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
-        new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
 
     /// <summary>A fresh AgendaPro request « A modifier »: deposited complete, then a manager opens a round with the given items.</summary>
     private async Task<string> RequestToModify(params string[] items)
@@ -38,7 +36,7 @@ public abstract class ModificationTests(GuichetApp app)
         var number = await RequestToModify();
         var edit = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        var added = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture-corrigee.pdf"));
+        var added = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", DepositFiles.Pdf, "facture-corrigee.pdf"));
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
 
         // Leaving and coming back: the draft is still there.
@@ -125,17 +123,17 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Contains("présente avant la modification", await refused.Content.ReadAsStringAsync());
 
         var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
-        var added = await Json(await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("AUTRE", DepositFiles.Png, "capture.png")));
+        var added = await Json(await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("AUTRE", DepositFiles.Png, "capture.png")));
         Assert.Equal(filesBefore + 1, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
         var removed = await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{added.GetProperty("id").GetString()}");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         Assert.Equal(filesBefore, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
         Assert.Equal(HttpStatusCode.NotFound, (await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{Guid.NewGuid()}")).StatusCode);
 
-        var hostile = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", [0x4D, 0x5A, 0x90, 0x00], "facture.pdf"));
+        var hostile = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", [0x4D, 0x5A, 0x90, 0x00], "facture.pdf"));
         Assert.Equal(HttpStatusCode.BadRequest, hostile.StatusCode);
         Assert.Contains("ne correspond pas à son extension", await hostile.Content.ReadAsStringAsync());
-        var exe = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", [0x4D, 0x5A], "facture.exe"));
+        var exe = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", [0x4D, 0x5A], "facture.exe"));
         Assert.Equal(HttpStatusCode.BadRequest, exe.StatusCode);
     }
 
@@ -145,7 +143,7 @@ public abstract class ModificationTests(GuichetApp app)
         var number = await RequestToModify();
         await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
         var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
-        await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
+        await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
         var declined = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null);
         Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
         var detail = await Json(declined);
@@ -162,7 +160,7 @@ public abstract class ModificationTests(GuichetApp app)
         await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/confirmer", null);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.GetAsync($"/api/v1/demandes/{number}/modification")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"a@b.fr\"}}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("AUTRE", DepositFiles.Pdf, "a.pdf"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("AUTRE", DepositFiles.Pdf, "a.pdf"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null)).StatusCode);
 
         var other = await RequestToModify();

@@ -63,4 +63,8 @@ public static class DepositFiles
     }
 
     public static MultipartFormDataContent Form(JsonNode json, byte[]? zip = null) => Form(json.ToJsonString(), zip);
+
+    /// <summary>The form that adds one supporting document to a request: its type and its file.</summary>
+    public static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
+        new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
 }

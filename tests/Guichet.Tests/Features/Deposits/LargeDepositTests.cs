@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Guichet.Tests.Support;
 using static Guichet.Tests.Support.JsonHttp;
 
-namespace Guichet.Tests.Features;
+namespace Guichet.Tests.Features.Deposits;
 
 /// <summary>A deposit of 10 000 requests and a ZIP of 10 000 files runs in the background and reports its progress.</summary>
 public sealed class LargeDepositTests(SqliteApp app) : IClassFixture<SqliteApp>
