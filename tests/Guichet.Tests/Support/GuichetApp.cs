@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AssemblyFixture(typeof(Guichet.Tests.Support.PostgresCluster))]
+[assembly: AssemblyFixture(typeof(Guichet.Tests.Support.PostgresFixture))]
 
 namespace Guichet.Tests.Support;
 
@@ -113,10 +113,10 @@ public sealed class SqliteApp : GuichetApp
     }
 }
 
-public sealed class PostgresApp(PostgresCluster cluster) : GuichetApp
+public sealed class PostgresApp(PostgresFixture postgres) : GuichetApp
 {
     protected override string Provider => "Postgres";
-    protected override Task<string> ConnectionStringAsync() => cluster.CreateDatabaseAsync();
+    protected override Task<string> ConnectionStringAsync() => postgres.CreateDatabaseAsync();
 }
 
 public static partial class HttpExtensions
