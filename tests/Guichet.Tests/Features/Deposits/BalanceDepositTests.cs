@@ -66,6 +66,8 @@ public abstract class BalanceDepositTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class BalanceDepositTestsOnSqlite(SqliteApp app) : BalanceDepositTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class BalanceDepositTestsOnSqlite(SqliteApp app) : BalanceDepositTests(app);
 
-public sealed class BalanceDepositTestsOnPostgres(PostgresApp app) : BalanceDepositTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class BalanceDepositTestsOnPostgres(PostgresApp app) : BalanceDepositTests(app);

@@ -58,6 +58,8 @@ public abstract class CompletionTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class CompletionTestsOnSqlite(SqliteApp app) : CompletionTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class CompletionTestsOnSqlite(SqliteApp app) : CompletionTests(app);
 
-public sealed class CompletionTestsOnPostgres(PostgresApp app) : CompletionTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class CompletionTestsOnPostgres(PostgresApp app) : CompletionTests(app);

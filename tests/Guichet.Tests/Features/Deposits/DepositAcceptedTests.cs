@@ -70,6 +70,8 @@ public abstract class DepositAcceptedTests(GuichetApp app) : DepositScenario(app
     }
 }
 
-public sealed class DepositAcceptedTestsOnSqlite(SqliteApp app) : DepositAcceptedTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class DepositAcceptedTestsOnSqlite(SqliteApp app) : DepositAcceptedTests(app);
 
-public sealed class DepositAcceptedTestsOnPostgres(PostgresApp app) : DepositAcceptedTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class DepositAcceptedTestsOnPostgres(PostgresApp app) : DepositAcceptedTests(app);

@@ -115,6 +115,8 @@ public abstract class DepositFormTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class DepositFormTestsOnSqlite(SqliteApp app) : DepositFormTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class DepositFormTestsOnSqlite(SqliteApp app) : DepositFormTests(app);
 
-public sealed class DepositFormTestsOnPostgres(PostgresApp app) : DepositFormTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class DepositFormTestsOnPostgres(PostgresApp app) : DepositFormTests(app);

@@ -164,6 +164,8 @@ public abstract class DepositRefusedTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class DepositRefusedTestsOnSqlite(SqliteApp app) : DepositRefusedTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class DepositRefusedTestsOnSqlite(SqliteApp app) : DepositRefusedTests(app);
 
-public sealed class DepositRefusedTestsOnPostgres(PostgresApp app) : DepositRefusedTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class DepositRefusedTestsOnPostgres(PostgresApp app) : DepositRefusedTests(app);

@@ -9,6 +9,16 @@ using static Guichet.Tests.Support.JsonHttp;
 namespace Guichet.Tests.Features.Deposits;
 
 /// <summary>
+/// The deposit classes of a provider share one app, one after the other, as when they were a single class: one host
+/// and one seeded database per provider instead of one per class.
+/// </summary>
+[CollectionDefinition(nameof(DepositsOnSqlite))]
+public sealed class DepositsOnSqlite : ICollectionFixture<SqliteApp>;
+
+[CollectionDefinition(nameof(DepositsOnPostgres))]
+public sealed class DepositsOnPostgres : ICollectionFixture<PostgresApp>;
+
+/// <summary>
 /// What the deposit tests share: AgendaPro's API client, the published example, fresh files to deposit, and the check
 /// that a refused deposit answers a French 4xx naming the faulty path and stores nothing.
 /// </summary>

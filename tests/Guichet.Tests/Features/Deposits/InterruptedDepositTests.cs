@@ -42,6 +42,8 @@ public abstract class InterruptedDepositTests(GuichetApp app) : DepositScenario(
     }
 }
 
-public sealed class InterruptedDepositTestsOnSqlite(SqliteApp app) : InterruptedDepositTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class InterruptedDepositTestsOnSqlite(SqliteApp app) : InterruptedDepositTests(app);
 
-public sealed class InterruptedDepositTestsOnPostgres(PostgresApp app) : InterruptedDepositTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class InterruptedDepositTestsOnPostgres(PostgresApp app) : InterruptedDepositTests(app);

@@ -45,6 +45,8 @@ public abstract class SimulatorTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class SimulatorTestsOnSqlite(SqliteApp app) : SimulatorTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class SimulatorTestsOnSqlite(SqliteApp app) : SimulatorTests(app);
 
-public sealed class SimulatorTestsOnPostgres(PostgresApp app) : SimulatorTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class SimulatorTestsOnPostgres(PostgresApp app) : SimulatorTests(app);

@@ -66,6 +66,8 @@ public abstract class ZipRefusedTests(GuichetApp app) : DepositScenario(app)
     }
 }
 
-public sealed class ZipRefusedTestsOnSqlite(SqliteApp app) : ZipRefusedTests(app), IClassFixture<SqliteApp>;
+[Collection(nameof(DepositsOnSqlite))]
+public sealed class ZipRefusedTestsOnSqlite(SqliteApp app) : ZipRefusedTests(app);
 
-public sealed class ZipRefusedTestsOnPostgres(PostgresApp app) : ZipRefusedTests(app), IClassFixture<PostgresApp>;
+[Collection(nameof(DepositsOnPostgres))]
+public sealed class ZipRefusedTestsOnPostgres(PostgresApp app) : ZipRefusedTests(app);
