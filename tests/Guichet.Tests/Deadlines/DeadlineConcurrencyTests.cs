@@ -17,36 +17,50 @@ namespace Guichet.Tests.Deadlines;
 /// <summary>Exactly once on PostgreSQL: several sweepers at once, sweeps racing « Confirmer », the verb run twice in parallel.</summary>
 public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<PostgresApp>
 {
-    private static readonly Actor Manager = new("Claire Petit (ASP)", "Gestionnaire", null);
     private static readonly Actor Vendor = new("Camille Durand (AgendaPro)", "Fournisseur", null);
 
-    /// <summary>Creates <paramref name="count"/> AgendaPro requests whose rounds opened at <paramref name="openedAt"/>; returns their ids.</summary>
+    /// <summary>
+    /// Creates <paramref name="count"/> AgendaPro requests (in one transaction) whose rounds a manager opened over HTTP at
+    /// <paramref name="openedAt"/>; returns their ids.
+    /// </summary>
     private async Task<List<long>> RoundsOpenedAt(int count, DateTime openedAt, bool remindedAtJ10 = false, string tag = "")
     {
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
-        var solution = org.Solutions.Single();
-        var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
-        await using var tx = await db.Database.BeginTransactionAsync();
-        var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, 2026, count);
         var requests = new List<FundingRequest>();
-        var baseId = Random.Shared.NextInt64(1_000_000_000L, 8_000_000_000L);
-        for (var i = 0; i < count; i++)
+        using (var scope = app.Services.CreateScope())
         {
-            var r = FundingRequest.Deposit(numbers[i], org, solution, scheme,
-                new FundingRequest.DepositData($"SW{tag}-{Guid.NewGuid():N}", RequestType.Avance, ClientIdType.Rpps, (10_000_000_000L + baseId + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "Dr Balayage " + i, "BC", new DateOnly(2026, 1, 1), null, null, scheme.AdvanceAmount, "https://support.agendapro.test/sas"),
-                [SupportingDocument.Create(DocumentType.BonDeCommande, "bc.pdf", new string('a', 32), "application/pdf", 10, new string('0', 64), openedAt.AddDays(-1))],
-                Vendor, openedAt.AddDays(-1));
-            var round = r.OpenModificationRound(Manager, "Corrigez le contact.", [EditableField.ContactSupport], scheme, openedAt);
-            if (remindedAtJ10) r.RecordReminderSent(round.ReminderDueAt.AddMinutes(1));
-            requests.Add(r);
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
+            var solution = org.Solutions.Single();
+            var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
+            await using var tx = await db.Database.BeginTransactionAsync();
+            var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, 2026, count);
+            var baseId = Random.Shared.NextInt64(1_000_000_000L, 8_000_000_000L);
+            for (var i = 0; i < count; i++)
+            {
+                requests.Add(FundingRequest.Deposit(numbers[i], org, solution, scheme,
+                    new FundingRequest.DepositData($"SW{tag}-{Guid.NewGuid():N}", RequestType.Avance, ClientIdType.Rpps, (10_000_000_000L + baseId + i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        "Dr Balayage " + i, "BC", new DateOnly(2026, 1, 1), null, null, scheme.AdvanceAmount, "https://support.agendapro.test/sas"),
+                    [SupportingDocument.Create(DocumentType.BonDeCommande, "bc.pdf", new string('a', 32), "application/pdf", 10, new string('0', 64), openedAt.AddDays(-1))],
+                    Vendor, openedAt.AddDays(-1)));
+            }
+            db.Requests.AddRange(requests);
+            await db.SaveChangesAsync();
+            await tx.CommitAsync();
         }
-        db.Requests.AddRange(requests);
-        await db.SaveChangesAsync();
-        await tx.CommitAsync();
-        return requests.Select(r => r.Id).ToList();
+        using (app.Clock.At(openedAt))
+            await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (r, _) => await app.OpenRoundAsManagerAsync(r.Number, "Corrigez le contact.", EditableField.ContactSupport));
+        var ids = requests.Select(r => r.Id).ToList();
+        if (remindedAtJ10)
+        {
+            // What the sweep records at J+10, on these requests only.
+            using var scope = app.Services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            foreach (var r in await db.Requests.Include(x => x.Rounds).Include(x => x.History).AsSplitQuery().Where(x => ids.Contains(x.Id)).ToListAsync())
+                r.RecordReminderSent(r.OpenRound!.ReminderDueAt.AddMinutes(1));
+            await db.SaveChangesAsync();
+        }
+        return ids;
     }
 
     private Task<SweepResult> Sweep(DateTime utc)
@@ -88,7 +102,7 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
     [Fact]
     public async Task Two_hundred_confirmations_racing_the_closing_each_end_consistently()
     {
-        var now = DateTime.UtcNow;
+        var now = app.Clock.UtcNow;
         var ids = await RoundsOpenedAt(200, now.AddDays(-21), remindedAtJ10: true, tag: "R");
         List<string> numbers;
         using (var scope = app.Services.CreateScope())
@@ -121,7 +135,8 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
             Assert.Equal(outcome == RoundOutcome.Confirmed ? "support@agendapro.test" : "https://support.agendapro.test/sas", r.ContactSupport);
             Assert.Equal(1, r.History.Count(h => h.Event is "Modification confirmée" or "Délai expiré — instruite en l'état"));
             var kinds = mails.Where(m => m.FundingRequestId == r.Id).Select(m => m.Kind).ToList();
-            Assert.Equal([outcome == RoundOutcome.Confirmed ? EmailKind.ModificationConfirmed : EmailKind.RoundClosed], kinds);
+            Assert.Single(kinds, k => k == EmailKind.RoundOpened); // sent when the manager opened the round
+            Assert.Equal([outcome == RoundOutcome.Confirmed ? EmailKind.ModificationConfirmed : EmailKind.RoundClosed], kinds.Where(k => k != EmailKind.RoundOpened));
         }
         Assert.Equal(results.Count(r => r.Rounds.Single().Outcome == RoundOutcome.Confirmed), responses.Count(r => r.StatusCode == HttpStatusCode.OK));
     }
@@ -129,7 +144,7 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
     [Fact]
     public async Task The_sweep_verb_run_twice_in_parallel_sends_each_reminder_once()
     {
-        var ids = await RoundsOpenedAt(300, DateTime.UtcNow.AddDays(-11), tag: "V");
+        var ids = await RoundsOpenedAt(300, app.Clock.UtcNow.AddDays(-11), tag: "V");
         var outputs = await Task.WhenAll(app.RunVerbAsync("sweep"), app.RunVerbAsync("sweep"));
         Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.Error + o.Output));
         Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.Output));

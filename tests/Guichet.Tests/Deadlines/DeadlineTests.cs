@@ -14,13 +14,16 @@ namespace Guichet.Tests.Deadlines;
 /// <summary>J+10 and J+20 with a fake clock, in Paris calendar days, on each provider.</summary>
 public abstract class DeadlineTests(GuichetApp app)
 {
-    private static readonly Actor Manager = new("Claire Petit (ASP)", "Gestionnaire", null);
-
     private static DateTime Paris(int y, int m, int d, int h = 0, int min = 0) => ParisCalendar.ParisToUtc(new DateTime(y, m, d, h, min, 0));
 
-    /// <summary>A request « A modifier » whose round opened at <paramref name="openedAt"/>.</summary>
-    private Task<string> RoundOpenedAt(DateTime openedAt) => app.NewAsync(RequestStatus.EnCours, (r, scheme, _) =>
-        r.OpenModificationRound(Manager, "Corrigez le lien de support.", [EditableField.ContactSupport, "piece:FACTURE"], scheme, openedAt));
+    /// <summary>A request « A modifier » whose round a manager opened at <paramref name="openedAt"/>.</summary>
+    private async Task<string> RoundOpenedAt(DateTime openedAt)
+    {
+        var number = await app.NewAsync();
+        using (app.Clock.At(openedAt))
+            await app.OpenRoundAsManagerAsync(number, "Corrigez le lien de support.", EditableField.ContactSupport, "piece:FACTURE");
+        return number;
+    }
 
     private async Task<SweepResult> SweepAt(DateTime utc)
     {

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,29 +14,19 @@ namespace Guichet.Tests.Features;
 /// <summary>The training deck's modification flow over the API and the « Modifier » page, on each provider.</summary>
 public abstract class ModificationTests(GuichetApp app)
 {
-    private static int _seed;
     private HttpClient AgendaPro => app.Bearer("demo-agendapro");
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-    private static StringContent Patch(string json) => new(json, Encoding.UTF8, "application/json");
-    private static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
-        new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
 
     /// <summary>A fresh AgendaPro request « A modifier »: deposited complete, then a manager opens a round with the given items.</summary>
     private async Task<string> RequestToModify(params string[] items)
     {
         var example = await DepositFiles.Example(app.Anonymous());
-        var d = DepositFiles.FreshAdvance(example, 50_000 + Interlocked.Increment(ref _seed) + (int)(DateTime.UtcNow.Ticks % 10_000) * 100);
+        var d = DepositFiles.FreshAdvance(example, DepositFiles.NextSeed());
         var zip = DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf));
         var created = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(DepositFiles.With(example, d), zip));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var number = (await Json(created)).GetProperty("demandes")[0].GetProperty("numero").GetString()!;
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var request = await db.Requests.Include(r => r.Rounds).Include(r => r.History).SingleAsync(r => r.Number == number);
-        var scheme = await db.Schemes.SingleAsync(s => s.Code == request.SchemeCode);
-        request.OpenModificationRound(new Actor("Claire Petit", "Gestionnaire", null), "Le lien de support ne répond pas : corrigez-le et joignez la facture.",
-            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items, scheme, DateTime.UtcNow);
-        await db.SaveChangesAsync();
+        await app.OpenRoundAsManagerAsync(number, "Le lien de support ne répond pas : corrigez-le et joignez la facture.",
+            items.Length == 0 ? [EditableField.ContactSupport, "piece:FACTURE"] : items);
         return number;
     }
 
@@ -44,9 +34,9 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task The_draft_is_kept_invisible_to_managers_then_confirm_applies_it_and_records_each_change()
     {
         var number = await RequestToModify();
-        var edit = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+        var edit = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
-        var added = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture-corrigee.pdf"));
+        var added = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", DepositFiles.Pdf, "facture-corrigee.pdf"));
         Assert.Equal(HttpStatusCode.Created, added.StatusCode);
 
         // Leaving and coming back: the draft is still there.
@@ -95,7 +85,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task An_invalid_or_forbidden_edit_is_refused_and_changes_nothing(string body, string path, string words)
     {
         var number = await RequestToModify();
-        var response = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch(body));
+        var response = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await Json(response)).GetProperty("erreurs")[0];
         Assert.Equal(path, error.GetProperty("chemin").GetString());
@@ -108,7 +98,7 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task A_field_the_round_did_not_ask_for_cannot_be_edited_by_PATCH_or_crafted_form_post()
     {
         var number = await RequestToModify("piece:FACTURE");
-        var patch = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+        var patch = await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
         Assert.Equal(HttpStatusCode.BadRequest, patch.StatusCode);
         Assert.Contains("n'est pas modifiable", await patch.Content.ReadAsStringAsync());
 
@@ -133,17 +123,17 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Contains("présente avant la modification", await refused.Content.ReadAsStringAsync());
 
         var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
-        var added = await Json(await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("AUTRE", DepositFiles.Png, "capture.png")));
+        var added = await Json(await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("AUTRE", DepositFiles.Png, "capture.png")));
         Assert.Equal(filesBefore + 1, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
         var removed = await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{added.GetProperty("id").GetString()}");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         Assert.Equal(filesBefore, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
         Assert.Equal(HttpStatusCode.NotFound, (await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{Guid.NewGuid()}")).StatusCode);
 
-        var hostile = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", [0x4D, 0x5A, 0x90, 0x00], "facture.pdf"));
+        var hostile = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", [0x4D, 0x5A, 0x90, 0x00], "facture.pdf"));
         Assert.Equal(HttpStatusCode.BadRequest, hostile.StatusCode);
         Assert.Contains("ne correspond pas à son extension", await hostile.Content.ReadAsStringAsync());
-        var exe = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", [0x4D, 0x5A], "facture.exe"));
+        var exe = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", [0x4D, 0x5A], "facture.exe"));
         Assert.Equal(HttpStatusCode.BadRequest, exe.StatusCode);
     }
 
@@ -151,9 +141,9 @@ public abstract class ModificationTests(GuichetApp app)
     public async Task Declining_discards_the_draft_and_purges_its_files()
     {
         var number = await RequestToModify();
-        await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
+        await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
         var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
-        await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
+        await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
         var declined = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null);
         Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
         var detail = await Json(declined);
@@ -169,8 +159,8 @@ public abstract class ModificationTests(GuichetApp app)
         var number = await RequestToModify();
         await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/confirmer", null);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.GetAsync($"/api/v1/demandes/{number}/modification")).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"a@b.fr\"}}"))).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", Piece("AUTRE", DepositFiles.Pdf, "a.pdf"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"a@b.fr\"}}"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("AUTRE", DepositFiles.Pdf, "a.pdf"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null)).StatusCode);
 
         var other = await RequestToModify();
@@ -187,7 +177,7 @@ public abstract class ModificationTests(GuichetApp app)
         for (var i = 0; i < 5; i++)
         {
             var number = await RequestToModify();
-            await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Patch("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
+            await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"support@agendapro.test\"}}"));
             var confirm = AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/confirmer", null);
             var cancel = Task.Run(async () =>
             {
@@ -196,7 +186,7 @@ public abstract class ModificationTests(GuichetApp app)
                 var r = await db.Requests.Include(x => x.Rounds).Include(x => x.Documents).Include(x => x.History).SingleAsync(x => x.Number == number);
                 try
                 {
-                    r.CancelModificationRound(new Actor("Claire Petit", "Gestionnaire", null), DateTime.UtcNow);
+                    r.CancelModificationRound(new Actor("Claire Petit", "Gestionnaire", null), app.Clock.UtcNow);
                     await db.SaveChangesAsync();
                     return true;
                 }

@@ -56,7 +56,7 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
     {
         var mail = await ValidatedAsync();
         _smtp.Refuse(mail.MessageId, times: 2);
-        var t0 = DateTimeOffset.UtcNow.AddSeconds(1);
+        var t0 = app.Clock.GetUtcNow().AddSeconds(1);
 
         await DispatchAt(t0);
         var failed = await Reload(mail.Id);
@@ -92,7 +92,7 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
     public async Task A_crash_between_claim_and_send_is_sent_after_restart_once_the_lease_expires()
     {
         var mail = await ValidatedAsync();
-        var crashAt = DateTime.UtcNow.AddSeconds(1);
+        var crashAt = app.Clock.UtcNow.AddSeconds(1);
         // An instance claimed the message then died before sending or marking it.
         await app.Db(db => db.OutboxMessages.Where(m => m.Id == mail.Id).ExecuteUpdateAsync(s => s
             .SetProperty(m => m.LeaseToken, Guid.NewGuid()).SetProperty(m => m.LeaseUntil, crashAt + EmailDispatcher.Lease)));
@@ -110,7 +110,7 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
     {
         var mail = await ValidatedAsync();
         Assert.Null(mail.SentAt);
-        Assert.True(await DispatchAt(DateTimeOffset.UtcNow.AddSeconds(1)) >= 1);
+        Assert.True(await DispatchAt(app.Clock.GetUtcNow().AddSeconds(1)) >= 1);
         Assert.Equal(1, _smtp.CountOf(mail.MessageId));
     }
 
@@ -123,8 +123,8 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
             var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
             await using var tx = await db.Database.BeginTransactionAsync();
             var request = await db.Requests.Include(r => r.Rounds).SingleAsync(r => r.Number == number);
-            request.Validate(new Actor("Claire Petit (ASP)", "Gestionnaire", null), DateTime.UtcNow);
-            await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Validated, DateTime.UtcNow);
+            request.Validate(new Actor("Claire Petit (ASP)", "Gestionnaire", null), app.Clock.UtcNow);
+            await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Validated, app.Clock.UtcNow);
             await db.SaveChangesAsync();
             await tx.RollbackAsync();
         }
@@ -134,13 +134,13 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
             var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
             var request = await db.Requests.Include(r => r.Rounds).SingleAsync(r => r.Number == number);
             Assert.Equal(HttpStatusCode.OK, (await app.Bearer("demo-gestionnaire").PostAsync($"/api/v1/demandes/{number}/valider", null)).StatusCode);
-            request.Reject(new Actor("Autre gestionnaire", "Gestionnaire", null), "Trop tard.", DateTime.UtcNow);
-            await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Rejected, DateTime.UtcNow);
+            request.Reject(new Actor("Autre gestionnaire", "Gestionnaire", null), "Trop tard.", app.Clock.UtcNow);
+            await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Rejected, app.Clock.UtcNow);
             await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => db.SaveChangesAsync());
         }
         var mails = await app.MailsAsync(number);
         Assert.Equal(EmailKind.Validated, Assert.Single(mails).Kind);
-        await DispatchAt(DateTimeOffset.UtcNow.AddSeconds(1));
+        await DispatchAt(app.Clock.GetUtcNow().AddSeconds(1));
         Assert.DoesNotContain(_smtp.Received, m => (m.Subject ?? "").Contains(number) && (m.Subject ?? "").Contains("rejet"));
         Assert.Equal(1, _smtp.CountOf(mails[0].MessageId));
     }
@@ -153,10 +153,10 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
         {
             var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
             var request = await db.Requests.Include(r => r.Rounds).SingleAsync(r => r.Number == number);
-            for (var i = 0; i < 40; i++) await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Validated, DateTime.UtcNow);
+            for (var i = 0; i < 40; i++) await Outbox.EnqueueForRequestAsync(db, request, EmailKind.Validated, app.Clock.UtcNow);
             await db.SaveChangesAsync();
         }
-        var at = DateTimeOffset.UtcNow.AddSeconds(1);
+        var at = app.Clock.GetUtcNow().AddSeconds(1);
         var counts = await Task.WhenAll(DispatchAt(at), DispatchAt(at), DispatchAt(at));
         var mails = await app.MailsAsync(number);
         Assert.Equal(40, mails.Count);
@@ -169,7 +169,7 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
     public async Task By_default_messages_are_written_as_eml_files_named_by_their_Message_ID()
     {
         var mail = await ValidatedAsync();
-        await DispatchAt(DateTimeOffset.UtcNow.AddSeconds(1), smtp: false);
+        await DispatchAt(app.Clock.GetUtcNow().AddSeconds(1), smtp: false);
         var file = Directory.GetFiles(app.MailPath, "*.eml").Single(f => Path.GetFileName(f).StartsWith(mail.MessageId.Split('@')[0], StringComparison.Ordinal));
         var message = await MimeKit.MimeMessage.LoadAsync(file);
         Assert.Equal(mail.MessageId, message.MessageId);

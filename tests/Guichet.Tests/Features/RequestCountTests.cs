@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Guichet.Data;
 using Guichet.Deadlines;
@@ -7,6 +6,7 @@ using Guichet.Demo;
 using Guichet.Domain;
 using Guichet.Storage;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,10 +20,6 @@ namespace Guichet.Tests.Features;
 /// </summary>
 public abstract class RequestCountTests(GuichetApp app)
 {
-    protected static StringContent Body(string json) => new(json, Encoding.UTF8, "application/json");
-
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-
     private Task<List<(RequestCountKey Key, int Actual, int Stored)>> Differences() => app.Db(db => RequestCounters.DifferencesAsync(db, default));
 
     private async Task AssertExact()
@@ -64,17 +60,12 @@ public abstract class RequestCountTests(GuichetApp app)
         await AssertExact();
 
         // The sweep closes an expired round (A_MODIFIER → EN_COURS) on its own connection and batch.
-        var late = await app.NewAsync(RequestStatus.EnCours, (r, scheme, now) =>
-        {
-            var opened = r.OpenModificationRound(new Actor("Claire Petit (ASP)", "Gestionnaire", null), "Ajoutez la facture.",
-                [EditableField.ContactSupport], scheme, now.AddDays(-25));
-            r.RecordReminderSent(opened.ReminderDueAt.AddMinutes(1));
-        });
+        var late = await app.NewRemindedAsync(daysAgo: 25);
         await AssertExact();
         using (var scope = app.Services.CreateScope())
         {
             var sweep = new DeadlineSweep(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), scope.ServiceProvider.GetRequiredService<AttachmentStore>(),
-                new FakeTimeProvider(DateTimeOffset.UtcNow), NullLogger<DeadlineSweep>.Instance);
+                new FakeTimeProvider(app.Clock.GetUtcNow()), NullLogger<DeadlineSweep>.Instance);
             Assert.True((await sweep.RunAsync()).Closings >= 1);
         }
         Assert.Equal(RequestStatus.EnCours, (await app.LoadAsync(late)).Status);

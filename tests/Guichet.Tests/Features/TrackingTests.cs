@@ -2,14 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 
 namespace Guichet.Tests.Features;
 
 /// <summary>« Suivi des demandes de financement » and GET /api/v1/demandes, as each role, on each provider.</summary>
 public abstract class TrackingTests(GuichetApp app)
 {
-    private static async Task<JsonElement> Json(HttpResponseMessage r) => JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement;
-
     private async Task<List<string>> Numbers(string token, string query = "")
     {
         var list = await Json(await app.Bearer(token).GetAsync("/api/v1/demandes?taille=100" + query));

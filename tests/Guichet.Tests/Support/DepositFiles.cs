@@ -14,6 +14,11 @@ public static class DepositFiles
     public static async Task<JsonObject> Example(HttpClient client) =>
         JsonNode.Parse(await client.GetStringAsync("/format/exemple.json"))!.AsObject();
 
+    private static int _seed = 1_000_000;
+
+    /// <summary>A number never handed out before in this test run, for a fresh client of <see cref="FreshAdvance"/>.</summary>
+    public static int NextSeed() => Interlocked.Increment(ref _seed);
+
     /// <summary>A request of the example, with a fresh reference and client so that it can be deposited again.</summary>
     public static JsonObject FreshAdvance(JsonObject example, int seed)
     {
@@ -58,4 +63,8 @@ public static class DepositFiles
     }
 
     public static MultipartFormDataContent Form(JsonNode json, byte[]? zip = null) => Form(json.ToJsonString(), zip);
+
+    /// <summary>The form that adds one supporting document to a request: its type and its file.</summary>
+    public static MultipartFormDataContent Piece(string type, byte[] content, string name) =>
+        new() { { new StringContent(type), "type" }, { new ByteArrayContent(content), "fichier", name } };
 }

@@ -3,9 +3,10 @@ using System.Text.RegularExpressions;
 using Guichet.Demo;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
-[assembly: AssemblyFixture(typeof(Guichet.Tests.Support.PostgresCluster))]
+[assembly: AssemblyFixture(typeof(Guichet.Tests.Support.PostgresFixture))]
 
 namespace Guichet.Tests.Support;
 
@@ -16,6 +17,9 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
     protected abstract string Provider { get; }
     protected abstract Task<string> ConnectionStringAsync();
     private string _connectionString = "";
+
+    /// <summary>The app's clock: it starts at the real time once, then moves only when a test moves it.</summary>
+    public TestClock Clock { get; } = new(TimeProvider.System.GetUtcNow());
 
     public string StoragePath => Path.Combine(Folder, "pieces");
     public string MailPath => Path.Combine(Folder, "mail");
@@ -41,6 +45,7 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "None");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
     }
 
     /// <summary>Runs an administration verb (<c>dotnet Guichet.dll verb</c>) as an operator would, on this app's database and folders.</summary>
@@ -108,10 +113,10 @@ public sealed class SqliteApp : GuichetApp
     }
 }
 
-public sealed class PostgresApp(PostgresCluster cluster) : GuichetApp
+public sealed class PostgresApp(PostgresFixture postgres) : GuichetApp
 {
     protected override string Provider => "Postgres";
-    protected override Task<string> ConnectionStringAsync() => cluster.CreateDatabaseAsync();
+    protected override Task<string> ConnectionStringAsync() => postgres.CreateDatabaseAsync();
 }
 
 public static partial class HttpExtensions

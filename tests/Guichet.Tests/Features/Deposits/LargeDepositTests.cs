@@ -2,8 +2,9 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
 
-namespace Guichet.Tests.Features;
+namespace Guichet.Tests.Features.Deposits;
 
 /// <summary>A deposit of 10 000 requests and a ZIP of 10 000 files runs in the background and reports its progress.</summary>
 public sealed class LargeDepositTests(SqliteApp app) : IClassFixture<SqliteApp>
@@ -28,27 +29,27 @@ public sealed class LargeDepositTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
         example["demandes"] = demandes;
         var client = app.Bearer("demo-agendapro");
-        var before = JsonDocument.Parse(await client.GetStringAsync("/api/v1/demandes?taille=1")).RootElement.GetProperty("total").GetInt32();
+        var before = (await client.GetJsonAsync("/api/v1/demandes?taille=1")).GetProperty("total").GetInt32();
 
         var response = await client.PostAsync("/api/v1/depots", DepositFiles.Form(example, DepositFiles.Zip([.. files])));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var accepted = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var accepted = await Json(response);
         Assert.Equal("EN_TRAITEMENT", accepted.GetProperty("statut").GetString());
         var url = accepted.GetProperty("url").GetString()!;
 
         JsonElement status;
-        var deadline = DateTime.UtcNow.AddMinutes(5);
+        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(5)); // a wall-clock bound on the wait, not a time of the app
         do
         {
             await Task.Delay(500);
-            status = JsonDocument.Parse(await client.GetStringAsync(url)).RootElement;
-        } while (status.GetProperty("statut").GetString() == "EN_TRAITEMENT" && DateTime.UtcNow < deadline);
+            status = await client.GetJsonAsync(url);
+        } while (status.GetProperty("statut").GetString() == "EN_TRAITEMENT" && !patience.IsCancellationRequested);
 
         Assert.Equal("TERMINE", status.GetProperty("statut").GetString());
         Assert.Equal(count, status.GetProperty("demandes").GetArrayLength());
         Assert.Equal(count, status.GetProperty("traitees").GetInt32());
         Assert.All(status.GetProperty("demandes").EnumerateArray(), d => Assert.Equal("EN_COURS", d.GetProperty("statut").GetString()));
-        var after = JsonDocument.Parse(await client.GetStringAsync("/api/v1/demandes?taille=1")).RootElement.GetProperty("total").GetInt32();
+        var after = (await client.GetJsonAsync("/api/v1/demandes?taille=1")).GetProperty("total").GetInt32();
         Assert.Equal(before + count, after);
         // Another organisation cannot read this deposit.
         Assert.Equal(HttpStatusCode.NotFound, (await app.Bearer("demo-regulis").GetAsync(url)).StatusCode);
