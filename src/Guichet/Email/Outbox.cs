@@ -24,6 +24,13 @@ public static class Outbox
         Enqueue(db, request, kind, recipients, now);
     }
 
+    /// <summary>The active users' addresses of each organisation (the deadline sweep looks them up once per batch).</summary>
+    public static async Task<Dictionary<int, IReadOnlyList<string>>> RecipientsByOrganisationAsync(GuichetDbContext db,
+        IReadOnlyCollection<int> organisationIds, CancellationToken ct) =>
+        (await db.Users.Where(u => u.OrganisationId != null && organisationIds.Contains(u.OrganisationId.Value) && u.IsActive && u.Email != null)
+            .Select(u => new { u.OrganisationId, u.Email }).ToListAsync(ct))
+        .GroupBy(u => u.OrganisationId!.Value).ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(u => u.Email!).Order().ToList());
+
     /// <summary>The e-mails written about a request, newest first (shown to managers and support).</summary>
     public static Task<List<OutboxMessage>> OfRequestAsync(GuichetDbContext db, long requestId, CancellationToken ct) =>
         db.OutboxMessages.AsNoTracking().Where(m => m.FundingRequestId == requestId)

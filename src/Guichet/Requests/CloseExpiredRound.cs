@@ -1,0 +1,20 @@
+using Guichet.Data;
+using Guichet.Email;
+using Guichet.Storage;
+
+namespace Guichet.Requests;
+
+/// <summary>
+/// Clôture J+20 (system): each expired round of the batch closes « délai expiré — instruite en l'état », its draft and
+/// draft files are discarded, the request goes back « en cours » and the vendor is told; one save.
+/// </summary>
+public sealed class CloseExpiredRound(GuichetDbContext db, AttachmentStore store)
+{
+    public async Task<BatchOutcome> RunAsync(IReadOnlyCollection<long> requestIds, DateTime now, CancellationToken ct)
+    {
+        var (outcome, dropped) = await SystemBatch.RunAsync(db, requestIds, withDocuments: true, now,
+            request => (EmailKind.RoundClosed, request.CloseExpiredRound(now)), ct);
+        store.DeleteDropped(dropped);
+        return outcome;
+    }
+}
