@@ -38,7 +38,7 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         if (password is null)
         {
             var token = await users.GeneratePasswordResetTokenAsync(user);
-            Outbox.EnqueueForUser(db, user, EmailKind.AccountCreated, SetPasswordPath(user.Email!, token), clock.UtcNow());
+            Outbox.EnqueueForUser(db, user.Email!, user.FullName, EmailKind.AccountCreated, SetPasswordPath(user.Email!, token), clock.UtcNow());
             await db.SaveChangesAsync(ct);
         }
         await tx.CommitAsync(ct);
@@ -52,7 +52,7 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         var user = await users.FindByEmailAsync(email.Trim());
         if (user is null || !user.IsActive) return;
         var token = await users.GeneratePasswordResetTokenAsync(user);
-        Outbox.EnqueueForUser(db, user, EmailKind.PasswordReset, SetPasswordPath(user.Email!, token), clock.UtcNow());
+        Outbox.EnqueueForUser(db, user.Email!, user.FullName, EmailKind.PasswordReset, SetPasswordPath(user.Email!, token), clock.UtcNow());
         await db.SaveChangesAsync(ct);
     }
 

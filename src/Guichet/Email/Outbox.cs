@@ -1,4 +1,3 @@
-using Guichet.Accounts;
 using Guichet.Data;
 using Guichet.Domain;
 using Microsoft.EntityFrameworkCore;
@@ -46,11 +45,10 @@ public static class Outbox
         db.Add(OutboxMessage.Create(kind, request, recipients, EmailTemplates.ForRequest(kind, request, round), now));
     }
 
-    /// <summary>An account e-mail to one user; <paramref name="path"/> is the portal path of its link (e.g. the reset page).</summary>
-    public static void EnqueueForUser(GuichetDbContext db, GuichetUser user, EmailKind kind, string path, DateTime now)
+    /// <summary>An account e-mail to one person; <paramref name="path"/> is the portal path of its link (e.g. the reset page).</summary>
+    public static void EnqueueForUser(GuichetDbContext db, string email, string? name, EmailKind kind, string path, DateTime now)
     {
-        if (string.IsNullOrEmpty(user.Email)) throw new InvalidOperationException("L'utilisateur n'a pas d'adresse e-mail.");
-        var name = string.IsNullOrEmpty(user.FullName) ? user.Email : user.FullName;
-        db.Add(OutboxMessage.Create(kind, null, [user.Email], EmailTemplates.ForAccount(kind, name, user.Email, path), now));
+        if (string.IsNullOrEmpty(email)) throw new InvalidOperationException("L'utilisateur n'a pas d'adresse e-mail.");
+        db.Add(OutboxMessage.Create(kind, null, [email], EmailTemplates.ForAccount(kind, string.IsNullOrEmpty(name) ? email : name, email, path), now));
     }
 }
