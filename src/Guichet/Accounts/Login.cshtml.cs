@@ -25,11 +25,14 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
             return Fail(BadCredentials);
         var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
-            return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/demandes");
+            return LocalRedirect(IsSafeReturn(ReturnUrl) ? ReturnUrl! : "/demandes");
         if (result.IsLockedOut)
             return Fail("Votre compte est temporairement verrouillé après 5 tentatives infructueuses. Réessayez dans 15 minutes ou contactez l'assistance.");
         return Fail(BadCredentials);
     }
+
+    // A local address that can be written in a Location header as it is (no control or non-ASCII character).
+    private bool IsSafeReturn(string? url) => Url.IsLocalUrl(url) && url!.All(c => c is > ' ' and < '\u007f');
 
     private PageResult Fail(string message)
     {

@@ -78,6 +78,10 @@ public static class DecisionsApi
             var body = JsonSerializer.Deserialize<T>(buffer.ToArray(), Json);
             return body ?? throw Refusal.Invalid("Un objet JSON est attendu.");
         }
+        catch (InvalidOperationException)
+        {
+            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
+        }
         catch (JsonException e)
         {
             var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;

@@ -75,6 +75,7 @@ public static class ModificationApi
             throw Refusal.Invalid("Le corps de la requête n'est pas un JSON valide.");
         }
         using (doc)
+        try
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw Refusal.Invalid("Le corps doit être un objet { \"informations\": { … } }.");
@@ -94,6 +95,11 @@ public static class ModificationApi
                     else values[field] = f.Value.GetString();
                 }
             }
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString and property names refuse invalid UTF-8 and unpaired surrogate escapes.
+            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
         }
         if (errors.Count == 0 && values.Count == 0) errors.Add(new("$.informations", null, "Indiquez au moins un champ à modifier."));
         if (errors.Count > 0) throw Refusal.Invalid(errors);

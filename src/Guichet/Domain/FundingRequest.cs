@@ -117,10 +117,11 @@ public class FundingRequest
         Require("Demander une modification", RequestAction.OpenRound);
         if (string.IsNullOrWhiteSpace(comment))
             throw Refusal.Invalid("Le commentaire destiné au fournisseur est obligatoire.");
-        if (comment.Length > 4000)
-            throw Refusal.Invalid("Le commentaire ne doit pas dépasser 4 000 caractères.");
-        if (items.Count == 0)
-            throw Refusal.Invalid("Cochez au moins un élément à modifier.");
+        CheckFreeText(comment, "Le commentaire", "$.commentaire");
+        if (items.Count == 0 || items.All(string.IsNullOrWhiteSpace))
+            throw Refusal.Invalid("Cochez au moins un élément à modifier.", "$.elements");
+        if (items.Any(string.IsNullOrWhiteSpace))
+            throw Refusal.Invalid("Un élément à modifier est vide.", "$.elements");
         foreach (var item in items)
         {
             var isField = scheme.EditableFieldList.Contains(item);
@@ -212,8 +213,12 @@ public class FundingRequest
         CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null);
 
     /// <summary>« Annuler la demande de modification » by a manager. Returns the discarded files.</summary>
-    public IReadOnlyList<SupportingDocument> CancelModificationRound(Actor actor, DateTime now, string? comment = null) =>
-        CloseRound(actor, now, RoundOutcome.Cancelled, "Demande de modification annulée", comment);
+    public IReadOnlyList<SupportingDocument> CancelModificationRound(Actor actor, DateTime now, string? comment = null)
+    {
+        var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
+        if (text is not null) CheckFreeText(text, "Le commentaire", "$.commentaire");
+        return CloseRound(actor, now, RoundOutcome.Cancelled, "Demande de modification annulée", text);
+    }
 
     /// <summary>Automatic closing once the deadline has passed and the reminder went out. Returns the discarded files.</summary>
     public IReadOnlyList<SupportingDocument> CloseExpiredRound(DateTime now)
@@ -247,7 +252,7 @@ public class FundingRequest
     {
         Require("Rejeter", RequestAction.Reject);
         if (string.IsNullOrWhiteSpace(reason)) throw Refusal.Invalid("Le motif du rejet est obligatoire.");
-        if (reason.Length > 4000) throw Refusal.Invalid("Le motif ne doit pas dépasser 4 000 caractères.");
+        CheckFreeText(reason, "Le motif", "$.motif");
         RejectionReason = reason.Trim();
         Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
     }
@@ -268,6 +273,13 @@ public class FundingRequest
         LastRoundOutcome = outcome;
         Transition(actor, now, evt, RequestStatus.EnCours, comment: comment);
         return discarded;
+    }
+
+    /// <summary>A comment or a reason written by a person: 4 000 characters at most, no control character but line breaks.</summary>
+    private static void CheckFreeText(string text, string what, string path)
+    {
+        if (text.Length > 4000) throw Refusal.Invalid($"{what} ne doit pas dépasser 4 000 caractères.", path);
+        if (RequestRules.FreeTextError(text, what) is { } error) throw Refusal.Invalid(error, path);
     }
 
     private ModificationRound RequireOpenRound(string action)

@@ -8,6 +8,14 @@ public static partial class RequestRules
 {
     public const int MaxTextLength = 500;
 
+    /// <summary>
+    /// A free text written by a person (comment, reason): line breaks and tabs are fine, other control characters (NUL,
+    /// ESC…) are refused — PostgreSQL cannot even store a NUL.
+    /// </summary>
+    public static string? FreeTextError(string value, string what) =>
+        value.Any(c => char.IsControl(c) && c is not ('\r' or '\n' or '\t'))
+            ? $"{what} contient un caractère de contrôle non autorisé." : null;
+
     /// <summary>Returns the French error for a « contactSupport » value, or null when it is valid.</summary>
     public static string? ContactSupportError(string? value)
     {
@@ -15,6 +23,8 @@ public static partial class RequestRules
             return "Les coordonnées de contact ou le lien vers la plateforme de support sont obligatoires.";
         if (value.Length > MaxTextLength)
             return $"Les coordonnées de contact ne doivent pas dépasser {MaxTextLength} caractères.";
+        if (value.Any(char.IsControl))
+            return "Les coordonnées de contact ne doivent pas contenir de caractère de contrôle (tabulation, retour à la ligne…).";
         var v = value.Trim();
         if (IsEmail(v) || FrenchPhone().IsMatch(v) || IsHttpsUrl(v)) return null;
         return "Indiquez une adresse e-mail, un numéro de téléphone français ou un lien commençant par https://.";

@@ -15,7 +15,7 @@ public sealed class CancelRound(GuichetDbContext db, AttachmentStore store, Time
         var actor = RequestAccess.ActorFor(user, Roles.Gestionnaire);
         var request = await RequestAccess.LoadAsync(db, user, numero, ct, expectedVersion);
         var now = clock.UtcNow();
-        var discarded = request.CancelModificationRound(actor, now, string.IsNullOrWhiteSpace(comment) ? null : comment.Trim());
+        var discarded = request.CancelModificationRound(actor, now, comment);
         await RequestAccess.SaveAsync(db, request, EmailKind.RoundCancelled, now, ct);
         store.DeleteDropped(discarded);
         return request;
