@@ -45,6 +45,14 @@ public static class FormatV1
 
     public static DepositFile Parse(ReadOnlyMemory<byte> json, int maxRequests, List<ErrorItem> errors)
     {
+        // Windows tools write a UTF-8 byte order mark: it is not part of the JSON.
+        if (json.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..];
+        if (!System.Text.Unicode.Utf8.IsValid(json.Span))
+        {
+            errors.Add(new("$", null, "Le fichier n'est pas encodé en UTF-8 (un caractère accentué enregistré en Windows-1252 ou en Latin-1, par exemple) : "
+                + "enregistrez-le en UTF-8."));
+            return new DepositFile(null, [], 0);
+        }
         JsonDocument doc;
         try
         {
@@ -58,6 +66,7 @@ public static class FormatV1
             return new DepositFile(null, [], 0);
         }
         using (doc)
+        try
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
@@ -97,6 +106,12 @@ public static class FormatV1
                 }
             }
             return new DepositFile(siret, demandes, count);
+        }
+        catch (InvalidOperationException)
+        {
+            // Strings and property names refuse an escaped half of a surrogate pair (« \uD800 » alone): not text.
+            errors.Add(new("$", null, "Le fichier contient un caractère échappé invalide (« \\uD800 » à « \\uDFFF » isolé) : corrigez le texte concerné."));
+            return new DepositFile(null, [], 0);
         }
     }
 

@@ -56,6 +56,52 @@ public abstract class HostileTextTests(GuichetApp app)
         Assert.Equal(RequestStatus.AModifier, request.Status);
     }
 
+    /// <summary>The published example with its first client's name replaced by <paramref name="name"/>, as raw bytes.</summary>
+    private async Task<byte[]> ExampleWithClientName(byte[] name)
+    {
+        var example = await DepositFiles.Example(app.Anonymous());
+        var d = DepositFiles.FreshAdvance(example, DepositFiles.NextSeed());
+        d["client"]!["nom"] = "@@NOM@@";
+        var parts = DepositFiles.With(example, d).ToJsonString().Split("@@NOM@@");
+        return [.. Encoding.UTF8.GetBytes(parts[0]), .. name, .. Encoding.UTF8.GetBytes(parts[1])];
+    }
+
+    public static TheoryData<string, byte[]> BadNames => new()
+    {
+        { "invalid UTF-8", [0x44, 0x72, 0xC3, 0x28] },
+        { "Windows-1252 é", [0x52, 0xE9, 0x6D, 0x79] },
+        { "unpaired surrogate escape", Encoding.ASCII.GetBytes("Dr \\udc00 Martin") },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadNames))]
+    public async Task A_badly_encoded_file_is_a_French_400_in_the_simulator_and_the_deposit_and_nothing_is_stored(string kind, byte[] name)
+    {
+        var json = await ExampleWithClientName(name);
+        var zip = DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf));
+        var simulated = await AgendaPro.PostAsync("/api/v1/simulations", DepositFiles.Form(json, zip));
+        Assert.True(simulated.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, $"{kind}: {(int)simulated.StatusCode}");
+        var verdict = await Json(simulated);
+        if (simulated.StatusCode == HttpStatusCode.OK) Assert.False(verdict.GetProperty("valide").GetBoolean(), kind);
+        Assert.Contains(verdict.GetProperty("erreurs").EnumerateArray(), e => e.GetProperty("message").GetString()!.Contains("UTF-8")
+            || e.GetProperty("message").GetString()!.Contains("échappé"));
+
+        var before = await app.Db(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Requests));
+        var deposited = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(json, zip));
+        Assert.Equal(HttpStatusCode.BadRequest, deposited.StatusCode);
+        Assert.Equal(before, await app.Db(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Requests)));
+    }
+
+    [Fact]
+    public async Task A_file_written_with_a_byte_order_mark_is_read_as_UTF_8()
+    {
+        var json = await ExampleWithClientName(Encoding.UTF8.GetBytes("Dr Élise Martin"));
+        var zip = DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf));
+        var simulated = await AgendaPro.PostAsync("/api/v1/simulations", DepositFiles.Form([0xEF, 0xBB, 0xBF, .. json], zip));
+        Assert.Equal(HttpStatusCode.OK, simulated.StatusCode);
+        Assert.True((await Json(simulated)).GetProperty("valide").GetBoolean());
+    }
+
     [Fact]
     public async Task An_empty_item_when_opening_a_round_is_a_French_400_and_nothing_changes()
     {

@@ -47,10 +47,14 @@ public static class DepositFiles
         return ms.ToArray();
     }
 
-    public static MultipartFormDataContent Form(string json, byte[]? zip = null, string jsonName = "demandes.json")
+    public static MultipartFormDataContent Form(string json, byte[]? zip = null, string jsonName = "demandes.json") =>
+        Form(Encoding.UTF8.GetBytes(json), zip, jsonName);
+
+    /// <summary>The same with the JSON file's exact bytes (a byte order mark, a wrong encoding…).</summary>
+    public static MultipartFormDataContent Form(byte[] json, byte[]? zip = null, string jsonName = "demandes.json")
     {
         var form = new MultipartFormDataContent();
-        var j = new ByteArrayContent(Encoding.UTF8.GetBytes(json));
+        var j = new ByteArrayContent(json);
         j.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         form.Add(j, "json", jsonName);
         if (zip is not null)
