@@ -32,6 +32,7 @@ public static class QueueExport
 
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = "attachment; filename=\"demandes-instruction.csv\"";
+        http.Response.Headers.CacheControl = "private, no-store";
         var body = http.Response.Body;
         await body.WriteAsync(Encoding.UTF8.Preamble.ToArray(), ct);
         await using var writer = new StreamWriter(body, new UTF8Encoding(false), 65536, leaveOpen: true);
