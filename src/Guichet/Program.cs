@@ -15,150 +15,164 @@ using Microsoft.AspNetCore.Identity;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args.Where(a => !AdminVerbs.IsVerb(a)).ToArray());
-var isDevelopment = builder.Environment.IsDevelopment();
+var verb = AdminVerbs.Find(args);
+var started = false;
+// Whatever fails from here on (database unreachable for the migrations, invalid options checked at start…) is logged in
+// French and ends the process with a non-zero code, never an unhandled crash nor a 0 (Hosting/Lifecycle.cs).
+try
+{
+    var isDevelopment = builder.Environment.IsDevelopment();
 
-// Options, bound by section and validated on start.
-builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateOnStart();
-builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
-builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
-builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
-    .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port ou Email:PickupDirectory).")
-    .ValidateOnStart();
+    // Options, bound by section and validated on start.
+    builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateOnStart();
+    builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
+    builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+    builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
+        .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port ou Email:PickupDirectory).")
+        .ValidateOnStart();
 
-// Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.
-var offset = builder.Configuration.GetValue<TimeSpan?>("Clock:Offset");
-builder.Services.AddSingleton<TimeProvider>(isDevelopment && offset is { } o && o != TimeSpan.Zero
-    ? new OffsetTimeProvider(TimeProvider.System, o) : TimeProvider.System);
+    // Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.
+    var offset = builder.Configuration.GetValue<TimeSpan?>("Clock:Offset");
+    builder.Services.AddSingleton<TimeProvider>(isDevelopment && offset is { } o && o != TimeSpan.Zero
+        ? new OffsetTimeProvider(TimeProvider.System, o) : TimeProvider.System);
 
-// Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
-builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
-builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
-builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
-builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits").ValidateOnStart();
-builder.Services.AddSingleton<AttachmentStore>();
+    // Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
+    builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+    builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
+    builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
+    builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits").ValidateOnStart();
+    builder.Services.AddSingleton<AttachmentStore>();
 
-// Deposits: one service for deposit and simulator; large deposits run on a background queue.
-builder.Services.AddScoped<DepositService>();
-builder.Services.AddSingleton<DepositRunner>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
-builder.Services.AddScoped<DemoSeeder>();
-builder.Services.AddScoped<AccountAdmin>();
+    // Deposits: one service for deposit and simulator; large deposits run on a background queue.
+    builder.Services.AddScoped<DepositService>();
+    builder.Services.AddSingleton<DepositRunner>();
+    builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
+    builder.Services.AddScoped<DemoSeeder>();
+    builder.Services.AddScoped<AccountAdmin>();
 
-// Actions on requests (Requests/): one class per action, called alike by pages, API endpoints, verbs and workers.
-builder.Services.AddRequestActions();
+    // Actions on requests (Requests/): one class per action, called alike by pages, API endpoints, verbs and workers.
+    builder.Services.AddRequestActions();
 
-// The e-mail outbox: written with the change, sent by the dispatcher loop.
-builder.Services.AddSingleton<EmailSender>();
-builder.Services.AddScoped<EmailDispatcher>();
-builder.Services.AddHostedService<EmailDispatchService>();
+    // The e-mail outbox: written with the change, sent by the dispatcher loop.
+    builder.Services.AddSingleton<EmailSender>();
+    builder.Services.AddScoped<EmailDispatcher>();
+    builder.Services.AddHostedService<EmailDispatchService>();
 
-// Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
-builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
-builder.Services.AddOptions<Guichet.Deadlines.DeadlinesOptions>().BindConfiguration(Guichet.Deadlines.DeadlinesOptions.Section)
-    .ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddHostedService<Guichet.Deadlines.DeadlineWorker>();
+    // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
+    builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
+    builder.Services.AddOptions<Guichet.Deadlines.DeadlinesOptions>().BindConfiguration(Guichet.Deadlines.DeadlinesOptions.Section)
+        .ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddHostedService<Guichet.Deadlines.DeadlineWorker>();
 
-// Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
-builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
+    // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
+    builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
+        {
+            o.Lockout.MaxFailedAccessAttempts = 5;
+            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            o.Lockout.AllowedForNewUsers = true;
+            o.Password.RequiredLength = 12;
+            o.User.RequireUniqueEmail = true;
+        })
+        .AddEntityFrameworkStores<GuichetDbContext>()
+        .AddClaimsPrincipalFactory<GuichetClaimsFactory>()
+        .AddErrorDescriber<FrenchIdentityErrors>()
+        .AddDefaultTokenProviders();
+    builder.Services.ConfigureApplicationCookie(o =>
     {
-        o.Lockout.MaxFailedAccessAttempts = 5;
-        o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-        o.Lockout.AllowedForNewUsers = true;
-        o.Password.RequiredLength = 12;
-        o.User.RequireUniqueEmail = true;
-    })
-    .AddEntityFrameworkStores<GuichetDbContext>()
-    .AddClaimsPrincipalFactory<GuichetClaimsFactory>()
-    .AddErrorDescriber<FrenchIdentityErrors>()
-    .AddDefaultTokenProviders();
-builder.Services.ConfigureApplicationCookie(o =>
-{
-    o.Cookie.Name = "guichet";
-    o.Cookie.HttpOnly = true;
-    o.Cookie.SameSite = SameSiteMode.Lax;
-    o.LoginPath = "/connexion";
-    o.LogoutPath = "/deconnexion";
-    o.AccessDeniedPath = "/acces-refuse";
-    o.ExpireTimeSpan = TimeSpan.FromHours(8);
-    o.SlidingExpiration = true;
-});
-builder.Services.AddAuthentication()
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
-builder.Services.AddAuthorization();
-builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
+        o.Cookie.Name = "guichet";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Lax;
+        o.LoginPath = "/connexion";
+        o.LogoutPath = "/deconnexion";
+        o.AccessDeniedPath = "/acces-refuse";
+        o.ExpireTimeSpan = TimeSpan.FromHours(8);
+        o.SlidingExpiration = true;
+    });
+    builder.Services.AddAuthentication()
+        .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+    builder.Services.AddAuthorization();
+    builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
 
-// Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
-var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
-builder.Services.AddRazorPages(o =>
-{
-    o.RootDirectory = "/";
-    // Only the deposit and simulator pages accept large uploads (streamed by DepositUploads, not read by MVC).
-    foreach (var page in new[] { "/Deposits/New", "/Deposits/Simulator" })
-        o.Conventions.AddPageApplicationModelConvention(page, m =>
-            m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxDepositBody)));
-});
-// French text is written as is, not as &#xE9; entities.
-builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
-    o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
-builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
-{
-    document.Info.Title = "Guichet Ségur numérique — API v1";
-    document.Info.Description = "Dépôt, simulation, suivi, modification et instruction des demandes de financement SAS. "
-        + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
-        + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message).";
-    return Task.CompletedTask;
-}));
-builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
-builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+    // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
+    var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
+    builder.Services.AddRazorPages(o =>
+    {
+        o.RootDirectory = "/";
+        // Only the deposit and simulator pages accept large uploads (streamed by DepositUploads, not read by MVC).
+        foreach (var page in new[] { "/Deposits/New", "/Deposits/Simulator" })
+            o.Conventions.AddPageApplicationModelConvention(page, m =>
+                m.Filters.Add(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(maxDepositBody)));
+    });
+    // French text is written as is, not as &#xE9; entities.
+    builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+        o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+    builder.Services.AddProblemDetails();
+    builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+    {
+        document.Info.Title = "Guichet Ségur numérique — API v1";
+        document.Info.Description = "Dépôt, simulation, suivi, modification et instruction des demandes de financement SAS. "
+            + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
+            + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message).";
+        return Task.CompletedTask;
+    }));
+    builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+    builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+    builder.Services.Configure<HostOptions>(Lifecycle.Configure);
 
-var app = builder.Build();
+    var app = builder.Build();
 
-// Admin verbs (AdminVerbs.Names) run on the same composition and exit.
-if (AdminVerbs.Find(args) is { } verb)
-    return await AdminVerbs.RunAsync(app, verb, args);
+    // Admin verbs (AdminVerbs.Names) run on the same composition and exit.
+    if (verb is not null)
+        return await AdminVerbs.RunAsync(app, verb, args);
 
-var dbOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
-if (dbOptions.MigrateOnStart ?? isDevelopment)
-{
-    await DatabaseSetup.MigrateAsync(app.Services);
-    await ReferenceData.EnsureAsync(app.Services);
+    var dbOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
+    if (dbOptions.MigrateOnStart ?? isDevelopment)
+    {
+        await DatabaseSetup.MigrateAsync(app.Services);
+        await ReferenceData.EnsureAsync(app.Services);
+    }
+    var demo = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DemoOptions>>().Value;
+    if ((demo.SeedOnStart ?? isDevelopment) && !app.Environment.IsProduction())
+    {
+        using var scope = app.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
+    }
+
+    // Pipeline: errors in French (Problem Details on the API), security headers, static files, auth.
+    app.UseExceptionHandler(ErrorHandling.Handle);
+    if (!isDevelopment) app.UseHsts();
+    app.UseSecurityHeaders();
+    app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"),
+        a => a.UseStatusCodePages(ErrorHandling.ApiStatusCode));
+    app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
+        a => a.UseStatusCodePagesWithReExecute("/erreur/{0}"));
+    app.UseStaticFiles();
+    app.UseRouting();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
+    app.MapOpenApi("/api/openapi/{documentName}.json");
+    app.MapScalarApiReference("/api/documentation", o => o
+        .WithTitle("Guichet Ségur numérique — API v1").WithOpenApiRoutePattern("/api/openapi/{documentName}.json").DisableDefaultFonts());
+    app.MapRazorPages();
+    app.MapDocumentEndpoints();
+    app.MapDemandesApi();
+    app.MapDepotsApi(app.Configuration);
+    app.MapFormatFiles();
+    app.MapModificationApi();
+    app.MapDecisionsApi();
+    app.MapQueueExport();
+
+    app.Lifetime.ApplicationStarted.Register(() => started = true);
+    var loops = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+    await app.RunAsync();
+    return Lifecycle.AfterRun(builder.Configuration, loops); // app.Configuration would ask the disposed host
 }
-var demo = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DemoOptions>>().Value;
-if ((demo.SeedOnStart ?? isDevelopment) && !app.Environment.IsProduction())
+catch (Exception e) when (e is not HostAbortedException) // HostAbortedException: the EF tools stopping the host on purpose
 {
-    using var scope = app.Services.CreateScope();
-    await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
+    return Lifecycle.StartFailure(builder.Configuration, e, verb, started);
 }
-
-// Pipeline: errors in French (Problem Details on the API), security headers, static files, auth.
-app.UseExceptionHandler(ErrorHandling.Handle);
-if (!isDevelopment) app.UseHsts();
-app.UseSecurityHeaders();
-app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"),
-    a => a.UseStatusCodePages(ErrorHandling.ApiStatusCode));
-app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
-    a => a.UseStatusCodePagesWithReExecute("/erreur/{0}"));
-app.UseStaticFiles();
-app.UseRouting();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapHealthChecks("/health");
-app.MapOpenApi("/api/openapi/{documentName}.json");
-app.MapScalarApiReference("/api/documentation", o => o
-    .WithTitle("Guichet Ségur numérique — API v1").WithOpenApiRoutePattern("/api/openapi/{documentName}.json").DisableDefaultFonts());
-app.MapRazorPages();
-app.MapDocumentEndpoints();
-app.MapDemandesApi();
-app.MapDepotsApi(app.Configuration);
-app.MapFormatFiles();
-app.MapModificationApi();
-app.MapDecisionsApi();
-app.MapQueueExport();
-
-app.Run();
-return 0;
 
 public partial class Program;

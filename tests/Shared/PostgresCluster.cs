@@ -16,6 +16,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private string _root = "";
     private string[] _as = [];
     private string _bin = "";
+    private string _serverOptions = "";
 
     private PostgresCluster(string connectionOptions) => _connectionOptions = connectionOptions;
 
@@ -50,9 +51,9 @@ public sealed class PostgresCluster : IAsyncDisposable
             c._as = ["runuser", "-u", "postgres", "--"];
         }
         c.Port = FreePort();
+        c._serverOptions = serverOptions;
         await c.RunAs(Path.Combine(c._bin, "initdb"), "-D", Path.Combine(c._root, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
-        await c.RunAs(Path.Combine(c._bin, "pg_ctl"), "-D", Path.Combine(c._root, "data"), "-l", Path.Combine(c._root, "server.log"), "-w", "-o",
-            $"-h 127.0.0.1 -p {c.Port} -k {Path.Combine(c._root, "sock")} -F {serverOptions}", "start");
+        await c.StartServerAsync();
         c.Version = (await Run(Path.Combine(c._bin, "postgres"), "--version")).Trim();
         return c;
     }
@@ -66,6 +67,20 @@ public sealed class PostgresCluster : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync();
         return ConnectionString(name);
     }
+
+    /// <summary>
+    /// Stops the server as an outage would (<paramref name="mode"/> <c>immediate</c>: no clean shutdown, like a crash;
+    /// <c>fast</c>: sessions ended), keeping its data; <see cref="StartAgainAsync"/> brings it back on the same port.
+    /// </summary>
+    public Task StopAsync(string mode = "immediate") =>
+        RunAs(Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_root, "data"), "-m", mode, "-w", "stop");
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again, with its data, on the same port.</summary>
+    public Task StartAgainAsync() => StartServerAsync();
+
+    private Task StartServerAsync() =>
+        RunAs(Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_root, "data"), "-l", Path.Combine(_root, "server.log"), "-w", "-o",
+            $"-h 127.0.0.1 -p {Port} -k {Path.Combine(_root, "sock")} -F {_serverOptions}", "start");
 
     public async ValueTask DisposeAsync()
     {

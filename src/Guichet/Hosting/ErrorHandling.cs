@@ -12,9 +12,16 @@ public static class ErrorHandling
         var error = context.Features.Get<IExceptionHandlerPathFeature>();
         var (status, message) = Classify(error?.Error);
         var isApi = (error?.Path ?? context.Request.Path.Value ?? "").StartsWith("/api", StringComparison.Ordinal);
-        if (status >= 500)
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Guichet.Errors")
-                .LogError(error?.Error, "Erreur non gérée sur {Path}", error?.Path);
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Guichet.Errors");
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // The database is away or busy: the client is told when to come back; the log says why, without alarm.
+            logger.LogWarning("Service momentanément indisponible sur {Path} (base de données injoignable ou occupée) : {Error}",
+                error?.Path, Describe(error?.Error));
+            context.Response.Headers.RetryAfter = TransientFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else if (status >= 500)
+            logger.LogError(error?.Error, "Erreur non gérée sur {Path}", error?.Path);
         if (isApi)
         {
             await Problems.Write(context, status, Problems.TitleFor(status), message);
@@ -39,6 +46,7 @@ public static class ErrorHandling
         Refusal r => (Problems.StatusOf(r.Kind), r.Message),
         DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
         OperationCanceledException => (400, "La requête a été interrompue."),
+        _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };
 
@@ -51,8 +59,21 @@ public static class ErrorHandling
         405 => "Cette méthode n'est pas acceptée à cette adresse.",
         413 => "Le contenu envoyé dépasse la taille maximale autorisée.",
         415 => "Ce type de contenu n'est pas accepté.",
+        503 => TransientFailures.Message,
         _ => "Une erreur est survenue.",
     };
+
+    // The exception and what it wraps, one line: « NpgsqlException: … ← SocketException: Connection refused ».
+    private static string Describe(Exception? e)
+    {
+        var parts = new List<string>();
+        for (; e is not null && parts.Count < 4; e = e.InnerException) parts.Add($"{e.GetType().Name}: {e.Message}");
+        return string.Join(" ← ", parts);
+    }
+
+    // French text as is (« Réessayez », not « R&#233;essayez »), markup characters still encoded.
+    private static readonly System.Text.Encodings.Web.HtmlEncoder Html =
+        System.Text.Encodings.Web.HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     // Static fallback used when the error happens before (or during) page rendering.
     private static string ErrorPageHtml(int status, string message) => $"""
@@ -61,6 +82,6 @@ public static class ErrorHandling
         <title>Erreur {status} — Guichet Ségur numérique</title>
         <link rel="stylesheet" href="/lib/bootstrap/css/bootstrap.min.css"><link rel="stylesheet" href="/css/theme.css"></head>
         <body><main class="container py-5" id="contenu"><h1>{Problems.TitleFor(status)}</h1>
-        <p>{System.Net.WebUtility.HtmlEncode(message)}</p><p><a href="/">Retour à l'accueil</a></p></main></body></html>
+        <p>{Html.Encode(message)}</p><p><a href="/">Retour à l'accueil</a></p></main></body></html>
         """;
 }

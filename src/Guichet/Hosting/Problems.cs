@@ -45,6 +45,7 @@ public static class Problems
         413 => "Contenu trop volumineux",
         415 => "Type de contenu non pris en charge",
         429 => "Trop de requêtes",
+        503 => "Service momentanément indisponible",
         _ when status >= 500 => "Erreur interne du service",
         _ => "Erreur",
     };

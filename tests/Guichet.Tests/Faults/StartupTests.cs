@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Guichet.Tests.Faults;
+
+/// <summary>
+/// A portal that cannot start says so in French and exits with a non-zero code, so that a supervisor (systemd,
+/// Kubernetes) sees the failure and restarts it, instead of a silent 0. Runs the real executable, as an operator would.
+/// </summary>
+[Trait("Category", "Faults")]
+public sealed class StartupTests(ITestOutputHelper output)
+{
+    // A loopback port where nothing listens: every connection is refused at once.
+    private static int ClosedPort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string Unreachable() =>
+        $"Host=127.0.0.1;Port={ClosedPort()};Username=postgres;Database=guichet;Timeout=5";
+
+    private async Task<(int ExitCode, string Output)> RunAsync(Dictionary<string, string> settings, params string[] args)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "guichet-start-" + Guid.NewGuid().ToString("N")[..8]);
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        psi.Environment["Storage__Path"] = Path.Combine(folder, "pieces");
+        psi.Environment["Email__PickupDirectory"] = Path.Combine(folder, "mail");
+        psi.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in settings) psi.Environment[key] = value;
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try { await process.WaitForExitAsync(timeout.Token); }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("Le portail ne s'est pas arrêté en 60 s : " + await stdout + await stderr);
+        }
+        var text = await stdout + await stderr;
+        output.WriteLine($"Code de sortie {process.ExitCode} en {watch.ElapsedMilliseconds} ms :\n{text}");
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        return (process.ExitCode, text);
+    }
+
+    [Fact]
+    public async Task Migrations_on_an_unreachable_database_stop_the_start_with_a_non_zero_code_and_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["Database__MigrateOnStart"] = "true",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("base de données", text);
+    }
+
+    [Fact]
+    public async Task Invalid_options_stop_the_start_with_a_non_zero_code_and_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["Deadlines__IntervalSeconds"] = "1",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("Deadlines:IntervalSeconds doit être compris entre 5 et 86 400 secondes.", text);
+    }
+
+    [Fact]
+    public async Task The_migrate_verb_on_an_unreachable_database_exits_non_zero_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(),
+        }, "migrate");
+        Assert.NotEqual(0, code);
+        Assert.Contains("base de données", text);
+    }
+}
