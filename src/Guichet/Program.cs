@@ -89,6 +89,9 @@ try
         o.ExpireTimeSpan = TimeSpan.FromHours(8);
         o.SlidingExpiration = true;
     });
+    // The security stamp is checked on every request, so that deactivation, a new password and « Se déconnecter » end
+    // every open session of the user at once, not up to 30 minutes later (one indexed read by id per page).
+    builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
     builder.Services.AddAuthentication()
         .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorization();
