@@ -10,10 +10,11 @@ namespace Guichet.Email;
 /// same row), sends each, marks it sent or schedules a retry with backoff. At least once: a crash after sending and
 /// before marking resends the same Message-ID once the lease has expired.
 /// </summary>
-public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, TimeProvider clock, ILogger<EmailDispatcher> logger)
+public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, TimeProvider clock, IOptions<EmailOptions> options,
+    ILogger<EmailDispatcher> logger)
 {
-    public const int BatchSize = 100;
-    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
+    private readonly int _batchSize = options.Value.Dispatch.BatchSize;
+    private readonly TimeSpan _lease = options.Value.Dispatch.Lease;
 
     /// <summary>Sends everything due now; returns how many messages were sent.</summary>
     public async Task<int> DispatchDueAsync(CancellationToken ct = default)
@@ -45,7 +46,7 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
                     sent++;
                 }
             }
-            if (batch.Count < BatchSize) break;
+            if (batch.Count < _batchSize) break;
         }
         return sent;
     }
@@ -55,9 +56,9 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
         var now = clock.UtcNow();
         var ids = await db.OutboxMessages
             .Where(m => m.SentAt == null && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => m.Id).Take(BatchSize).ToListAsync(ct);
+            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
         if (ids.Count == 0) return [];
-        var until = now + Lease;
+        var until = now + _lease;
         // The condition is repeated in the UPDATE: a row another instance claimed meanwhile is left to it.
         await db.OutboxMessages
             .Where(m => ids.Contains(m.Id) && m.SentAt == null && (m.LeaseUntil == null || m.LeaseUntil < now))

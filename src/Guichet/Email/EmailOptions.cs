@@ -13,6 +13,7 @@ public sealed class EmailOptions
     /// <summary>Base address of the portal, for the links in the messages.</summary>
     public string PortalUrl { get; set; } = "http://localhost:5000";
     public SmtpOptions Smtp { get; set; } = new();
+    public EmailDispatchOptions Dispatch { get; set; } = new();
 
     public bool UsesSmtp => !string.IsNullOrWhiteSpace(Smtp.Host);
 
@@ -25,6 +26,8 @@ public sealed class EmailOptions
         if (UsesSmtp && Smtp.Port is < 1 or > 65535) yield return "Email:Smtp:Port doit être compris entre 1 et 65535.";
         if (!UsesSmtp && string.IsNullOrWhiteSpace(PickupDirectory))
             yield return "Email:PickupDirectory est obligatoire quand Email:Smtp:Host n'est pas renseigné.";
+        if (Dispatch.BatchSize is < 1 or > 1000) yield return "Email:Dispatch:BatchSize doit être compris entre 1 et 1 000.";
+        if (Dispatch.LeaseSeconds is < 1 or > 86_400) yield return "Email:Dispatch:LeaseSeconds doit être compris entre 1 et 86 400.";
     }
 }
 
@@ -37,4 +40,15 @@ public sealed class SmtpOptions
     /// <summary>None, Auto (STARTTLS when offered), StartTls or SslOnConnect.</summary>
     public MailKit.Security.SecureSocketOptions Security { get; set; } = MailKit.Security.SecureSocketOptions.Auto;
     public int TimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>Section « Email:Dispatch »: how the dispatcher takes messages from the outbox.</summary>
+public sealed class EmailDispatchOptions
+{
+    /// <summary>Messages claimed at a time.</summary>
+    public int BatchSize { get; set; } = 100;
+    /// <summary>How long a claimed message is held by the dispatcher that claimed it.</summary>
+    public int LeaseSeconds { get; set; } = 300;
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
 }
