@@ -29,7 +29,7 @@ try
     builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
     builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
     builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
-        .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port ou Email:PickupDirectory).")
+        .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port, Email:PickupDirectory ou Email:Dispatch).")
         .ValidateOnStart();
 
     // Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.

@@ -13,6 +13,7 @@ public sealed class EmailOptions
     /// <summary>Base address of the portal, for the links in the messages.</summary>
     public string PortalUrl { get; set; } = "http://localhost:5000";
     public SmtpOptions Smtp { get; set; } = new();
+    public EmailDispatchOptions Dispatch { get; set; } = new();
 
     public bool UsesSmtp => !string.IsNullOrWhiteSpace(Smtp.Host);
 
@@ -25,6 +26,9 @@ public sealed class EmailOptions
         if (UsesSmtp && Smtp.Port is < 1 or > 65535) yield return "Email:Smtp:Port doit être compris entre 1 et 65535.";
         if (!UsesSmtp && string.IsNullOrWhiteSpace(PickupDirectory))
             yield return "Email:PickupDirectory est obligatoire quand Email:Smtp:Host n'est pas renseigné.";
+        if (Dispatch.BatchSize is < 1 or > 1000) yield return "Email:Dispatch:BatchSize doit être compris entre 1 et 1 000.";
+        if (Dispatch.LeaseSeconds is < 1 or > 86_400) yield return "Email:Dispatch:LeaseSeconds doit être compris entre 1 et 86 400.";
+        if (Dispatch.PeriodSeconds is < 1 or > 3_600) yield return "Email:Dispatch:PeriodSeconds doit être compris entre 1 et 3 600.";
     }
 }
 
@@ -37,4 +41,18 @@ public sealed class SmtpOptions
     /// <summary>None, Auto (STARTTLS when offered), StartTls or SslOnConnect.</summary>
     public MailKit.Security.SecureSocketOptions Security { get; set; } = MailKit.Security.SecureSocketOptions.Auto;
     public int TimeoutSeconds { get; set; } = 30;
+}
+
+/// <summary>Section « Email:Dispatch »: how the dispatcher takes messages from the outbox (docs/regles.md#e-mails).</summary>
+public sealed class EmailDispatchOptions
+{
+    /// <summary>Messages claimed at a time: a few, so that a slow server holds few messages away from another dispatcher.</summary>
+    public int BatchSize { get; set; } = 10;
+    /// <summary>How long a claimed message stays reserved to its dispatcher without being renewed (renewed before and during its send).</summary>
+    public int LeaseSeconds { get; set; } = 300;
+    /// <summary>Pause of the background loop between two runs (doubled after each failure in a row, a minute at most).</summary>
+    public int PeriodSeconds { get; set; } = 5;
+
+    public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
+    public TimeSpan Period => TimeSpan.FromSeconds(PeriodSeconds);
 }

@@ -47,18 +47,39 @@ public sealed class EmailSender(IOptions<EmailOptions> options, IHostEnvironment
 
         public async Task SendAsync(MimeMessage message, CancellationToken ct)
         {
-            if (!_client.IsConnected)
+            try
             {
-                await _client.ConnectAsync(smtp.Host!, smtp.Port, smtp.Security, ct);
-                if (!string.IsNullOrEmpty(smtp.UserName)) await _client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", ct);
+                if (!_client.IsConnected)
+                {
+                    await _client.ConnectAsync(smtp.Host!, smtp.Port, smtp.Security, ct);
+                    if (!string.IsNullOrEmpty(smtp.UserName)) await _client.AuthenticateAsync(smtp.UserName, smtp.Password ?? "", ct);
+                }
+                await _client.SendAsync(message, ct);
             }
-            await _client.SendAsync(message, ct);
+            catch (Exception e) when (e is not SmtpCommandException)
+            {
+                // Dropped, timed out or cancelled in the middle of a command: the connection is in an unknown state, the next
+                // message opens a new one. (A refusal, SmtpCommandException, leaves it usable.)
+                await CloseAsync();
+                throw;
+            }
+        }
+
+        private async Task CloseAsync()
+        {
+            try { if (_client.IsConnected) await _client.DisconnectAsync(false, CancellationToken.None); }
+            catch (Exception) { } // closing a broken connection: nothing more to learn
         }
 
         public async ValueTask DisposeAsync()
         {
-            try { if (_client.IsConnected) await _client.DisconnectAsync(true); }
-            catch (Exception e) when (e is IOException or MailKit.ProtocolException or MailKit.CommandException) { } // the messages are already marked
+            // QUIT politely, but never wait on a server that stopped answering: the messages are already marked.
+            try
+            {
+                using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(5, smtp.TimeoutSeconds)));
+                if (_client.IsConnected) await _client.DisconnectAsync(true, quit.Token);
+            }
+            catch (Exception) { await CloseAsync(); }
             _client.Dispose();
         }
     }

@@ -25,14 +25,16 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
     private (EmailDispatcher Dispatcher, IServiceScope Scope) NewDispatcher(TimeProvider clock, bool smtp = true)
     {
         var scope = app.Services.CreateScope();
+        var options = Options.Create(new EmailOptions
+        {
+            Smtp = new SmtpOptions { Host = "127.0.0.1", Port = _smtp.Port, Security = MailKit.Security.SecureSocketOptions.None, TimeoutSeconds = 5 },
+            PortalUrl = "https://guichet.test",
+        });
         var sender = smtp
-            ? new EmailSender(Options.Create(new EmailOptions
-                {
-                    Smtp = new SmtpOptions { Host = "127.0.0.1", Port = _smtp.Port, Security = MailKit.Security.SecureSocketOptions.None, TimeoutSeconds = 5 },
-                    PortalUrl = "https://guichet.test",
-                }), scope.ServiceProvider.GetRequiredService<IHostEnvironment>())
+            ? new EmailSender(options, scope.ServiceProvider.GetRequiredService<IHostEnvironment>())
             : scope.ServiceProvider.GetRequiredService<EmailSender>();
-        return (new EmailDispatcher(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), sender, clock, NullLogger<EmailDispatcher>.Instance), scope);
+        return (new EmailDispatcher(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), sender, clock, options,
+            NullLogger<EmailDispatcher>.Instance), scope);
     }
 
     private async Task<int> DispatchAt(DateTimeOffset at, bool smtp = true)
@@ -95,7 +97,7 @@ public abstract class OutboxTests(GuichetApp app) : IAsyncLifetime
         var crashAt = app.Clock.UtcNow.AddSeconds(1);
         // An instance claimed the message then died before sending or marking it.
         await app.Db(db => db.OutboxMessages.Where(m => m.Id == mail.Id).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.LeaseToken, Guid.NewGuid()).SetProperty(m => m.LeaseUntil, crashAt + EmailDispatcher.Lease)));
+            .SetProperty(m => m.LeaseToken, Guid.NewGuid()).SetProperty(m => m.LeaseUntil, crashAt + new EmailDispatchOptions().Lease)));
 
         await DispatchAt(crashAt.AddMinutes(1));
         Assert.Equal(0, _smtp.CountOf(mail.MessageId));

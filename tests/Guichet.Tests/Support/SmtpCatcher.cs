@@ -9,7 +9,10 @@ using SmtpServer.Storage;
 
 namespace Guichet.Tests.Support;
 
-/// <summary>A real SMTP server in-process (NuGet SmtpServer) on a free port; it can refuse a given message a few times.</summary>
+/// <summary>
+/// A real SMTP server in-process (NuGet SmtpServer) on a free port; it can refuse a given message a few times, and answer
+/// every DATA only after <see cref="DataDelay"/> (a slow relay).
+/// </summary>
 public sealed class SmtpCatcher : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
@@ -18,6 +21,9 @@ public sealed class SmtpCatcher : IAsyncDisposable
 
     public int Port { get; private set; }
     public ConcurrentQueue<MimeMessage> Received { get; } = new();
+
+    /// <summary>How long the server waits, once a message's data has arrived, before accepting it (a slow relay).</summary>
+    public TimeSpan DataDelay { get; set; }
 
     /// <summary>Answers « 452 » to the message with this Message-ID the next <paramref name="times"/> times.</summary>
     public void Refuse(string messageId, int times) => _failures[messageId] = times;
@@ -46,17 +52,18 @@ public sealed class SmtpCatcher : IAsyncDisposable
 
     private sealed class Store(SmtpCatcher catcher) : MessageStore
     {
-        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken ct)
+        public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken ct)
         {
             using var stream = new MemoryStream(buffer.ToArray());
             var message = MimeMessage.Load(stream, ct);
+            if (catcher.DataDelay > TimeSpan.Zero) await Task.Delay(catcher.DataDelay, ct);
             if (message.MessageId is not null && catcher._failures.TryGetValue(message.MessageId, out var left) && left > 0)
             {
                 catcher._failures[message.MessageId] = left - 1;
-                return Task.FromResult(new SmtpResponse(SmtpReplyCode.InsufficientStorage, "Espace insuffisant, réessayez plus tard"));
+                return new SmtpResponse(SmtpReplyCode.InsufficientStorage, "Espace insuffisant, réessayez plus tard");
             }
             catcher.Received.Enqueue(message);
-            return Task.FromResult(SmtpResponse.Ok);
+            return SmtpResponse.Ok;
         }
     }
 
