@@ -92,7 +92,8 @@ public sealed class PortalProcess : IAsyncDisposable
     {
         var psi = new ProcessStartInfo("dotnet")
             { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = AppContext.BaseDirectory };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
+        // GUICHET_FAULTS_PORTAL: the Guichet.dll of another build (e.g. an older commit), to show a fault it did not survive.
+        psi.ArgumentList.Add(System.Environment.GetEnvironmentVariable("GUICHET_FAULTS_PORTAL") ?? Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
         foreach (var (key, value) in environment) psi.Environment[key] = value;
         return psi;
     }
