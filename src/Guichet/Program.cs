@@ -41,7 +41,9 @@ try
     builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
-    builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits").ValidateOnStart();
+    builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
+        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds).")
+        .ValidateOnStart();
     builder.Services.AddSingleton<AttachmentStore>();
 
     // Deposits: one service for deposit and simulator; large deposits run on a background queue.

@@ -13,7 +13,7 @@ namespace Guichet.Admin;
 public static class AdminVerbs
 {
     /// <summary>The verbs, each handled by <see cref="RunAsync"/>.</summary>
-    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount"];
+    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount", "purge-pieces"];
 
     public static bool IsVerb(string arg) => Names.Contains(arg);
 
@@ -71,6 +71,15 @@ public static class AdminVerbs
                             : $"Compteurs de demandes recalculés : {wrong} compteur(s) corrigé(s).");
                     }
                     return 0;
+                case "purge-pieces":
+                {
+                    var runner = app.Services.GetRequiredService<Deposits.DepositRunner>();
+                    var closed = await runner.CloseStaleAsync(default);
+                    var purged = await runner.PurgeAsync(default);
+                    Console.WriteLine($"Dépôts interrompus clos : {closed}. Pièces orphelines supprimées : {purged.Files} ; "
+                        + $"dossiers de dépôt : {purged.JobFolders} ; envois abandonnés : {purged.Uploads}.");
+                    return 0;
+                }
             }
         }
         catch (Exception e) when (e is InvalidOperationException or DbUpdateException)

@@ -24,10 +24,33 @@ public static class DepotsApi
         api.MapPost("/depots", async (HttpContext http, GuichetDbContext db, DepositRunner runner, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
         {
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            if (key.Length > 0 && !ValidKey(key))
+                return Problems.Result(400, "En-tête Idempotency-Key invalide",
+                    $"La clé d'idempotence doit compter de 1 à {DepositJob.MaxIdempotencyKeyLength} caractères ASCII visibles.");
             var input = await ReadAsync(http, db, store, deposits.Value, files.Value, ct);
             if (input.Problem is not null) return input.Problem;
             using var upload = input.Upload!;
-            var (job, background) = await runner.AcceptAsync(db, input.Org!.Id, http.User.Id(), upload, ct);
+            var orgId = input.Org!.Id;
+            string? sha = null;
+            if (key.Length > 0)
+            {
+                // A retry of the same deposit under the same key gets the first job, in its current state.
+                sha = await upload.ContentSha256Async(ct);
+                if (await ReplayAsync(http, db, orgId, key, sha, ct) is { } replay) return replay;
+            }
+            DepositJob job;
+            bool background;
+            try
+            {
+                (job, background) = await runner.AcceptAsync(db, orgId, http.User.Id(), upload, ct, key.Length > 0 ? key : null, sha);
+            }
+            catch (DbUpdateException) when (sha is not null)
+            {
+                // The same key arrived twice at once: the other request's job won the unique index.
+                db.ChangeTracker.Clear();
+                return await ReplayAsync(http, db, orgId, key, sha, ct) ?? throw new InvalidOperationException("Dépôt concurrent introuvable.");
+            }
             var url = $"/api/v1/depots/{job.Id}";
             if (background || http.Request.Headers["Prefer"].ToString().Contains("respond-async", StringComparison.OrdinalIgnoreCase))
             {
@@ -35,22 +58,21 @@ public static class DepotsApi
                 return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
             }
             // Once accepted, a deposit runs to its end even if the caller goes away.
-            await runner.RunAsync(job.Id, CancellationToken.None);
+            await runner.RunNowAsync(job.Id);
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
-            if (done.Status == DepositJobStatus.EnTraitement) return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
-            return done.Status == DepositJobStatus.Termine
-                ? Results.Created(url, new { id = done.Id, statut = done.StatusCode, demandes = done.Created })
-                : Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: done.Errors);
+            return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
-          .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien.");
+          .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien. "
+            + "Avec l'en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.");
 
-        api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
+        api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, DepositRunner runner, CancellationToken ct) =>
         {
             var org = http.User.OrganisationId();
             var job = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.OrganisationId == org, ct);
-            return job is null
-                ? Problems.Result(404, "Dépôt introuvable", "Aucun dépôt de votre organisme ne porte cet identifiant.")
-                : Results.Ok(new DepotDto(job.Id, job.StatusCode, job.Total, job.Processed, job.Created, job.Errors));
+            if (job is null) return Problems.Result(404, "Dépôt introuvable", "Aucun dépôt de votre organisme ne porte cet identifiant.");
+            // A job running on this instance has fresher progress than its row (written with each heartbeat).
+            var (done, total) = job.Status == DepositJobStatus.EnTraitement && runner.LiveProgress(id) is { } live ? live : (job.Processed, job.Total);
+            return Results.Ok(new DepotDto(job.Id, job.StatusCode, total, done, job.Created, job.Errors));
         }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
@@ -64,6 +86,37 @@ public static class DepotsApi
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
     }
+
+    /// <summary>The answer of a job, as the first response gave it: 201 TERMINE, 202 EN_TRAITEMENT, 400 ECHEC.</summary>
+    private static IResult Outcome(DepositJob job)
+    {
+        var url = $"/api/v1/depots/{job.Id}";
+        return job.Status switch
+        {
+            DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url)),
+            DepositJobStatus.Termine => Results.Created(url, new { id = job.Id, statut = job.StatusCode, demandes = job.Created }),
+            _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
+        };
+    }
+
+    /// <summary>
+    /// The job already deposited under this key by the organisation: its current state (marked « Idempotent-Replayed »),
+    /// or a 422 when the files differ; null when the key is new.
+    /// </summary>
+    private static async Task<IResult?> ReplayAsync(HttpContext http, GuichetDbContext db, int orgId, string key, string sha, CancellationToken ct)
+    {
+        var first = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.OrganisationId == orgId && j.IdempotencyKey == key, ct);
+        if (first is null) return null;
+        if (first.ContentSha256 != sha)
+            return Problems.Result(422, "Clé d'idempotence déjà utilisée",
+                "Cette clé d'idempotence a déjà servi à un autre dépôt de votre organisme, avec d'autres fichiers : rien n'a été enregistré. "
+                + "Renvoyez le même dépôt, ou utilisez une nouvelle clé pour un nouveau dépôt.");
+        http.Response.Headers["Idempotent-Replayed"] = "true";
+        return Outcome(first);
+    }
+
+    private static bool ValidKey(string key) =>
+        key.Length <= DepositJob.MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~');
 
     private sealed record Input(IResult? Problem, Domain.Organisation? Org, DepositUpload? Upload);
 

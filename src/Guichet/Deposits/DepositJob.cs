@@ -20,27 +20,50 @@ public class DepositJob
     public int Processed { get; set; }
     /// <summary>JSON of the created requests (TERMINE) or of the errors (ECHEC).</summary>
     public string? ResultJson { get; private set; }
+    /// <summary>
+    /// The lease of a job « en traitement »: the instance that holds it (queued or running) writes the time every few
+    /// seconds (<see cref="DepositOptions.HeartbeatSeconds"/>). A job whose heartbeat is older than
+    /// <see cref="DepositOptions.StaleAfterSeconds"/> lost its process and is closed by any live instance.
+    /// </summary>
+    public DateTime HeartbeatAt { get; private set; }
+    /// <summary>The caller's « Idempotency-Key » header (API), unique per organisation; null without one.</summary>
+    public string? IdempotencyKey { get; private set; }
+    /// <summary>SHA-256 of the deposited files (JSON then ZIP), to tell a retry from another deposit under the same key.</summary>
+    public string? ContentSha256 { get; private set; }
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>The message of a job whose process stopped before its end: its transaction never committed.</summary>
+    public const string InterruptedMessage = "Le traitement de ce dépôt a été interrompu par un arrêt du service : aucune demande n'a été "
+        + "enregistrée. Déposez-le à nouveau.";
 
     private DepositJob() { }
 
-    public static DepositJob Start(int organisationId, string userId, string jsonName, string? zipName, DateTime now) => new()
+    public static DepositJob Start(int organisationId, string userId, string jsonName, string? zipName, DateTime now,
+        string? idempotencyKey = null, string? contentSha256 = null) => new()
     {
         OrganisationId = organisationId, UserId = userId, JsonFileName = jsonName, ZipFileName = zipName, CreatedAt = now,
+        HeartbeatAt = now, IdempotencyKey = idempotencyKey, ContentSha256 = contentSha256,
     };
+
+    /// <summary>The result columns of a deposit, as <see cref="Finish"/> writes them (also written by one UPDATE inside the deposit's transaction).</summary>
+    public static string ResultJsonOf(DepositResult result) =>
+        result.Valid ? JsonSerializer.Serialize(result.Created, Json) : JsonSerializer.Serialize(result.Errors, Json);
+
+    public static string FailureJson(string message) => JsonSerializer.Serialize(new[] { new ErrorItem("$", null, message) }, Json);
 
     public void Finish(DepositResult result, DateTime now)
     {
         Status = result.Valid ? DepositJobStatus.Termine : DepositJobStatus.Echec;
         Total = result.Count;
         Processed = result.Valid ? result.Count : 0;
-        ResultJson = result.Valid ? JsonSerializer.Serialize(result.Created, Json) : JsonSerializer.Serialize(result.Errors, Json);
+        ResultJson = ResultJsonOf(result);
         FinishedAt = now;
     }
 
     public void Fail(string message, DateTime now)
     {
         Status = DepositJobStatus.Echec;
-        ResultJson = JsonSerializer.Serialize(new[] { new ErrorItem("$", null, message) }, Json);
+        ResultJson = FailureJson(message);
         FinishedAt = now;
     }
 

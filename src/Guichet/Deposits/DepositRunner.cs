@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Guichet.Accounts;
 using Guichet.Data;
@@ -12,22 +13,35 @@ namespace Guichet.Deposits;
 /// <summary>
 /// Runs deposits from their uploaded files: small ones inline, large ones on a background queue with progress, so the
 /// vendor's page and the API can poll <c>/depots/{id}</c>. Uploaded files wait in the storage folder, never in memory.
+/// A job's state is the truth: TERMINE is written in the deposit's own transaction; the jobs an instance holds carry a
+/// heartbeat, and a job whose heartbeat stopped (its process died) is closed by any live instance; stored files that no
+/// row refers to are purged after a grace longer than that takeover. Its loops never stop the host: a failure is
+/// logged and tried again.
 /// </summary>
 public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore store, TimeProvider clock,
     IOptions<DepositOptions> options, ILogger<DepositRunner> logger) : BackgroundService
 {
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
+    // The jobs this instance holds (queued or running) and their progress: steps done, steps in all.
+    private readonly ConcurrentDictionary<Guid, (int Done, int Total)> _held = new();
+    private const int MaxAttempts = 5;
+    private const string FailedMessage = "Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.";
 
     public string Folder(Guid id) => Path.Combine(store.Root, "_depots", id.ToString("N"));
     public string JsonPath(Guid id) => Path.Combine(Folder(id), DepositUpload.JsonFile);
     public string ZipPath(Guid id) => Path.Combine(Folder(id), DepositUpload.ZipFile);
 
     /// <summary>Gives the checked upload's folder to a new job; returns it and whether it should run in the background.</summary>
+    /// <remarks>
+    /// With an idempotency key, a second job under the same key of the organisation fails on the unique index
+    /// (<see cref="DbUpdateException"/>): the upload's folder is deleted and the caller looks for the first job.
+    /// </remarks>
     public async Task<(DepositJob Job, bool Background)> AcceptAsync(GuichetDbContext db, int organisationId, string userId,
-        DepositUpload upload, CancellationToken ct)
+        DepositUpload upload, CancellationToken ct, string? idempotencyKey = null, string? contentSha256 = null)
     {
         var (json, zip) = (upload.Json!, upload.Zip);
-        var job = DepositJob.Start(organisationId, userId, FileNames.Sanitize(json.FileName), zip is null ? null : FileNames.Sanitize(zip.FileName), clock.UtcNow());
+        var job = DepositJob.Start(organisationId, userId, FileNames.Sanitize(json.FileName), zip is null ? null : FileNames.Sanitize(zip.FileName),
+            clock.UtcNow(), idempotencyKey, contentSha256);
         Directory.CreateDirectory(Path.GetDirectoryName(Folder(job.Id))!);
         upload.MoveTo(Folder(job.Id));
         db.DepositJobs.Add(job);
@@ -38,8 +52,10 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         catch
         {
             try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
+            db.Entry(job).State = EntityState.Detached;
             throw;
         }
+        _held[job.Id] = (0, 0);
         var limits = options.Value;
         var background = (zip?.Length ?? 0) > limits.BackgroundAboveZipBytes || json.Length > limits.BackgroundAboveJsonBytes
             || await CountRequestsAsync(JsonPath(job.Id), limits.BackgroundAboveRequests, ct) > limits.BackgroundAboveRequests;
@@ -87,81 +103,262 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         return count;
     }
 
-    public void Enqueue(Guid id) => _queue.Writer.TryWrite(id);
-
-    /// <summary>Runs one accepted job to its end (TERMINE or ECHEC) and removes its uploaded files.</summary>
-    public async Task RunAsync(Guid id, CancellationToken ct)
+    public void Enqueue(Guid id)
     {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var job = await db.DepositJobs.FirstOrDefaultAsync(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement, ct);
-        if (job is null) return;
-        try
-        {
-            var org = await db.Organisations.SingleAsync(o => o.Id == job.OrganisationId, ct);
-            var user = await db.Users.Where(u => u.Id == job.UserId).Select(u => new { u.FullName, u.Email }).SingleAsync(ct);
-            var actor = new Actor(string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName, Roles.Fournisseur, job.UserId);
-            var json = await File.ReadAllBytesAsync(JsonPath(id), ct);
-            var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
-            var service = scope.ServiceProvider.GetRequiredService<DepositService>();
-            var result = await service.DepositAsync(org, actor, json, zip, (done, total) => ReportAsync(id, done, total, ct), ct);
-            // The deposit may have cleared the change tracker (after a lost race): track the job again before finishing it.
-            db.ChangeTracker.Clear();
-            db.DepositJobs.Attach(job);
-            job.Finish(result, clock.UtcNow());
-            await db.SaveChangesAsync(ct);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Échec du dépôt {Id}", id);
-            db.ChangeTracker.Clear();
-            await db.DepositJobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, clock.UtcNow())
-                .SetProperty(j => j.ResultJson, "[{\"chemin\":\"$\",\"referenceFournisseur\":null,\"message\":\"Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.\"}]"), CancellationToken.None);
-        }
-        finally
-        {
-            try { Directory.Delete(Folder(id), recursive: true); } catch (IOException) { }
-        }
+        _held.TryAdd(id, (0, 0));
+        _queue.Writer.TryWrite(id);
     }
 
-    private async Task ReportAsync(Guid id, int done, int total, CancellationToken ct)
+    /// <summary>The progress of a job this instance runs, fresher than its row (written with the heartbeat); null elsewhere.</summary>
+    public (int Done, int Total)? LiveProgress(Guid id) => _held.TryGetValue(id, out var p) && p.Total > 0 ? p : null;
+
+    /// <summary>
+    /// Runs an accepted job now, in the caller's request; a job left unresolved (the database was away) goes to the
+    /// background queue, which tries again.
+    /// </summary>
+    public async Task RunNowAsync(Guid id)
     {
-        using var scope = scopes.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        await db.DepositJobs.Where(j => j.Id == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.Processed, done).SetProperty(j => j.Total, total), ct);
+        if (!await RunAsync(id, CancellationToken.None)) Enqueue(id);
     }
 
     /// <summary>
-    /// A deposit still « en traitement » an hour after it began was cut off by a restart: it is closed as failed, with a
-    /// message that sends the vendor to the tracking page (its transaction either committed whole or not at all).
+    /// Runs one accepted job to its end (TERMINE or ECHEC) and removes its uploaded files. False when its outcome could
+    /// not be written (database away): the job and its files are kept for another attempt, or for the takeover.
     /// </summary>
-    public async Task<int> CloseInterruptedAsync(CancellationToken ct)
+    public async Task<bool> RunAsync(Guid id, CancellationToken ct)
+    {
+        _held.TryAdd(id, (0, 0));
+        var resolved = false;
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            var job = await db.DepositJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement, ct);
+            if (job is null) return resolved = true;
+            DepositResult result;
+            try
+            {
+                var org = await db.Organisations.SingleAsync(o => o.Id == job.OrganisationId, ct);
+                var user = await db.Users.Where(u => u.Id == job.UserId).Select(u => new { u.FullName, u.Email }).SingleAsync(ct);
+                var actor = new Actor(string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName, Roles.Fournisseur, job.UserId);
+                var json = await File.ReadAllBytesAsync(JsonPath(id), ct);
+                var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
+                var service = scope.ServiceProvider.GetRequiredService<DepositService>();
+                result = await service.DepositAsync(org, actor, json, zip, (done, total) => _held[id] = (done, total), ct,
+                    (created, c) => FinishInTransactionAsync(db, id, created, c));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The host stops: nothing was committed; the job says so now, or the takeover will.
+                resolved = await TryFailAsync(id, DepositJob.InterruptedMessage);
+                throw;
+            }
+            catch (DepositJobClosedException)
+            {
+                // Another instance closed the job (its heartbeat looked stale): the transaction rolled back, the job stays ECHEC.
+                logger.LogWarning("Dépôt {Id} clos par une autre instance pendant son traitement : rien n'a été enregistré.", id);
+                return resolved = true;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Échec du dépôt {Id}", id);
+                return resolved = await TryFailAsync(id, FailedMessage);
+            }
+            // A valid deposit wrote TERMINE in its own transaction; a refused one says why.
+            return resolved = result.Valid || await TryFailAsync(id, DepositJob.ResultJsonOf(result), isJson: true);
+        }
+        finally
+        {
+            if (resolved)
+            {
+                _held.TryRemove(id, out _);
+                try { Directory.Delete(Folder(id), recursive: true); } catch (IOException) { }
+            }
+        }
+    }
+
+    /// <summary>Writes TERMINE and the created numbers inside the deposit's transaction, only if the job is still « en traitement ».</summary>
+    private async Task FinishInTransactionAsync(GuichetDbContext db, Guid id, DepositResult result, CancellationToken ct)
+    {
+        var json = DepositJob.ResultJsonOf(result);
+        var now = clock.UtcNow();
+        var rows = await db.DepositJobs.Where(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, DepositJobStatus.Termine).SetProperty(j => j.Total, result.Count)
+            .SetProperty(j => j.Processed, result.Count).SetProperty(j => j.ResultJson, json).SetProperty(j => j.FinishedAt, now), ct);
+        if (rows == 0) throw new DepositJobClosedException();
+    }
+
+    /// <summary>
+    /// Closes the job as ECHEC if it is still « en traitement ». Never throws: when the database is away it returns
+    /// false, and the job is resolved later (another attempt, or the takeover of stale jobs).
+    /// </summary>
+    private async Task<bool> TryFailAsync(Guid id, string message, bool isJson = false)
+    {
+        var json = isJson ? message : DepositJob.FailureJson(message);
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            var now = clock.UtcNow();
+            await db.DepositJobs.Where(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.ResultJson, json), timeout.Token);
+            return true;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "L'échec du dépôt {Id} n'a pas pu être enregistré ; il le sera par un nouvel essai ou la reprise des dépôts interrompus.", id);
+            return false;
+        }
+    }
+
+    /// <summary>Writes the heartbeat and progress of the jobs this instance holds.</summary>
+    public async Task BeatAsync(CancellationToken ct)
+    {
+        if (_held.IsEmpty) return;
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var now = clock.UtcNow();
+        foreach (var (id, (done, total)) in _held)
+            await db.DepositJobs.Where(j => j.Id == id && j.Status == DepositJobStatus.EnTraitement).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.HeartbeatAt, now).SetProperty(j => j.Processed, done).SetProperty(j => j.Total, total), ct);
+    }
+
+    /// <summary>
+    /// Closes as ECHEC every job « en traitement » whose heartbeat is older than <see cref="DepositOptions.StaleAfterSeconds"/>
+    /// and that this instance does not hold: its process died, and its transaction (which holds the outcome) never
+    /// committed. One conditional UPDATE: safe with several instances, and a job that commits meanwhile is left alone.
+    /// </summary>
+    public async Task<int> CloseStaleAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var now = clock.UtcNow();
-        var limit = now.AddHours(-1);
-        var stale = await db.DepositJobs.Where(j => j.Status == DepositJobStatus.EnTraitement && j.CreatedAt < limit).ToListAsync(ct);
-        foreach (var job in stale)
+        var limit = now.AddSeconds(-options.Value.StaleAfterSeconds);
+        var held = _held.Keys.ToList();
+        var json = DepositJob.FailureJson(DepositJob.InterruptedMessage);
+        var closed = await db.DepositJobs
+            .Where(j => j.Status == DepositJobStatus.EnTraitement && j.HeartbeatAt < limit && !held.Contains(j.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, now)
+                .SetProperty(j => j.ResultJson, json), ct);
+        if (closed > 0) logger.LogWarning("{Count} dépôt(s) interrompu(s) clos en échec (plus de battement depuis {Seconds} s).", closed, options.Value.StaleAfterSeconds);
+        return closed;
+    }
+
+    /// <summary>What a purge removed.</summary>
+    public sealed record PurgeResult(int Files, int JobFolders, int Uploads);
+
+    /// <summary>
+    /// Deletes what no row refers to: stored files (written by a deposit, a completion or a draft whose transaction never
+    /// committed), the folders of finished jobs, abandoned uploads. Only what is older than
+    /// <see cref="DepositOptions.OrphanFilesAfterSeconds"/> and older than every job still « en traitement » (stale jobs
+    /// are closed first): a file of a running deposit, whose rows are not committed yet, is never deleted. Safe with
+    /// several instances (a file already deleted is skipped).
+    /// </summary>
+    public async Task<PurgeResult> PurgeAsync(CancellationToken ct)
+    {
+        await CloseStaleAsync(ct);
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var now = clock.UtcNow();
+        var cutoff = now.AddSeconds(-options.Value.OrphanFilesAfterSeconds);
+        var running = await db.DepositJobs.AsNoTracking().Where(j => j.Status == DepositJobStatus.EnTraitement)
+            .Select(j => new { j.Id, j.CreatedAt }).ToListAsync(ct);
+        if (running.Count > 0 && running.Min(j => j.CreatedAt) is var oldest && oldest < cutoff) cutoff = oldest;
+
+        var files = 0;
+        foreach (var batch in store.Keys(cutoff).Chunk(500))
         {
-            job.Fail("Le traitement de ce dépôt a été interrompu par un redémarrage du service. Vérifiez dans le suivi des demandes "
-                + "si ses demandes ont été enregistrées avant de le déposer à nouveau.", now);
-            try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
+            var referenced = await db.Documents.AsNoTracking().Where(d => batch.Contains(d.StorageKey)).Select(d => d.StorageKey).ToListAsync(ct);
+            foreach (var key in batch.Except(referenced))
+            {
+                try { store.Delete(key); files++; }
+                catch (IOException e) { logger.LogWarning(e, "Pièce orpheline {Key} non supprimée.", key); }
+            }
         }
-        await db.SaveChangesAsync(ct);
-        DepositUploads.DeleteAbandoned(store, now.AddHours(-1));
-        return stale.Count;
+
+        var folders = 0;
+        var jobsRoot = Path.Combine(store.Root, "_depots");
+        if (Directory.Exists(jobsRoot))
+        {
+            var live = running.Select(j => j.Id.ToString("N")).ToHashSet();
+            foreach (var folder in new DirectoryInfo(jobsRoot).EnumerateDirectories())
+            {
+                if (live.Contains(folder.Name)) continue;
+                var lastWrite = folder.EnumerateFiles().Select(f => f.LastWriteTimeUtc).Append(folder.LastWriteTimeUtc).Max();
+                if (lastWrite >= cutoff) continue;
+                try { folder.Delete(recursive: true); folders++; }
+                catch (IOException) { }
+            }
+        }
+        var uploads = DepositUploads.DeleteAbandoned(store, now.AddHours(-1));
+        if (files + folders + uploads > 0)
+            logger.LogInformation("Purge : {Files} pièce(s) orpheline(s), {Folders} dossier(s) de dépôt, {Uploads} envoi(s) abandonné(s) supprimés.", files, folders, uploads);
+        return new PurgeResult(files, folders, uploads);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try { await CloseInterruptedAsync(stoppingToken); }
-        catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Impossible de clore les dépôts interrompus."); }
-        await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
+        var o = options.Value;
+        await Task.WhenAll(
+            RunQueueAsync(stoppingToken),
+            EveryAsync("Battement des dépôts", BeatAsync, TimeSpan.FromSeconds(o.HeartbeatSeconds), stoppingToken),
+            EveryAsync("Reprise des dépôts interrompus", CloseStaleAsync, TimeSpan.FromSeconds(o.CheckSeconds), stoppingToken),
+            EveryAsync("Purge des pièces orphelines", PurgeAsync, TimeSpan.FromSeconds(o.PurgeEverySeconds), stoppingToken));
+    }
+
+    /// <summary>The queue: each job is run; one left unresolved is tried again after 1, 2, 4, 8 s, then left to the takeover.</summary>
+    private async Task RunQueueAsync(CancellationToken stoppingToken)
+    {
+        try
         {
-            try { await RunAsync(id, stoppingToken); }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
+            await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    bool resolved;
+                    try { resolved = await RunAsync(id, stoppingToken); }
+                    catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { throw; }
+                    catch (Exception e)
+                    {
+                        logger.LogError(e, "Dépôt {Id} : essai {Attempt} impossible.", id, attempt);
+                        resolved = false;
+                    }
+                    if (resolved) break;
+                    if (attempt == MaxAttempts)
+                    {
+                        // No more heartbeat: the job will be closed by the takeover of stale jobs, its files purged.
+                        _held.TryRemove(id, out _);
+                        logger.LogError("Dépôt {Id} abandonné après {Attempts} essais ; il sera clos par la reprise des dépôts interrompus.", id, attempt);
+                        break;
+                    }
+                    await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)), stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Jobs still waiting in the queue will not run here: say so now (best effort; otherwise the takeover does).
+            while (_queue.Reader.TryRead(out var id))
+                if (await TryFailAsync(id, DepositJob.InterruptedMessage)) _held.TryRemove(id, out _);
         }
     }
+
+    private async Task EveryAsync<T>(string what, Func<CancellationToken, Task<T>> work, TimeSpan period, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try { await work(ct); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception e) { logger.LogWarning(e, "{What} : échec, nouvel essai dans {Period}.", what, period); }
+            try { await Task.Delay(period, ct); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private Task EveryAsync(string what, Func<CancellationToken, Task> work, TimeSpan period, CancellationToken ct) =>
+        EveryAsync(what, async c => { await work(c); return 0; }, period, ct);
 }
+
+/// <summary>The job was closed by another instance before the deposit's commit: the deposit rolls back.</summary>
+public sealed class DepositJobClosedException() : Exception("Le dépôt a été clos par une autre instance avant son enregistrement.");

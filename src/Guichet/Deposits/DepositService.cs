@@ -19,6 +19,25 @@ public sealed class DepositOptions
     public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
     public long BackgroundAboveJsonBytes { get; set; } = 2L * 1024 * 1024;
     public int BackgroundAboveRequests { get; set; } = 5000;
+    /// <summary>How often an instance writes the heartbeat of the jobs it holds (queued or running).</summary>
+    public int HeartbeatSeconds { get; set; } = 5;
+    /// <summary>A job « en traitement » whose heartbeat is older than this lost its process: any live instance closes it.</summary>
+    public int StaleAfterSeconds { get; set; } = 90;
+    /// <summary>How often each instance looks for stale jobs.</summary>
+    public int CheckSeconds { get; set; } = 30;
+    /// <summary>A stored file that no row refers to is deleted once it is this old (always longer than <see cref="StaleAfterSeconds"/>).</summary>
+    public int OrphanFilesAfterSeconds { get; set; } = 3600;
+    /// <summary>How often each instance purges the orphan files (the verb <c>purge-pieces</c> does it once).</summary>
+    public int PurgeEverySeconds { get; set; } = 3600;
+
+    /// <summary>The settings that cannot work together, in French; empty when they are sound.</summary>
+    public IEnumerable<string> Errors()
+    {
+        if (HeartbeatSeconds < 1) yield return "Deposits:HeartbeatSeconds doit valoir au moins 1.";
+        if (StaleAfterSeconds < 2 * HeartbeatSeconds) yield return "Deposits:StaleAfterSeconds doit valoir au moins deux fois Deposits:HeartbeatSeconds.";
+        if (CheckSeconds < 1 || PurgeEverySeconds < 1) yield return "Deposits:CheckSeconds et Deposits:PurgeEverySeconds doivent valoir au moins 1.";
+        if (OrphanFilesAfterSeconds <= StaleAfterSeconds) yield return "Deposits:OrphanFilesAfterSeconds doit dépasser Deposits:StaleAfterSeconds.";
+    }
 }
 
 /// <summary>A request created by a deposit, as the API and the result page give it (the field names are the API contract).</summary>
@@ -49,13 +68,23 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
         return new DepositResult(errors, [], file.Count);
     }
 
+    /// <summary>
+    /// Checks and, when valid, stores the deposit. Progress is reported in steps: one per request whose files are
+    /// written (with a ZIP), then one per request saved in the transaction, out of the sum of both. With
+    /// <paramref name="beforeCommit"/>, the caller writes its own outcome (the job's) inside the deposit's transaction,
+    /// just before the commit: both are saved, or neither.
+    /// </summary>
     public async Task<DepositResult> DepositAsync(Organisation org, Actor actor, ReadOnlyMemory<byte> json, string? zipPath,
-        Func<int, int, Task>? progress, CancellationToken ct)
+        Action<int, int>? progress, CancellationToken ct, Func<DepositResult, CancellationToken, Task>? beforeCommit = null)
     {
         var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct);
         using var _ = zip;
         if (errors.Count > 0) return new DepositResult(errors, [], file.Count);
 
+        var count = file.Demandes.Count;
+        var fileSteps = zip is null ? 0 : count;
+        var steps = fileSteps + count;
+        progress?.Invoke(0, steps);
         var now = clock.UtcNow();
         var stored = new List<string>();
         try
@@ -72,8 +101,9 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                     stored.Add(saved.Key);
                     documents[i].Add(SupportingDocument.Create(type, FileNames.Sanitize(name), saved.Key, FileRules.ContentType(name), saved.Size, saved.Sha256, now));
                 }
-                if (progress is not null && i % 500 == 499) await progress(i + 1, file.Demandes.Count);
+                if (i % 100 == 99) progress?.Invoke(i + 1, steps);
             }
+            progress?.Invoke(fileSteps, steps);
 
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             using var counts = db.DeferRequestCounts();
@@ -95,6 +125,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                 {
                     await db.SaveChangesAsync(ct);
                     db.ChangeTracker.Clear();
+                    progress?.Invoke(fileSteps + created.Count, steps);
                     // The organisation and its solutions stay known rows, not new ones, for the next slice.
                     db.Organisations.Attach(org);
                     foreach (var solution in plan.Solutions.Values) if (db.Entry(solution).State == EntityState.Detached) db.Solutions.Attach(solution);
@@ -103,9 +134,11 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
             await counts.FlushAsync(ct);
+            var result = new DepositResult([], created, file.Count);
+            if (beforeCommit is not null) await beforeCommit(result, ct);
             await tx.CommitAsync(ct);
-            if (progress is not null) await progress(file.Demandes.Count, file.Demandes.Count);
-            return new DepositResult([], created, file.Count);
+            progress?.Invoke(steps, steps);
+            return result;
         }
         catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException)
         {

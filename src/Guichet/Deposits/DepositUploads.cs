@@ -37,6 +37,18 @@ public sealed class DepositUpload(string folder) : IDisposable
     public string JsonPath => Path.Combine(Folder, JsonFile);
     public string ZipPath => Path.Combine(Folder, ZipFile);
 
+    /// <summary>SHA-256 of the JSON then of the ZIP (if any), in hex: two retries of one deposit give the same value.</summary>
+    public async Task<string> ContentSha256Async(CancellationToken ct)
+    {
+        using var all = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var path in Zip is null ? new[] { JsonPath } : [JsonPath, ZipPath])
+        {
+            await using var file = File.OpenRead(path);
+            all.AppendData(await System.Security.Cryptography.SHA256.HashDataAsync(file, ct));
+        }
+        return Convert.ToHexStringLower(all.GetHashAndReset());
+    }
+
     /// <summary>Renames the folder (same disk, no copy); from then on it belongs to whoever asked.</summary>
     public void MoveTo(string target)
     {

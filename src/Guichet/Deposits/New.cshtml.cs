@@ -19,7 +19,7 @@ public sealed class NewModel(GuichetDbContext db, DepositRunner runner, Attachme
     {
         var (job, background) = await runner.AcceptAsync(Db, org.Id, User.Id(), upload, ct);
         if (background) runner.Enqueue(job.Id);
-        else await runner.RunAsync(job.Id, CancellationToken.None); // runs to its end even if the browser leaves
+        else await runner.RunNowAsync(job.Id); // runs to its end even if the browser leaves
         return Redirect($"/depots/{job.Id}");
     }
 }

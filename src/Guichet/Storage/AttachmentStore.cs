@@ -76,6 +76,25 @@ public sealed class AttachmentStore
         }
     }
 
+    /// <summary>
+    /// The keys of the stored files last written before <paramref name="before"/>, read lazily folder by folder (the
+    /// purge of orphan files); the working folders (« _depots », « _envois ») are not attachments and are skipped.
+    /// </summary>
+    public IEnumerable<string> Keys(DateTime before)
+    {
+        foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
+        {
+            if (folder.Name.Length != 2 || !folder.Name.All(char.IsAsciiHexDigitLower)) continue;
+            IEnumerable<FileInfo> files;
+            try { files = folder.EnumerateFiles().ToList(); }
+            catch (DirectoryNotFoundException) { continue; }
+            foreach (var file in files)
+                if (file.Name.Length == 32 && file.Name.StartsWith(folder.Name, StringComparison.Ordinal)
+                    && file.Name.All(char.IsAsciiHexDigitLower) && file.LastWriteTimeUtc < before)
+                    yield return file.Name;
+        }
+    }
+
     public void Delete(string key)
     {
         var path = PathOf(key);

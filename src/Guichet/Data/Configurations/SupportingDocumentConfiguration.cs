@@ -17,5 +17,7 @@ public sealed class SupportingDocumentConfiguration : IEntityTypeConfiguration<S
         e.Property(x => x.Sha256).HasMaxLength(64);
         e.HasOne(x => x.Round).WithMany().HasForeignKey(x => x.RoundId).OnDelete(DeleteBehavior.Restrict);
         e.HasIndex(x => x.FundingRequestId);
+        // The orphan-file purge asks, for each stored file, whether a row still refers to it.
+        e.HasIndex(x => x.StorageKey);
     }
 }

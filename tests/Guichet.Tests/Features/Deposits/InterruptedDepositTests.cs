@@ -32,7 +32,8 @@ public abstract class InterruptedDepositTests(GuichetApp app) : DepositScenario(
         }
         File.SetLastWriteTimeUtc(Path.Combine(abandoned, "pieces.zip"), App.Clock.UtcNow.AddHours(-2));
         Directory.SetLastWriteTimeUtc(abandoned, App.Clock.UtcNow.AddHours(-2));
-        Assert.True(await App.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseInterruptedAsync(CancellationToken.None) >= 1);
+        Assert.True(await App.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseStaleAsync(CancellationToken.None) >= 1);
+        await App.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().PurgeAsync(CancellationToken.None);
         Assert.False(Directory.Exists(abandoned));
         Assert.True(Directory.Exists(live));
         Directory.Delete(live, recursive: true);

@@ -190,11 +190,22 @@ namespace Guichet.Data.Migrations.Postgres
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ContentSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("JsonFileName")
                         .IsRequired()
@@ -230,6 +241,11 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("OrganisationId", "CreatedAt");
+
+                    b.HasIndex("OrganisationId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "HeartbeatAt");
 
                     b.ToTable("DepositJobs");
                 });
@@ -705,6 +721,8 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex("FundingRequestId");
 
                     b.HasIndex("RoundId");
+
+                    b.HasIndex("StorageKey");
 
                     b.ToTable("Documents");
                 });

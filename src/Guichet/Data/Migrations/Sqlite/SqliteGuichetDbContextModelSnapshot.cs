@@ -182,10 +182,21 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.Property<Guid>("Id")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ContentSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("HeartbeatAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("JsonFileName")
@@ -222,6 +233,11 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("OrganisationId", "CreatedAt");
+
+                    b.HasIndex("OrganisationId", "IdempotencyKey")
+                        .IsUnique();
+
+                    b.HasIndex("Status", "HeartbeatAt");
 
                     b.ToTable("DepositJobs");
                 });
@@ -676,6 +692,8 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasIndex("FundingRequestId");
 
                     b.HasIndex("RoundId");
+
+                    b.HasIndex("StorageKey");
 
                     b.ToTable("Documents");
                 });

@@ -1,0 +1,161 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Guichet.Tests.Support;
+using static Guichet.Tests.Support.JsonHttp;
+
+namespace Guichet.Tests.Faults;
+
+/// <summary>
+/// What the fault tests share: a fresh database and folder per test, a large deposit, and the checks that matter after a
+/// fault — the job's state, requests all or nothing, no stored file that no row refers to.
+/// </summary>
+/// <param name="provider">« Sqlite » (a file in the test's folder) or « Postgres » (a cluster of the test's own, which it may stop).</param>
+public abstract class FaultScenario(string provider) : IAsyncLifetime
+{
+    protected readonly string Folder = Path.Combine(Path.GetTempPath(), "guichet-faults-" + Guid.NewGuid().ToString("N")[..8]);
+    protected Dictionary<string, string> Env { get; private set; } = [];
+    protected string StoragePath => Path.Combine(Folder, "pieces");
+    /// <summary>The PostgreSQL cluster of this test; null on SQLite.</summary>
+    protected PostgresServer? Server { get; private set; }
+
+    public async ValueTask InitializeAsync()
+    {
+        Directory.CreateDirectory(Folder);
+        string connectionString;
+        if (provider == "Postgres")
+        {
+            Server = await PostgresServer.StartAsync();
+            connectionString = await Server.CreateDatabaseAsync();
+        }
+        else connectionString = $"Data Source={Path.Combine(Folder, "guichet.db")}";
+        Env = PortalProcess.Environment(provider, connectionString, Folder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null) await Server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
+    }
+
+    private DbConnection Connection(string connectionString) => provider == "Postgres"
+        ? new Npgsql.NpgsqlConnection(connectionString) : new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+
+    /// <summary>A deposit of <paramref name="count"/> advances, each citing its own file of the ZIP; references start with the returned prefix.</summary>
+    protected static async Task<(MultipartFormDataContent Form, string Prefix)> LargeDepositAsync(PortalProcess portal, int count)
+    {
+        using var anonymous = new HttpClient { BaseAddress = portal.BaseAddress };
+        var example = await DepositFiles.Example(anonymous);
+        var template = example["demandes"]![0]!.AsObject();
+        var prefix = "F" + Guid.NewGuid().ToString("N")[..8] + "-";
+        var demandes = new JsonArray();
+        var files = new List<(string, byte[])>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var d = template.DeepClone().AsObject();
+            d["referenceFournisseur"] = $"{prefix}{i:D5}";
+            d["client"]!["identifiant"] = (50000000000L + DepositFiles.NextSeed()).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            d["piecesJointes"]![0]!["fichier"] = $"bc/{i:D5}.pdf";
+            demandes.Add(d);
+            files.Add(($"bc/{i:D5}.pdf", DepositFiles.Pdf));
+        }
+        example["demandes"] = demandes;
+        return (DepositFiles.Form(example, DepositFiles.Zip([.. files])), prefix);
+    }
+
+    /// <summary>Posts a deposit to run in the background; returns its URL.</summary>
+    protected static async Task<string> PostInBackgroundAsync(HttpClient client, MultipartFormDataContent form)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/depots") { Content = form };
+        request.Headers.Add("Prefer", "respond-async");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await Json(response)).GetProperty("url").GetString()!;
+    }
+
+    /// <summary>Polls the job until <paramref name="until"/> holds of it (statut, traitees, total); fails after <paramref name="seconds"/>.</summary>
+    protected static async Task<JsonElement> PollAsync(HttpClient client, string url, Func<JsonElement, bool> until, int seconds, string what, int delayMs = 20)
+    {
+        var bound = DateTime.UtcNow.AddSeconds(seconds);
+        JsonElement status = default;
+        while (DateTime.UtcNow < bound)
+        {
+            try
+            {
+                var response = await client.GetAsync(url);
+                if (response.IsSuccessStatusCode)
+                {
+                    status = await Json(response);
+                    if (until(status)) return status;
+                }
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(delayMs);
+        }
+        Assert.Fail($"{what} : pas observé en {seconds} s ; dernier état : {(status.ValueKind == JsonValueKind.Undefined ? "aucun" : status.ToString())}");
+        return status;
+    }
+
+    protected static string Statut(JsonElement s) => s.GetProperty("statut").GetString()!;
+    protected static int Done(JsonElement s) => s.GetProperty("traitees").GetInt32();
+    protected static int Total(JsonElement s) => s.GetProperty("total").GetInt32();
+
+    /// <summary>The keys of the files in the store (not the working folders).</summary>
+    protected List<string> StoredKeys() => Directory.Exists(StoragePath)
+        ? Directory.GetDirectories(StoragePath).Where(d => Path.GetFileName(d).Length == 2)
+            .SelectMany(Directory.GetFiles).Select(f => Path.GetFileName(f)).ToList()
+        : [];
+
+    protected async Task<HashSet<string>> ReferencedKeysAsync()
+    {
+        await using var conn = Connection(Env["ConnectionStrings__Guichet"]);
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT \"StorageKey\" FROM \"Documents\"";
+        var keys = new HashSet<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) keys.Add(reader.GetString(0));
+        return keys;
+    }
+
+    protected async Task<long> RequestsWithPrefixAsync(string prefix)
+    {
+        await using var conn = Connection(Env["ConnectionStrings__Guichet"]);
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM \"Requests\" WHERE \"VendorReference\" LIKE '{prefix}%'";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits until every stored file is referenced by a row (the purge of the running portal removed the rest).</summary>
+    protected async Task<List<string>> OrphansAfterPurgeAsync(int seconds)
+    {
+        var bound = DateTime.UtcNow.AddSeconds(seconds);
+        List<string> orphans;
+        do
+        {
+            var referenced = await ReferencedKeysAsync();
+            orphans = StoredKeys().Where(k => !referenced.Contains(k)).ToList();
+            if (orphans.Count == 0) break;
+            await Task.Delay(500);
+        } while (DateTime.UtcNow < bound);
+        return orphans;
+    }
+
+    protected List<string> JobFolders() => Directory.Exists(Path.Combine(StoragePath, "_depots"))
+        ? Directory.GetDirectories(Path.Combine(StoragePath, "_depots")).ToList() : [];
+
+    /// <summary>The counters by status still agree with the requests (the verb <c>recount</c> finds nothing to fix).</summary>
+    protected async Task AssertCountersExactAsync()
+    {
+        var (code, output) = await PortalProcess.VerbAsync(Env, "recount");
+        Assert.True(code == 0, output);
+        Assert.Contains("exacts", output);
+    }
+}
+

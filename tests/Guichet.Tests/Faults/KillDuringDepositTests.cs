@@ -1,0 +1,52 @@
+namespace Guichet.Tests.Faults;
+
+/// <summary>
+/// kill -9 of the portal process during a background deposit, in the files phase and in the database phase, then a
+/// restart: the job is closed (no EN_TRAITEMENT past the takeover delay), its requests are all absent, and the purge
+/// leaves no stored file that no row refers to.
+/// </summary>
+public abstract class KillDuringDepositTests(string provider) : FaultScenario(provider)
+{
+    private const int Count = 3000;
+
+    [Theory]
+    [InlineData("pieces")]
+    [InlineData("base")]
+    public async Task A_portal_killed_during_a_deposit_leaves_a_closed_job_no_request_and_no_orphan_file(string phase)
+    {
+        string url, prefix;
+        await using (var portal = await PortalProcess.StartAsync(Env))
+        {
+            var client = portal.Client("demo-agendapro");
+            var (form, p) = await LargeDepositAsync(portal, Count);
+            prefix = p;
+            url = await PostInBackgroundAsync(client, form);
+            // Steps: Count files written, then Count requests saved in the transaction.
+            var seen = await PollAsync(client, url, s => Statut(s) != "EN_TRAITEMENT" || (phase == "pieces"
+                ? Done(s) > 0 && Done(s) < Count
+                : Done(s) > Count && Done(s) < Total(s)), 60, $"phase {phase} du dépôt");
+            Assert.Equal("EN_TRAITEMENT", Statut(seen)); // the deposit had not finished: the fault hits it
+            await portal.KillAsync();
+            Assert.NotEmpty(StoredKeys()); // files of the deposit were written before the kill
+        }
+
+        await using var again = await PortalProcess.StartAsync(Env);
+        var agendaPro = again.Client("demo-agendapro");
+        // Takeover after 4 s without heartbeat, checked every second: well within 20 s of the restart.
+        var closed = await PollAsync(agendaPro, url, s => Statut(s) != "EN_TRAITEMENT", 20, "clôture du dépôt interrompu", 200);
+        Assert.Equal("ECHEC", Statut(closed));
+        Assert.Contains("interrompu", closed.GetProperty("erreurs")[0].GetProperty("message").GetString());
+        Assert.Equal(0, await RequestsWithPrefixAsync(prefix));
+        // Orphan files go once 8 s old (the test setting), by the purge every 2 s.
+        Assert.Empty(await OrphansAfterPurgeAsync(40));
+        Assert.Empty(JobFolders());
+        Assert.False(again.HasExited);
+        await AssertCountersExactAsync();
+    }
+}
+
+[Trait("Category", "Faults")]
+public sealed class KillDuringDepositTestsOnSqlite() : KillDuringDepositTests("Sqlite");
+
+[Trait("Category", "Faults")]
+public sealed class KillDuringDepositTestsOnPostgres() : KillDuringDepositTests("Postgres");
