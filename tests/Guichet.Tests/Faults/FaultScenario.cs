@@ -19,7 +19,7 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
     protected Dictionary<string, string> Env { get; private set; } = [];
     protected string StoragePath => Path.Combine(Folder, "pieces");
     /// <summary>The PostgreSQL cluster of this test; null on SQLite.</summary>
-    protected PostgresServer? Server { get; private set; }
+    protected Guichet.Testing.PostgresCluster? Server { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
@@ -27,8 +27,10 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
         string connectionString;
         if (provider == "Postgres")
         {
-            Server = await PostgresServer.StartAsync();
-            connectionString = await Server.CreateDatabaseAsync();
+            // A cluster of its own: the test stops and restarts it.
+            Server = await Guichet.Testing.PostgresCluster.StartAsync("guichet-faults-pg-", "-c max_connections=60 -c shared_buffers=16MB",
+                "Pooling=true;Maximum Pool Size=20;Timeout=5;Command Timeout=30", "lancez ./test.sh, qui l'installe.");
+            connectionString = await Server.CreateDatabaseAsync("guichet_faults");
         }
         else connectionString = $"Data Source={Path.Combine(Folder, "guichet.db")}";
         Env = PortalProcess.Environment(provider, connectionString, Folder);
