@@ -52,6 +52,7 @@ try
     builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
     builder.Services.AddScoped<DemoSeeder>();
     builder.Services.AddScoped<AccountAdmin>();
+    builder.Services.AddScoped<PasswordTiming>();
 
     // Actions on requests (Requests/): one class per action, called alike by pages, API endpoints, verbs and workers.
     builder.Services.AddRequestActions();
@@ -70,9 +71,7 @@ try
     // Accounts: Identity with cookies for pages, personal Bearer tokens for the API.
     builder.Services.AddIdentity<GuichetUser, IdentityRole>(o =>
         {
-            o.Lockout.MaxFailedAccessAttempts = 5;
-            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
-            o.Lockout.AllowedForNewUsers = true;
+            o.Lockout.AllowedForNewUsers = false; // no hard lockout: sign-in is throttled instead (Hosting/RateLimits.cs)
             o.Password.RequiredLength = 12;
             o.User.RequireUniqueEmail = true;
         })
@@ -97,6 +96,7 @@ try
     builder.Services.AddAuthentication()
         .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorization();
+    builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, mot de passe oublié, API per user, simulations
     builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
 
     // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
@@ -156,6 +156,7 @@ try
     app.UseRouting();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseGuichetRateLimits(); // after authorization: the API's Bearer user is known; refusals are 429 in French
 
     app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
     app.MapOpenApi("/api/openapi/{documentName}.json");

@@ -4,7 +4,12 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Guichet.Accounts;
 
-public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users) : PageModel
+/// <summary>
+/// « Se connecter »: the same words in the same time whether or not the account exists. There is no lockout (anyone could
+/// lock a known account, and the message would reveal it): repeated attempts are throttled per address and per source
+/// by the rate limiter (Hosting/RateLimits.cs), for known and unknown addresses alike.
+/// </summary>
+public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users, PasswordTiming timing) : PageModel
 {
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Password { get; set; }
@@ -12,7 +17,7 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
     public string? Error { get; private set; }
 
     // The same words whether or not the account exists.
-    private const string BadCredentials = "Adresse e-mail ou mot de passe incorrect. Après 5 échecs consécutifs, le compte est verrouillé pendant 15 minutes.";
+    public const string BadCredentials = "Adresse e-mail ou mot de passe incorrect. Après plusieurs échecs, les tentatives sont ralenties pendant quelques minutes.";
 
     public void OnGet() { }
 
@@ -21,14 +26,16 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
         if (string.IsNullOrWhiteSpace(Email) || string.IsNullOrEmpty(Password))
             return Fail("Saisissez votre adresse e-mail et votre mot de passe.");
         var user = await users.FindByEmailAsync(Email.Trim());
-        if (user is null || !user.IsActive)
+        if (user is not { IsActive: true, PasswordHash: not null })
+        {
+            // Unknown, inactive or without a password yet: the same hash verification cost as a real wrong password.
+            timing.VerifyDummy(Password);
             return Fail(BadCredentials);
-        var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: true);
-        if (result.Succeeded)
-            return LocalRedirect(IsSafeReturn(ReturnUrl) ? ReturnUrl! : "/demandes");
-        if (result.IsLockedOut)
-            return Fail("Votre compte est temporairement verrouillé après 5 tentatives infructueuses. Réessayez dans 15 minutes ou contactez l'assistance.");
-        return Fail(BadCredentials);
+        }
+        if (!await users.CheckPasswordAsync(user, Password))
+            return Fail(BadCredentials);
+        await signIn.SignInAsync(user, isPersistent: false);
+        return LocalRedirect(IsSafeReturn(ReturnUrl) ? ReturnUrl! : "/demandes");
     }
 
     // A local address that can be written in a Location header as it is (no control or non-ASCII character).
@@ -40,4 +47,17 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }
+}
+
+/// <summary>
+/// A fixed hash made once by the application's own <see cref="IPasswordHasher{TUser}"/>, verified when there is no real
+/// hash to verify, so that an unknown address costs what a wrong password costs.
+/// </summary>
+public sealed class PasswordTiming(IPasswordHasher<GuichetUser> hasher)
+{
+    private static readonly GuichetUser Nobody = new() { Id = "nobody", UserName = "nobody" };
+    private static string? _hash; // made once per process (the hasher is scoped, its settings are not)
+
+    public void VerifyDummy(string password) =>
+        hasher.VerifyHashedPassword(Nobody, _hash ??= hasher.HashPassword(Nobody, Guid.NewGuid().ToString("N")), password);
 }

@@ -27,9 +27,7 @@ public static class ErrorHandling
             await Problems.Write(context, status, Problems.TitleFor(status), message);
             return;
         }
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(ErrorPageHtml(status, message));
+        await WritePageAsync(context, status, message);
     });
 
     public static async Task ApiStatusCode(StatusCodeContext context)
@@ -69,6 +67,14 @@ public static class ErrorHandling
         var parts = new List<string>();
         for (; e is not null && parts.Count < 4; e = e.InnerException) parts.Add($"{e.GetType().Name}: {e.Message}");
         return string.Join(" ← ", parts);
+    }
+
+    /// <summary>A static French error page (used where no Razor page renders, e.g. a rate-limit refusal).</summary>
+    public static Task WritePageAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync(ErrorPageHtml(status, message));
     }
 
     // French text as is (« Réessayez », not « R&#233;essayez »), markup characters still encoded.

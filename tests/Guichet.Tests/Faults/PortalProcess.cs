@@ -43,6 +43,7 @@ public sealed class PortalProcess : IAsyncDisposable
         ["Deposits__CheckSeconds"] = "1",
         ["Deposits__OrphanFilesAfterSeconds"] = "8",
         ["Deposits__PurgeEverySeconds"] = "2",
+        ["RateLimits__Enabled"] = "false", // the scenarios poll a job every 20 ms, beyond RateLimits:ApiPerUser
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "None",
     };

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Guichet.Accounts;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Guichet.Hosting;
+
+/// <summary>One limit: at most <see cref="Permits"/> requests per window of <see cref="WindowSeconds"/>.</summary>
+public sealed class RateLimit
+{
+    public int Permits { get; set; }
+    public int WindowSeconds { get; set; }
+
+    public RateLimit() { }
+    public RateLimit(int permits, int windowSeconds) { Permits = permits; WindowSeconds = windowSeconds; }
+}
+
+/// <summary>
+/// Section « RateLimits »: throttling of sign-in, « mot de passe oublié », the API per user and the simulations per
+/// organisation. Sign-in is throttled per submitted address and per source instead of locking the account, so that the
+/// answer is the same whether the address exists or not, and nobody can lock someone else's account.
+/// </summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    public bool Enabled { get; set; } = true;
+    public RateLimit SignInPerAddress { get; set; } = new(10, 900);
+    public RateLimit SignInPerSource { get; set; } = new(30, 300);
+    public RateLimit ForgotPasswordPerAddress { get; set; } = new(3, 3600);
+    public RateLimit ForgotPasswordPerSource { get; set; } = new(10, 3600);
+    public RateLimit ApiPerUser { get; set; } = new(600, 60);
+    public RateLimit SimulationsPerOrganisation { get; set; } = new(30, 60);
+
+    public IEnumerable<string> Errors()
+    {
+        foreach (var (name, limit) in All())
+            if (limit.Permits < 1 || limit.WindowSeconds < 1)
+                yield return $"RateLimits:{name} : Permits et WindowSeconds doivent être supérieurs à 0.";
+    }
+
+    private IEnumerable<(string, RateLimit)> All() =>
+    [
+        (nameof(SignInPerAddress), SignInPerAddress), (nameof(SignInPerSource), SignInPerSource),
+        (nameof(ForgotPasswordPerAddress), ForgotPasswordPerAddress), (nameof(ForgotPasswordPerSource), ForgotPasswordPerSource),
+        (nameof(ApiPerUser), ApiPerUser), (nameof(SimulationsPerOrganisation), SimulationsPerOrganisation),
+    ];
+}
+
+/// <summary>
+/// ASP.NET Core's rate limiter as one global chained limiter: each link looks at the request and either counts it in its
+/// partition (address, source, user, organisation) or lets it through. Refusals answer 429 with Retry-After, in French:
+/// Problem Details on <c>/api</c>, a page elsewhere.
+/// </summary>
+public static class RateLimits
+{
+    public const string SignInPath = "/connexion";
+    public const string ForgotPasswordPath = "/compte/mot-de-passe-oublie";
+    private const string AddressKey = "guichet:rate-limit-address";
+    private const string MessageKey = "guichet:rate-limit-message";
+
+    public static IServiceCollection AddGuichetRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
+            .Validate(o => !o.Errors().Any(), "Configuration RateLimits invalide (Permits et WindowSeconds de chaque limite).")
+            .ValidateOnStart();
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>((options, limits) =>
+        {
+            var o = limits.Value;
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = OnRejectedAsync;
+            if (!o.Enabled) return;
+            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
+                Link(o.SignInPerAddress, c => IsPost(c, SignInPath) ? "address:" + Address(c) : null, SignInMessage),
+                Link(o.SignInPerSource, c => IsPost(c, SignInPath) ? "source:" + Source(c) : null, SignInMessage),
+                Link(o.ForgotPasswordPerAddress, c => IsPost(c, ForgotPasswordPath) ? "address:" + Address(c) : null, ForgotMessage),
+                Link(o.ForgotPasswordPerSource, c => IsPost(c, ForgotPasswordPath) ? "source:" + Source(c) : null, ForgotMessage),
+                Link(o.SimulationsPerOrganisation, c => IsSimulation(c) ? "org:" + Organisation(c) : null, SimulationsMessage),
+                Link(o.ApiPerUser, c => IsApiUser(c) ? "user:" + c.User.Id() : null, ApiMessage));
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Before the limiter: the address typed in the sign-in and « mot de passe oublié » forms (small url-encoded forms,
+    /// read once and kept by ASP.NET Core for the page), since a partition is chosen synchronously.
+    /// </summary>
+    public static IApplicationBuilder UseGuichetRateLimits(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            if ((IsPost(context, SignInPath) || IsPost(context, ForgotPasswordPath))
+                && context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            {
+                try
+                {
+                    var form = await context.Request.ReadFormAsync(context.RequestAborted);
+                    context.Items[AddressKey] = form["Email"].ToString().Trim().ToUpperInvariant();
+                }
+                catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+                {
+                    // A malformed form is the page's business (400); it is counted under the empty address.
+                }
+            }
+            await next(context);
+        });
+        return app.UseRateLimiter();
+    }
+
+    private const string SignInMessage = "Trop de tentatives de connexion pour cette adresse ou depuis votre connexion.";
+    private const string ForgotMessage = "Trop de demandes de réinitialisation du mot de passe pour cette adresse ou depuis votre connexion. Aucun e-mail supplémentaire n'a été envoyé.";
+    private const string SimulationsMessage = "Trop de simulations pour votre organisme.";
+    private const string ApiMessage = "Trop de requêtes avec ce compte.";
+
+    private static PartitionedRateLimiter<HttpContext> Link(RateLimit limit, Func<HttpContext, string?> key, string message) =>
+        PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        {
+            var k = key(context);
+            if (k is null) return RateLimitPartition.GetNoLimiter("");
+            return RateLimitPartition.GetFixedWindowLimiter(k, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = limit.Permits,
+                Window = TimeSpan.FromSeconds(limit.WindowSeconds),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        }).WithMessage(message);
+
+    // Remembers which link refused, for the French message (the chain stops at the first refusal).
+    private static PartitionedRateLimiter<HttpContext> WithMessage(this PartitionedRateLimiter<HttpContext> inner, string message) =>
+        new Labelled(inner, message);
+
+    private sealed class Labelled(PartitionedRateLimiter<HttpContext> inner, string message) : PartitionedRateLimiter<HttpContext>
+    {
+        public override RateLimiterStatistics? GetStatistics(HttpContext resource) => inner.GetStatistics(resource);
+
+        protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount) =>
+            Note(resource, inner.AttemptAcquire(resource, permitCount));
+
+        protected override async ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken) =>
+            Note(resource, await inner.AcquireAsync(resource, permitCount, cancellationToken));
+
+        private RateLimitLease Note(HttpContext resource, RateLimitLease lease)
+        {
+            if (!lease.IsAcquired) resource.Items[MessageKey] = message;
+            return lease;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+
+        protected override ValueTask DisposeAsyncCore() => inner.DisposeAsync();
+    }
+
+    private static bool IsPost(HttpContext c, string path) =>
+        HttpMethods.IsPost(c.Request.Method) && c.Request.Path.Equals(path, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsSimulation(HttpContext c) =>
+        HttpMethods.IsPost(c.Request.Method) && c.User.Identity?.IsAuthenticated == true
+        && (c.Request.Path.Equals("/api/v1/simulations", StringComparison.OrdinalIgnoreCase)
+            || c.Request.Path.Equals("/simulateur", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsApiUser(HttpContext c) =>
+        c.Request.Path.StartsWithSegments("/api/v1") && c.User.Identity?.IsAuthenticated == true;
+
+    private static string Address(HttpContext c) => c.Items[AddressKey] as string ?? "";
+
+    /// <summary>The client's address as ASP.NET Core sees it (the proxy's forwarded address once forwarded headers are honoured).</summary>
+    private static string Source(HttpContext c) => c.Connection.RemoteIpAddress?.ToString() ?? "inconnue";
+
+    // A vendor's organisation; anyone else (agency staff) is counted alone.
+    private static string Organisation(HttpContext c) =>
+        c.User.OrganisationId()?.ToString(CultureInfo.InvariantCulture) ?? "user:" + c.User.Id();
+
+    private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken ct)
+    {
+        var context = rejected.HttpContext;
+        var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+            ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var reason = context.Items[MessageKey] as string ?? "Trop de requêtes.";
+        var message = $"{reason} Réessayez dans {Wait(seconds)}.";
+        if (context.Request.Path.StartsWithSegments("/api"))
+            await Problems.Write(context, StatusCodes.Status429TooManyRequests, Problems.TitleFor(429), message);
+        else
+            await ErrorHandling.WritePageAsync(context, StatusCodes.Status429TooManyRequests, message);
+    }
+
+    /// <summary>« 1 minute », « 15 minutes », « 30 secondes ».</summary>
+    public static string Wait(int seconds) => seconds < 60
+        ? (seconds == 1 ? "1 seconde" : $"{seconds} secondes")
+        : (Minutes(seconds) == 1 ? "1 minute" : $"{Minutes(seconds)} minutes");
+
+    private static int Minutes(int seconds) => (seconds + 59) / 60;
+}
