@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Guichet.Hosting;
 
@@ -29,6 +30,13 @@ public sealed class ReverseProxyOptions
     }
 }
 
+/// <summary>Each wrong entry is named, in French, when the portal refuses to start.</summary>
+public sealed class ReverseProxyValidation : IValidateOptions<ReverseProxyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReverseProxyOptions options) =>
+        options.Errors().ToList() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+}
+
 /// <summary>
 /// Transport security: X-Forwarded-For/-Proto from the configured proxies only, HTTPS redirection and HSTS outside
 /// Development, and every cookie marked Secure (always in Production; over HTTPS, direct or via a trusted proxy, elsewhere).
@@ -38,9 +46,8 @@ public static class Transport
     public static IServiceCollection AddGuichetTransport(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var proxy = configuration.GetSection(ReverseProxyOptions.Section).Get<ReverseProxyOptions>() ?? new();
-        services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.Section)
-            .Validate(o => !o.Errors().Any(), "Configuration ReverseProxy invalide (KnownProxies, KnownNetworks ou HttpsPort).")
-            .ValidateOnStart();
+        services.AddOptions<ReverseProxyOptions>().BindConfiguration(ReverseProxyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReverseProxyOptions>, ReverseProxyValidation>();
 
         services.Configure<ForwardedHeadersOptions>(o =>
         {
