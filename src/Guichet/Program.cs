@@ -89,15 +89,16 @@ try
         o.AccessDeniedPath = "/acces-refuse";
         o.ExpireTimeSpan = TimeSpan.FromHours(8);
         o.SlidingExpiration = true;
+        // Deactivation, a new password and « Se déconnecter » end every open session at its next request.
+        o.Events.OnValidatePrincipal = SessionCheck.ValidateAsync;
     });
-    // The security stamp is checked on every request, so that deactivation, a new password and « Se déconnecter » end
-    // every open session of the user at once, not up to 30 minutes later (one indexed read by id per page).
-    builder.Services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
     builder.Services.AddAuthentication()
         .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorization();
     builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, mot de passe oublié, API per user, simulations
     builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
+    // Behind a proxy: X-Forwarded-* from ReverseProxy:KnownProxies/KnownNetworks only; HTTPS, HSTS, Secure cookies (Hosting/Transport.cs).
+    builder.Services.AddGuichetTransport(builder.Configuration, builder.Environment);
 
     // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
     var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
@@ -144,9 +145,10 @@ try
         await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync();
     }
 
-    // Pipeline: errors in French (Problem Details on the API), security headers, static files, auth.
+    // Pipeline: forwarded headers, HSTS and HTTPS redirection, cookie policy; then errors in French (Problem Details on
+    // the API), security headers, static files, auth.
+    app.UseGuichetTransport();
     app.UseExceptionHandler(ErrorHandling.Handle);
-    if (!isDevelopment) app.UseHsts();
     app.UseSecurityHeaders();
     app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"),
         a => a.UseStatusCodePages(ErrorHandling.ApiStatusCode));

@@ -16,7 +16,9 @@ public static class SecurityHeaders
         context.Response.OnStarting(() =>
         {
             var h = context.Response.Headers;
-            h.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api/documentation") ? ApiReferenceCsp : Csp;
+            // An endpoint may set its own, stricter policy (the attachments, Tracking/DocumentEndpoints.cs): it is kept.
+            if (string.IsNullOrEmpty(h.ContentSecurityPolicy))
+                h.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/api/documentation") ? ApiReferenceCsp : Csp;
             h.XContentTypeOptions = "nosniff";
             h.XFrameOptions = "DENY";
             h["Referrer-Policy"] = "same-origin";

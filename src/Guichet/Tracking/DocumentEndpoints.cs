@@ -21,10 +21,24 @@ public static class DocumentEndpoints
                 return Results.NotFound();
             http.Response.Headers.XContentTypeOptions = "nosniff";
             http.Response.Headers.CacheControl = "private, no-store";
+            http.Response.Headers.ContentSecurityPolicy = Policy(doc.ContentType);
             // Inline so that « Consulter » opens the PDF or image; nosniff keeps the browser to the declared type.
             var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("inline");
             disposition.SetHttpFileName(doc.FileName);
             http.Response.Headers.ContentDisposition = disposition.ToString();
             return Results.File(store.OpenRead(doc.StorageKey), doc.ContentType, enableRangeProcessing: true);
         }).RequireAuthorization().ExcludeFromDescription();
+
+    private const string NothingLoads = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// The attachment's own policy: no script source at all, so that a hostile file (HTML/PDF polyglot…) cannot run
+    /// script with the portal's origin even if a browser rendered it as something else than its declared type.
+    /// Images are also sandboxed (opaque origin). PDFs are not: Safari's viewer refuses a sandboxed PDF (empty page or
+    /// download) while Chromium renders it (checked with Chromium 156); they get what the browsers' viewers need
+    /// (object-src 'self' for the plugin document, inline styles for Chromium's wrapper page), and nothing else.
+    /// </summary>
+    public static string Policy(string contentType) => contentType == "application/pdf"
+        ? NothingLoads + "; object-src 'self'; img-src 'self'; style-src 'unsafe-inline'"
+        : "sandbox; " + NothingLoads + "; img-src 'self'; style-src 'unsafe-inline'";
 }

@@ -76,6 +76,20 @@ public sealed class StartupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_wrong_proxy_address_stops_the_start_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(),
+            ["ReverseProxy__KnownProxies__0"] = "10.0.0.300", ["ReverseProxy__KnownNetworks__0"] = "10.0.0.0",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("ReverseProxy:KnownProxies : « 10.0.0.300 » n'est pas une adresse IP.", text);
+        Assert.Contains("ReverseProxy:KnownNetworks : « 10.0.0.0 » n'est pas un réseau CIDR", text);
+    }
+
+    [Fact]
     public async Task The_migrate_verb_on_an_unreachable_database_exits_non_zero_with_a_French_line()
     {
         var (code, text) = await RunAsync(new()

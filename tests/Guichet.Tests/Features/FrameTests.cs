@@ -27,6 +27,21 @@ public sealed class FrameTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public void Attachments_run_no_script_and_images_are_sandboxed()
+    {
+        var pdf = Guichet.Tracking.DocumentEndpoints.Policy("application/pdf");
+        var png = Guichet.Tracking.DocumentEndpoints.Policy("image/png");
+        foreach (var policy in new[] { pdf, png })
+        {
+            Assert.Contains("default-src 'none'", policy);
+            Assert.DoesNotContain("script-src", policy);
+            Assert.Contains("frame-ancestors 'none'", policy);
+        }
+        Assert.StartsWith("sandbox;", png);
+        Assert.DoesNotContain("sandbox", pdf); // Safari shows nothing for a sandboxed PDF
+    }
+
+    [Fact]
     public async Task An_unknown_page_gets_a_French_404_page()
     {
         var response = await app.Anonymous().GetAsync("/nulle-part");

@@ -49,6 +49,19 @@ public abstract class SessionTests(GuichetApp app)
     }
 
     [Fact]
+    public async Task A_live_session_is_checked_without_its_cookie_being_issued_again()
+    {
+        var (email, _) = await NewVendorAsync();
+        var cookie = await SessionCookieAsync(email);
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/demandes");
+        request.Headers.Add("Cookie", cookie);
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith("guichet=", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_deactivated_users_open_session_is_refused_at_its_next_request()
     {
         var (email, organisationId) = await NewVendorAsync();

@@ -139,6 +139,11 @@ public abstract class TrackingTests(GuichetApp app)
         Assert.Equal("application/pdf", owner.Content.Headers.ContentType?.MediaType);
         Assert.Equal("nosniff", owner.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("inline", owner.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.True(owner.Headers.CacheControl?.NoStore);
+        // Its own policy, not the pages' one: nothing loads, no script runs.
+        var csp = owner.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.StartsWith("default-src 'none'", csp);
+        Assert.DoesNotContain("script-src", csp);
         var bytes = await owner.Content.ReadAsByteArrayAsync();
         Assert.StartsWith("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
         Assert.Equal(piece.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
