@@ -220,6 +220,8 @@ public static class DepositUploads
         }
         catch (Refusal)
         {
+            // The French 400 page is rendered by re-executing the request: it must not try to read the malformed body again.
+            http.Features.Set<IFormFeature>(new FormFeature(FormCollection.Empty));
             return null;
         }
         http.Features.Set<IFormFeature>(new FormFeature(upload.Fields));

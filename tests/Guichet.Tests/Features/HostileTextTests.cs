@@ -146,6 +146,21 @@ public abstract class HostileTextTests(GuichetApp app)
         }
     }
 
+    [Theory]
+    [InlineData("/depots/nouveau")]
+    [InlineData("/simulateur")]
+    public async Task A_malformed_multipart_form_on_the_deposit_pages_is_a_French_400(string page)
+    {
+        var vendor = await app.SignedIn("editeur@agendapro.test");
+        var body = new ByteArrayContent(Encoding.ASCII.GetBytes("--xyz\r\nContent-Disposition: form-data; name=\"json\"\r\n\r\n{\"a\":1}\r\n--x"));
+        body.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=xyz");
+        var response = await vendor.PostAsync(page, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var html = WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain("Page introuvable", html);
+        Assert.Contains("lang=\"fr\"", html);
+    }
+
     [Fact]
     public async Task Signing_in_with_a_non_ASCII_return_address_lands_on_the_tracking_page()
     {
