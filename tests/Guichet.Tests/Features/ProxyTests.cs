@@ -22,11 +22,7 @@ public sealed partial class ProxyTests(ProxyTests.ProxiedApp app) : IClassFixtur
     public sealed class ProxiedApp : GuichetApp
     {
         protected override string Provider => "Sqlite";
-        protected override Task<string> ConnectionStringAsync()
-        {
-            Directory.CreateDirectory(Folder);
-            return Task.FromResult($"Data Source={Path.Combine(Folder, "guichet.db")}");
-        }
+        protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {

@@ -61,11 +61,7 @@ public abstract class LimitedApp : GuichetApp
 public sealed class LimitedSqliteApp : LimitedApp
 {
     protected override string Provider => "Sqlite";
-    protected override Task<string> ConnectionStringAsync()
-    {
-        Directory.CreateDirectory(Folder);
-        return Task.FromResult($"Data Source={Path.Combine(Folder, "guichet.db")}");
-    }
+    protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
 }
 
 public sealed class LimitedPostgresApp(PostgresFixture postgres) : LimitedApp

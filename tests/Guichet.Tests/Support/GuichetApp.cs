@@ -14,6 +14,13 @@ namespace Guichet.Tests.Support;
 public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     protected readonly string Folder = Path.Combine(Path.GetTempPath(), "guichet-test-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>A SQLite database file of this app's own, in its folder.</summary>
+    protected Task<string> SqliteFileAsync()
+    {
+        Directory.CreateDirectory(Folder);
+        return Task.FromResult($"Data Source={Path.Combine(Folder, "guichet.db")}");
+    }
     protected abstract string Provider { get; }
     protected abstract Task<string> ConnectionStringAsync();
     private string _connectionString = "";
@@ -110,11 +117,7 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
 public sealed class SqliteApp : GuichetApp
 {
     protected override string Provider => "Sqlite";
-    protected override Task<string> ConnectionStringAsync()
-    {
-        Directory.CreateDirectory(Folder);
-        return Task.FromResult($"Data Source={Path.Combine(Folder, "guichet.db")}");
-    }
+    protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
 }
 
 public sealed class PostgresApp(PostgresFixture postgres) : GuichetApp
