@@ -42,7 +42,7 @@ public sealed class TwoFactorRequiredPostgresApp(PostgresFixture postgres) : Two
 /// Two-factor sign-in: enrolment from the key shown on the page, the code step after the password, recovery codes, the
 /// agency sent to enrolment when it is required, settings changed only with the password, codes throttled per user.
 /// Fresh users each time (each test its own per-user limit). Note: Identity accepts a code again within its window
-/// (about ±1 minute); nothing here prevents that reuse.
+/// (2 steps of 30 s either side); nothing prevents that reuse.
 /// </summary>
 public abstract partial class TwoFactorTests(TwoFactorRequiredApp app, GuichetApp notRequired)
 {
