@@ -53,6 +53,8 @@ public sealed class TwoFactorJourney(BrowserApp app)
 
         await login.SignOut();
         await login.Password(email, Password);
+        await login.UseRecoveryCode();
+        await Accessibility.AssertNoViolations(page);
         await login.RecoveryCode(codes[0]);
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Suivi des demandes de financement" })).ToBeVisibleAsync();
         await enrolment.Open();

@@ -40,9 +40,14 @@ public sealed class TwoStepLoginPage(IPage page)
         await page.WaitForURLAsync("**/demandes");
     }
 
-    public async Task RecoveryCode(string code)
+    public async Task UseRecoveryCode()
     {
         await page.GetByRole(AriaRole.Link, new() { Name = "Utiliser un code de récupération" }).ClickAsync();
+        await page.WaitForURLAsync("**/connexion/recuperation");
+    }
+
+    public async Task RecoveryCode(string code)
+    {
         await page.GetByLabel("Code de récupération").FillAsync(code);
         await page.GetByRole(AriaRole.Button, new() { Name = "Vérifier" }).ClickAsync();
         await page.WaitForURLAsync("**/demandes");
