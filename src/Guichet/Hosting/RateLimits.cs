@@ -31,8 +31,8 @@ public sealed class RateLimitOptions
     public RateLimit ForgotPasswordPerSource { get; set; } = new(10, 3600);
     public RateLimit ApiPerUser { get; set; } = new(600, 60);
     public RateLimit SimulationsPerOrganisation { get; set; } = new(30, 60);
-    /// <summary>Codes (authenticator or recovery) and password confirmations of the two-factor pages, per user: 6 digits
-    /// cannot be guessed at 5 tries per 15 minutes.</summary>
+    /// <summary>Codes (authenticator or recovery) and password confirmations of the two-factor pages, per user. A guess hits
+    /// about 1 time in 200 000 (Identity accepts 5 time steps): at 5 tries per 15 minutes, an even chance takes 9 months.</summary>
     public RateLimit TwoFactorPerUser { get; set; } = new(5, 900);
 
     public IEnumerable<string> Errors()
