@@ -28,6 +28,7 @@ try
     builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
     builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
     builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
+    builder.Services.AddOptions<TwoFactorOptions>().BindConfiguration(TwoFactorOptions.Section).ValidateOnStart();
     builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
         .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port, Email:PickupDirectory ou Email:Dispatch).")
         .ValidateOnStart();
@@ -95,7 +96,7 @@ try
     builder.Services.AddAuthentication()
         .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorization();
-    builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, mot de passe oublié, API per user, simulations
+    builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, codes, mot de passe oublié, API per user, simulations
     builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
     // Behind a proxy: X-Forwarded-* from ReverseProxy:KnownProxies/KnownNetworks only; HTTPS, HSTS, Secure cookies (Hosting/Transport.cs).
     builder.Services.AddGuichetTransport(builder.Configuration, builder.Environment);
@@ -157,6 +158,7 @@ try
     app.UseStaticFiles();
     app.UseRouting();
     app.UseAuthentication();
+    app.UseTwoFactorEnrolment(); // TwoFactor:RequiredForAgency — an agency session without it reaches only its enrolment
     app.UseAuthorization();
     app.UseGuichetRateLimits(); // after authorization: the API's Bearer user is known; refusals are 429 in French
 

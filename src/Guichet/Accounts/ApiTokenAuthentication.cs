@@ -90,7 +90,7 @@ public static class GuichetClaims
     }
 }
 
-/// <summary>Adds the organisation and name claims to the cookie principal.</summary>
+/// <summary>Adds the organisation, name and two-factor claims to the cookie principal.</summary>
 public sealed class GuichetClaimsFactory(UserManager<GuichetUser> users, RoleManager<IdentityRole> roles, IOptions<IdentityOptions> options)
     : UserClaimsPrincipalFactory<GuichetUser, IdentityRole>(users, roles, options)
 {
@@ -100,6 +100,7 @@ public sealed class GuichetClaimsFactory(UserManager<GuichetUser> users, RoleMan
         identity.AddClaim(new Claim(GuichetClaims.FullName, string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName));
         if (user.OrganisationId is { } org)
             identity.AddClaim(new Claim(GuichetClaims.OrganisationId, org.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (user.TwoFactorEnabled) identity.AddClaim(new Claim(TwoFactorGate.EnabledClaim, "1"));
         return identity;
     }
 }

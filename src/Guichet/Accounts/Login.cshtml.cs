@@ -32,14 +32,17 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
             timing.VerifyDummy(Password);
             return Fail(BadCredentials);
         }
-        if (!await users.CheckPasswordAsync(user, Password))
+        // Lockout off (throttled instead); with two-factor sign-in on, only Identity's two-factor cookie is issued here.
+        var result = await signIn.PasswordSignInAsync(user, Password, isPersistent: false, lockoutOnFailure: false);
+        if (result.RequiresTwoFactor)
+            return LocalRedirect(LoginCodeModel.PathFor(Url, LoginCodeModel.CodePath, ReturnUrl));
+        if (!result.Succeeded)
             return Fail(BadCredentials);
-        await signIn.SignInAsync(user, isPersistent: false);
-        return LocalRedirect(IsSafeReturn(ReturnUrl) ? ReturnUrl! : "/demandes");
+        return LocalRedirect(IsSafeReturn(Url, ReturnUrl) ? ReturnUrl! : "/demandes");
     }
 
     // A local address that can be written in a Location header as it is (no control or non-ASCII character).
-    private bool IsSafeReturn(string? url) => Url.IsLocalUrl(url) && url!.All(c => c is > ' ' and < '\u007f');
+    public static bool IsSafeReturn(IUrlHelper url, string? returnUrl) => url.IsLocalUrl(returnUrl) && returnUrl!.All(c => c is > ' ' and < '\u007f');
 
     private PageResult Fail(string message)
     {

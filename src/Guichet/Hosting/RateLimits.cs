@@ -31,6 +31,9 @@ public sealed class RateLimitOptions
     public RateLimit ForgotPasswordPerSource { get; set; } = new(10, 3600);
     public RateLimit ApiPerUser { get; set; } = new(600, 60);
     public RateLimit SimulationsPerOrganisation { get; set; } = new(30, 60);
+    /// <summary>Codes (authenticator or recovery) and password confirmations of the two-factor pages, per user. A guess hits
+    /// about 1 time in 200 000 (Identity accepts 5 time steps): at 5 tries per 15 minutes, an even chance takes 9 months.</summary>
+    public RateLimit TwoFactorPerUser { get; set; } = new(5, 900);
 
     public IEnumerable<string> Errors()
     {
@@ -44,6 +47,7 @@ public sealed class RateLimitOptions
         (nameof(SignInPerAddress), SignInPerAddress), (nameof(SignInPerSource), SignInPerSource),
         (nameof(ForgotPasswordPerAddress), ForgotPasswordPerAddress), (nameof(ForgotPasswordPerSource), ForgotPasswordPerSource),
         (nameof(ApiPerUser), ApiPerUser), (nameof(SimulationsPerOrganisation), SimulationsPerOrganisation),
+        (nameof(TwoFactorPerUser), TwoFactorPerUser),
     ];
 }
 
@@ -58,6 +62,7 @@ public static class RateLimits
     public const string ForgotPasswordPath = "/compte/mot-de-passe-oublie";
     private const string AddressKey = "guichet:rate-limit-address";
     private const string MessageKey = "guichet:rate-limit-message";
+    private const string TwoFactorUserKey = "guichet:rate-limit-2fa-user";
 
     public static IServiceCollection AddGuichetRateLimits(this IServiceCollection services)
     {
@@ -77,7 +82,8 @@ public static class RateLimits
                 Link(o.ForgotPasswordPerAddress, c => IsPost(c, ForgotPasswordPath) ? "address:" + Address(c) : null, ForgotMessage),
                 Link(o.ForgotPasswordPerSource, c => IsPost(c, ForgotPasswordPath) ? "source:" + Source(c) : null, ForgotMessage),
                 Link(o.SimulationsPerOrganisation, c => IsSimulation(c) ? "org:" + Organisation(c) : null, SimulationsMessage),
-                Link(o.ApiPerUser, c => IsApiUser(c) ? "user:" + c.User.Id() : null, ApiMessage));
+                Link(o.ApiPerUser, c => IsApiUser(c) ? "user:" + c.User.Id() : null, ApiMessage),
+                Link(o.TwoFactorPerUser, c => TwoFactorUser(c) is { } id ? "2fa:" + id : null, TwoFactorMessage));
         });
         return services;
     }
@@ -103,6 +109,9 @@ public static class RateLimits
                     // A malformed form is the page's business (400); it is counted under the empty address.
                 }
             }
+            // The code steps of sign-in count against the user of Identity's two-factor cookie (no session yet).
+            if (IsPost(context, LoginCodeModel.CodePath) || IsPost(context, LoginCodeModel.RecoveryPath))
+                context.Items[TwoFactorUserKey] = await TwoFactorGate.PendingUserIdAsync(context);
             await next(context);
         });
         return app.UseRateLimiter();
@@ -112,6 +121,7 @@ public static class RateLimits
     private const string ForgotMessage = "Trop de demandes de réinitialisation du mot de passe pour cette adresse ou depuis votre connexion. Aucun e-mail supplémentaire n'a été envoyé.";
     private const string SimulationsMessage = "Trop de simulations pour votre organisme.";
     private const string ApiMessage = "Trop de requêtes avec ce compte.";
+    private const string TwoFactorMessage = "Trop de codes de vérification ou de mots de passe saisis pour ce compte.";
 
     private static PartitionedRateLimiter<HttpContext> Link(RateLimit limit, Func<HttpContext, string?> key, string message) =>
         PartitionedRateLimiter.Create<HttpContext, string>(context =>
@@ -166,6 +176,11 @@ public static class RateLimits
 
     private static bool IsApiUser(HttpContext c) =>
         c.Request.Path.StartsWithSegments("/api/v1") && c.User.Identity?.IsAuthenticated == true;
+
+    // Sign-in codes by the pending user; the « Double authentification » page's changes by the signed-in user.
+    private static string? TwoFactorUser(HttpContext c) =>
+        c.Items[TwoFactorUserKey] as string
+        ?? (IsPost(c, TwoFactorGate.EnrolmentPath) && c.User.Identity?.IsAuthenticated == true ? c.User.Id() : null);
 
     private static string Address(HttpContext c) => c.Items[AddressKey] as string ?? "";
 

@@ -50,6 +50,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Email:PickupDirectory", Path.Combine(_folder, "mail"));
         builder.UseSetting("Workers:Enabled", "false");
         builder.UseSetting("RateLimits:Enabled", "false"); // the limits are tested in Guichet.Tests (RateLimitTests)
+        builder.UseSetting("TwoFactor:RequiredForAgency", "false"); // the journeys sign in as the demo agency accounts
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "None");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");

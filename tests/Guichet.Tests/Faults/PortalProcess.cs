@@ -44,6 +44,7 @@ public sealed class PortalProcess : IAsyncDisposable
         ["Deposits__OrphanFilesAfterSeconds"] = "8",
         ["Deposits__PurgeEverySeconds"] = "2",
         ["RateLimits__Enabled"] = "false", // the scenarios poll a job every 20 ms, beyond RateLimits:ApiPerUser
+        ["TwoFactor__RequiredForAgency"] = "false", // Production's default is on; the scenarios sign in as demo agency accounts
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "None",
     };

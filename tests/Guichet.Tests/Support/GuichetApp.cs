@@ -51,8 +51,10 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Deposits:MaxJsonBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Tests sign in, ask for resets and call the API far more often than anyone would: the limits are out of their way
         // here, and RateLimitTests checks them on an app of their own with small limits.
-        foreach (var limit in new[] { "SignInPerAddress", "SignInPerSource", "ForgotPasswordPerAddress", "ForgotPasswordPerSource", "ApiPerUser", "SimulationsPerOrganisation" })
+        foreach (var limit in new[] { "SignInPerAddress", "SignInPerSource", "ForgotPasswordPerAddress", "ForgotPasswordPerSource", "ApiPerUser", "SimulationsPerOrganisation", "TwoFactorPerUser" })
             builder.UseSetting($"RateLimits:{limit}:Permits", "1000000");
+        // The demo agency accounts sign in with their password alone here; TwoFactorTests turns the requirement on.
+        builder.UseSetting("TwoFactor:RequiredForAgency", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "None");
         builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.DataProtection", "Error");
