@@ -32,7 +32,7 @@ public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser>
             await signIn.SignOutAsync();
             return LocalRedirect("/");
         }
-        Message = "L'appareil a été déconnecté : sa session est fermée.";
+        Message = "L'appareil a été déconnecté\u00A0: sa session est fermée.";
         return await Load(ct) ? Page() : NotFound();
     }
 

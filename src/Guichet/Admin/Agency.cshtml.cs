@@ -44,7 +44,7 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
             Errors.AddRange(outcome.Errors);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        else Message = $"{outcome.User.Email} est désormais {Roles.Label(nouveauRole!)} : ses sessions ouvertes sont fermées, le nouveau rôle s'applique à sa prochaine connexion.";
+        else Message = $"{outcome.User.Email} est désormais {Roles.Label(nouveauRole!)}\u00A0: ses sessions ouvertes sont fermées, le nouveau rôle s'applique à sa prochaine connexion.";
         await Load();
         return Page();
     }
