@@ -23,6 +23,7 @@ public static class BareHost
         var app = builder.Build();
         app.MapGet("/health", async () => await db.ScalarAsync<int>("SELECT 1"));
         app.MapGet("/bare/tracking", async (int org, int? counts) => Results.Text(await TrackingAsync(db, org, counts != 0), "application/json"));
+        app.MapGet("/bare/session", async (string id) => Results.Text(await SessionAsync(db, id), "application/json"));
         app.MapGet("/bare/queue", async (HttpRequest request) =>
             Results.Text(await QueueAsync(db, request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString())), "application/json"));
         await app.RunAsync();
@@ -51,6 +52,21 @@ public static class BareHost
         // counts=0 leaves them out, only to show in the report what they cost.
         if (counts) await Counts(c, json, """SELECT c."Status", sum(c."Count")::int FROM "RequestCounts" AS c WHERE c."OrganisationId" = @org GROUP BY c."SchemeCode", c."Type", c."Status" """, db, ("org", org));
         return json.Append("}}").ToString();
+    }
+
+    /// <summary>SessionCheck.ValidateAsync: the live session by its key, joined to its user for the stamp and « actif ».</summary>
+    public static async Task<string> SessionAsync(Database db, string id)
+    {
+        await using var c = await db.OpenAsync();
+        var json = new StringBuilder("{\"session\":[");
+        await Rows(c, json, """
+            SELECT s."UserId", s."LastSeenAt", a."SecurityStamp", a."IsActive"
+            FROM "UserSessions" AS s
+            INNER JOIN "AspNetUsers" AS a ON s."UserId" = a."Id"
+            WHERE s."Id" = @id AND s."RevokedAt" IS NULL AND s."LastSeenAt" > @idle
+            LIMIT 1
+            """, db, ("id", id), ("idle", Instant(db, DateTime.UtcNow.AddHours(-8).AddMinutes(-5))));
+        return json.Append("]}").ToString();
     }
 
     /// <summary>QueueQuery.RunAsync with the same filters, oldest first (page, counts per status), plus the vendor list of the filter form.</summary>

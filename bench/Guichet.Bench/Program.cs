@@ -42,7 +42,8 @@ try
     var db = new Database(o.Provider, cs);
     var env = new Dictionary<string, string>
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        // Not "Production": there the cookies are Secure only (Hosting/Transport.cs) and the bench speaks plain HTTP to 127.0.0.1.
+        ["ASPNETCORE_ENVIRONMENT"] = "Staging",
         ["Database__Provider"] = o.Provider,
         ["ConnectionStrings__Guichet"] = cs,
         ["Storage__Path"] = Path.Combine(work, "pieces"),
@@ -79,7 +80,7 @@ try
     var sizeLabel = $"{o.Requests:N0} demandes, fournisseur de {o.BigVendorRequests:N0}";
 
     // 4. Reads at 16 concurrent clients: portal (cookie / Bearer) and bare host running the same SQL.
-    if (o.Runs("reads") || o.Runs("startup"))
+    if (o.Runs("reads") || o.Runs("startup") || o.Runs("session"))
     {
         await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
         await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, new Dictionary<string, string>());
@@ -151,6 +152,25 @@ try
                 var b = await Load.RunAsync($"  nu {filters[f]}", bareClient, _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[f]}&user={managerId}"), 1, Math.Max(20, o.LoadRequests / 50), o.LoadTime, warmup: 2);
                 report.AddLoad($"  · filtre `{filters[f]}` (1 client)", "", s, b, 100);
             }
+        }
+
+        // The session check (Accounts/SessionCheck.cs): the same cheap page with and without a cookie session, and its SQL
+        // alone on the bare host next to SELECT 1. Reported, not judged: docs/regles.md sets no target for it.
+        if (o.Runs("session"))
+        {
+            using var bareClient = Load.Client();
+            var sessionCookies = new CookieContainer();
+            await Scenarios.SignInAsync(portal.BaseUrl, sessionCookies, vendorEmail, DataGenerator.Password);
+            var sessionId = await db.ScalarAsync<string>(
+                "SELECT \"Id\" FROM \"UserSessions\" WHERE \"UserId\" = @u AND \"RevokedAt\" IS NULL ORDER BY \"CreatedAt\" DESC LIMIT 1", ("u", vendorId));
+            using var anonymous = Load.Client();
+            var without = await Load.RunAsync("/format sans cookie", anonymous, _ => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/format"), o.Concurrency, o.LoadRequests, o.LoadTime);
+            using var signedIn = Load.Client(sessionCookies);
+            var with = await Load.RunAsync("/format avec une session", signedIn, _ => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/format"), o.Concurrency, o.LoadRequests, o.LoadTime);
+            report.AddLoad("Page /format avec une session ouverte (cookie déchiffré, session vérifiée en base, en-tête « connecté »), 16 clients", "référence : la même page sans cookie", with, without, null, "sans cookie");
+            var check = await Load.RunAsync("nu : SQL du contrôle de session", bareClient, _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/session?id={sessionId}"), o.Concurrency, o.LoadRequests, o.LoadTime);
+            var select1 = await Load.RunAsync("nu : SELECT 1", bareClient, _ => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/health"), o.Concurrency, o.LoadRequests, o.LoadTime);
+            report.AddLoad("  · nu : le SQL du contrôle de session seul (session par clé jointe à l'utilisateur)", "référence : SELECT 1", check, select1, null, "SELECT 1");
         }
     }
 

@@ -17,11 +17,11 @@ public sealed class Report(BenchOptions o)
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
-    public void AddLoad(string scenario, string size, Stats s, Stats bare, double? targetP95)
+    public void AddLoad(string scenario, string size, Stats s, Stats bare, double? targetP95, string baselineLabel = "nu")
     {
         var errors = s.Errors > 0 ? $" ({s.Errors} erreurs)" : "";
         _rows.Add([scenario, size, Ms(s.P50), Ms(s.P95), Ms(s.P99), $"{s.Throughput:F0}/s{errors}",
-            $"nu : p50 {Ms(bare.P50)}, p95 {Ms(bare.P95)}, {bare.Throughput:F0}/s", $"× {s.P95 / bare.P95:F1} (p95)",
+            $"{baselineLabel} : p50 {Ms(bare.P50)}, p95 {Ms(bare.P95)}, {bare.Throughput:F0}/s", $"× {s.P95 / bare.P95:F1} (p95)",
             targetP95 is { } t ? $"p95 ≤ {t:F0} ms" : "—", targetP95 is { } t2 ? Verdict(s.Errors == 0 && s.P95 <= t2) : "—"]);
     }
 

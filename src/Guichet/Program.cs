@@ -90,7 +90,9 @@ try
         o.AccessDeniedPath = "/acces-refuse";
         o.ExpireTimeSpan = TimeSpan.FromHours(8);
         o.SlidingExpiration = true;
-        // Deactivation, a new password and « Se déconnecter » end every open session at its next request.
+        // Every sign-in opens a server-side session (Accounts/Sessions.cs), checked at every request: « Se déconnecter »
+        // ends it; deactivation, a new password and a role change end every session of the user at its next request.
+        o.Events.OnSigningIn = Sessions.OpenAsync;
         o.Events.OnValidatePrincipal = SessionCheck.ValidateAsync;
     });
     builder.Services.AddAuthentication()

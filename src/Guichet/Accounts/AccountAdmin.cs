@@ -56,6 +56,47 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         await db.SaveChangesAsync(ct);
     }
 
+    /// <summary>The roles an agency user may hold; a Fournisseur belongs to an organisation and stays one.</summary>
+    public static readonly string[] AgencyRoles = [Roles.Gestionnaire, Roles.Assistance, Roles.Administrateur];
+
+    /// <summary>
+    /// Gives an agency user another role (one role per user). The security stamp is renewed, so every session of the user
+    /// ends at its next request and the next sign-in carries the new role; API tokens read the roles at each call.
+    /// Refused: a Fournisseur, a role outside the agency's, and removing the last active Administrateur.
+    /// </summary>
+    public async Task<Outcome> ChangeRoleAsync(string? userId, string? role, CancellationToken ct = default)
+    {
+        var user = userId is null ? null : await users.FindByIdAsync(userId);
+        if (user is null) return new(null, ["Utilisateur introuvable."]);
+        var current = await users.GetRolesAsync(user);
+        if (user.OrganisationId is not null || current.Contains(Roles.Fournisseur))
+            return new(null, ["Le rôle d'un utilisateur Fournisseur ne se change pas ici\u00A0: il reste rattaché à son organisme."]);
+        if (role is null || !AgencyRoles.Contains(role))
+            return new(null, ["Choisissez un rôle de l'Agence\u00A0: Gestionnaire, Assistance utilisateur ou Administrateur."]);
+        if (current.Count == 1 && current[0] == role) return new(null, [$"{user.Email} est déjà {Roles.Label(role)}."]);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Taken first, this write on the Administrateur role row serialises concurrent role changes (a row lock on
+        // PostgreSQL, the write lock on SQLite): two administrators demoting each other cannot both pass the count below.
+        var adminRole = await db.Roles.Where(r => r.Name == Roles.Administrateur)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.ConcurrencyStamp, Guid.NewGuid().ToString()), ct);
+        if (adminRole != 1) throw new InvalidOperationException("Rôle Administrateur absent de la base.");
+        if (current.Contains(Roles.Administrateur) && role != Roles.Administrateur && user.IsActive)
+        {
+            var otherAdmins = await db.UserRoles.Where(ur => ur.UserId != user.Id)
+                .Join(db.Roles.Where(r => r.Name == Roles.Administrateur), ur => ur.RoleId, r => r.Id, (ur, r) => ur.UserId)
+                .Join(db.Users.Where(u => u.IsActive), id => id, u => u.Id, (id, u) => id).CountAsync(ct);
+            if (otherAdmins == 0)
+                return new(null, [$"{user.Email} est le dernier administrateur actif\u00A0: nommez d'abord un autre administrateur."]);
+        }
+        var result = current.Count > 0 ? await users.RemoveFromRolesAsync(user, current) : IdentityResult.Success;
+        if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
+        if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user); // ends every session of the user
+        if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
+        await tx.CommitAsync(ct);
+        return new(user, []);
+    }
+
     public static string SetPasswordPath(string email, string token) =>
         $"/compte/definir-mot-de-passe?email={Uri.EscapeDataString(email)}&jeton={Uri.EscapeDataString(token)}";
 }

@@ -1,17 +1,19 @@
+using Guichet.Data;
+using Guichet.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Guichet.Accounts;
 
-public sealed class LogoutModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users) : PageModel
+public sealed class LogoutModel(SignInManager<GuichetUser> signIn, GuichetDbContext db, TimeProvider clock) : PageModel
 {
     public void OnGet() { }
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        // A new security stamp ends this session everywhere it was copied, and the user's other sessions with it.
-        if (await users.GetUserAsync(User) is { } user) await users.UpdateSecurityStampAsync(user);
+        // This session only: its row is ended, so a copy of the cookie is refused too; the user's other devices stay signed in.
+        await Sessions.RevokeAsync(db, User.Id(), User.SessionId(), clock.UtcNow(), ct);
         await signIn.SignOutAsync();
         return LocalRedirect("/");
     }

@@ -35,6 +35,20 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
         return Page();
     }
 
+    /// <summary>Changes an agency user's role; their sessions end at their next request (AccountAdmin.ChangeRoleAsync).</summary>
+    public async Task<IActionResult> OnPostRoleAsync(string? userId, string? nouveauRole, CancellationToken ct)
+    {
+        var outcome = await accounts.ChangeRoleAsync(userId, nouveauRole, ct);
+        if (outcome.User is null)
+        {
+            Errors.AddRange(outcome.Errors);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        else Message = $"{outcome.User.Email} est désormais {Roles.Label(nouveauRole!)}\u00A0: ses sessions ouvertes sont fermées, le nouveau rôle s'applique à sa prochaine connexion.";
+        await Load();
+        return Page();
+    }
+
     private async Task Load()
     {
         var rows = await db.Users.Where(u => u.OrganisationId == null)

@@ -21,6 +21,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<HistoryEntry> History => Set<HistoryEntry>();
     public DbSet<ModificationRound> Rounds => Set<ModificationRound>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<NumberSequence> Sequences => Set<NumberSequence>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Deposits.DepositJob> DepositJobs => Set<Deposits.DepositJob>();
@@ -43,6 +44,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new HistoryEntryConfiguration());
         b.ApplyConfiguration(new ModificationRoundConfiguration());
         b.ApplyConfiguration(new ApiTokenConfiguration());
+        b.ApplyConfiguration(new UserSessionConfiguration());
         b.ApplyConfiguration(new GuichetUserConfiguration());
         b.ApplyConfiguration(new DepositJobConfiguration());
         b.ApplyConfiguration(new OutboxMessageConfiguration());

@@ -4,6 +4,7 @@ using Guichet.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Guichet.Tests.Features;
@@ -83,6 +84,30 @@ public sealed partial class ProxyTests(ProxyTests.ProxiedApp app) : IClassFixtur
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         Assert.Contains("secure", Cookie(signedIn, "guichet"), StringComparison.OrdinalIgnoreCase);
         Assert.All(signedIn.Headers.GetValues("Set-Cookie"), c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_session_opened_through_the_proxy_records_the_clients_forwarded_address()
+    {
+        var client = app.From(Proxy, "https");
+        client.DefaultRequestHeaders.Add("X-Forwarded-For", "198.51.100.23");
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0 " + new string('x', 400));
+        var page = await client.GetAsync("/connexion");
+        var email = $"proxy-{Guid.NewGuid():N}@asp.test";
+        await app.Services.CreateAsyncScope().ServiceProvider.GetRequiredService<Guichet.Accounts.AccountAdmin>()
+            .CreateAsync(email, "Claire Petit", "Gestionnaire", null, Password);
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/connexion")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                { ["Email"] = email, ["Password"] = Password, ["__RequestVerificationToken"] = Token().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value }),
+        };
+        post.Headers.Add("Cookie", Cookie(page, "guichet-af").Split(';')[0]);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.SendAsync(post)).StatusCode);
+
+        var session = await app.Db(db => db.UserSessions.SingleAsync(s => db.Users.Any(u => u.Id == s.UserId && u.Email == email)));
+        Assert.Equal("198.51.100.23", session.IpAddress);
+        Assert.Equal(Guichet.Accounts.UserSession.UserAgentLength, session.UserAgent!.Length);
+        Assert.StartsWith("Mozilla/5.0 (X11; Linux x86_64", session.UserAgent);
     }
 
     [Fact]
