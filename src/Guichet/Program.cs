@@ -174,6 +174,7 @@ try
     app.MapModificationApi();
     app.MapDecisionsApi();
     app.MapQueueExport();
+    app.MapJournalExport();
 
     app.Lifetime.ApplicationStarted.Register(() => started = true);
     var loops = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
