@@ -30,8 +30,9 @@ public sealed class SetPasswordModel(UserManager<GuichetUser> users, Data.Guiche
                 : await users.ResetPasswordAsync(user, Jeton ?? "", Password!);
             if (result.Succeeded)
             {
-                journal.Add(SecurityEventKind.PasswordSet, JournalAccount.Of(user!), "Mot de passe choisi avec le lien reçu par e-mail.");
                 await users.SetLockoutEndDateAsync(user!, null);
+                journal.Add(SecurityEventKind.PasswordSet, JournalAccount.Of(user!), "Mot de passe choisi avec le lien reçu par e-mail.");
+                await db.SaveChangesAsync();
                 await tx.CommitAsync();
                 Done = true;
                 return Page();
