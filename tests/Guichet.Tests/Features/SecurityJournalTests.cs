@@ -402,6 +402,36 @@ public sealed class SecurityJournalTestsOnSqlite(JournalSqliteApp app) : Securit
 
 public sealed class SecurityJournalTestsOnPostgres(JournalPostgresApp app) : SecurityJournalTests(app), IClassFixture<JournalPostgresApp>;
 
+/// <summary>A journal that cannot be written (its table gone) changes no sign-in answer: logged, never a 500.</summary>
+public abstract class SecurityJournalOutageTests(JournalApp app)
+{
+    [Fact]
+    public async Task Without_its_table_the_journal_leaves_sign_in_answers_as_they_were()
+    {
+        await app.Db(db => db.Database.ExecuteSqlRawAsync("ALTER TABLE \"SecurityEvents\" RENAME TO \"SecurityEventsAway\""));
+        try
+        {
+            var client = app.Anonymous();
+            var unknown = await client.PostForm("/connexion", new() { ["Email"] = "personne@nulle-part.test", ["Password"] = "mauvais" });
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            Assert.Contains("Adresse e-mail ou mot de passe incorrect", await unknown.Content.ReadAsStringAsync());
+            var wrong = await client.PostForm("/connexion", new() { ["Email"] = "editeur@agendapro.test", ["Password"] = "mauvais" });
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+            var right = await client.PostForm("/connexion", new() { ["Email"] = "editeur@agendapro.test", ["Password"] = Guichet.Demo.DemoSeeder.Password });
+            Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/demandes")).StatusCode);
+        }
+        finally
+        {
+            await app.Db(db => db.Database.ExecuteSqlRawAsync("ALTER TABLE \"SecurityEventsAway\" RENAME TO \"SecurityEvents\""));
+        }
+    }
+}
+
+public sealed class SecurityJournalOutageTestsOnSqlite(JournalSqliteApp app) : SecurityJournalOutageTests(app), IClassFixture<JournalSqliteApp>;
+
+public sealed class SecurityJournalOutageTestsOnPostgres(JournalPostgresApp app) : SecurityJournalOutageTests(app), IClassFixture<JournalPostgresApp>;
+
 /// <summary>A flood of refused sign-ins or reset requests writes one journal row per limit and window, not one per request.</summary>
 public abstract class SecurityJournalThrottleTests(LimitedApp app)
 {
