@@ -54,6 +54,8 @@ try
     builder.Services.AddScoped<DemoSeeder>();
     builder.Services.AddScoped<AccountAdmin>();
     builder.Services.AddScoped<PasswordTiming>();
+    // « Journal de sécurité »: written with the change it records; old rows purged (SecurityJournal:RetentionDays).
+    builder.Services.AddSecurityJournal();
 
     // Actions on requests (Requests/): one class per action, called alike by pages, API endpoints, verbs and workers.
     builder.Services.AddRequestActions();
@@ -176,6 +178,7 @@ try
     app.MapModificationApi();
     app.MapDecisionsApi();
     app.MapQueueExport();
+    app.MapJournalExport();
 
     app.Lifetime.ApplicationStarted.Register(() => started = true);
     var loops = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();

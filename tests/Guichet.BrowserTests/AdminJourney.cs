@@ -26,4 +26,19 @@ public sealed class AdminJourney(BrowserApp app)
         }
         await Accessibility.Capture(page, "admin-dispositifs");
     }
+
+    [Fact]
+    public async Task An_administrator_finds_their_own_sign_in_in_the_security_journal()
+    {
+        var page = await app.NewPage();
+        await new LoginPage(page).SignIn("admin@asp.test");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Administration" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Journal de sécurité" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Journal de sécurité", Level = 1 })).ToBeVisibleAsync();
+        var journal = new SecurityJournalPage(page);
+        await journal.Filter("Connexion réussie", "admin@asp.test");
+        await Assertions.Expect(journal.Rows.First).ToContainTextAsync("Connexion réussie");
+        await Assertions.Expect(journal.Rows.First).ToContainTextAsync("admin@asp.test");
+        await Accessibility.AssertNoViolations(page);
+    }
 }

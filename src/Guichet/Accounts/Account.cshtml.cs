@@ -11,7 +11,7 @@ namespace Guichet.Accounts;
 
 /// <summary>« Mon compte » : who I am, my signed-in devices (each can be ended, or all at once), links to my tokens and 2FA.</summary>
 [Authorize]
-public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser> signIn, TimeProvider clock) : PageModel
+public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser> signIn, TimeProvider clock, SecurityJournal journal) : PageModel
 {
     public string FullName { get; private set; } = "";
     public string Email { get; private set; } = "";
@@ -27,6 +27,8 @@ public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser>
     public async Task<IActionResult> OnPostDeconnecterAsync(string? id, CancellationToken ct)
     {
         if (await Sessions.RevokeAsync(db, User.Id(), id, clock.UtcNow(), ct) == 0) return NotFound();
+        await journal.RecordAsync(SecurityEventKind.SignedOut, new JournalAccount(User.Id(), User.Identity?.Name),
+            id == User.SessionId() ? null : "Un autre appareil, depuis « Mon compte ».", ct: ct);
         if (id == User.SessionId())
         {
             await signIn.SignOutAsync();
@@ -39,7 +41,9 @@ public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser>
     /// <summary>« Se déconnecter de tous les appareils », this one included.</summary>
     public async Task<IActionResult> OnPostToutAsync(CancellationToken ct)
     {
-        await Sessions.RevokeAllAsync(db, User.Id(), clock.UtcNow(), ct);
+        var ended = await Sessions.RevokeAllAsync(db, User.Id(), clock.UtcNow(), ct);
+        await journal.RecordAsync(SecurityEventKind.AllSessionsEnded, new JournalAccount(User.Id(), User.Identity?.Name),
+            $"{ended} session(s) fermée(s).", ct: ct);
         await signIn.SignOutAsync();
         return LocalRedirect("/connexion");
     }

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Guichet.Accounts;
 
 /// <summary>Creating accounts, the same for the administration pages and the <c>create-user</c> verb.</summary>
-public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock)
+public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock, SecurityJournal journal)
 {
     public sealed record Outcome(GuichetUser? User, IReadOnlyList<string> Errors);
 
@@ -33,7 +33,15 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         };
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var result = password is null ? await users.CreateAsync(user) : await users.CreateAsync(user, password);
-        if (result.Succeeded) result = await users.AddToRoleAsync(user, role!);
+        if (result.Succeeded)
+        {
+            // Saved with the role, in the account's transaction.
+            var organisation = organisationId is { } o ? await db.Organisations.Where(x => x.Id == o).Select(x => x.Name).FirstAsync(ct) : null;
+            journal.Add(SecurityEventKind.AccountCreated, JournalAccount.Of(user),
+                $"Rôle {Roles.Label(role!)}{(organisation is null ? "" : $", organisme {organisation}")}"
+                + (password is null ? " ; e-mail de création de compte envoyé." : " ; mot de passe fourni."));
+            result = await users.AddToRoleAsync(user, role!);
+        }
         if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
         if (password is null)
         {
@@ -50,9 +58,15 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
     {
         if (string.IsNullOrWhiteSpace(email)) return;
         var user = await users.FindByEmailAsync(email.Trim());
-        if (user is null || !user.IsActive) return;
+        if (user is null || !user.IsActive)
+        {
+            await journal.RecordAsync(SecurityEventKind.PasswordResetRequested, user is null ? JournalAccount.Typed(email) : JournalAccount.Of(user),
+                user is null ? "Adresse inconnue : aucun e-mail envoyé." : "Compte désactivé : aucun e-mail envoyé.", ct: ct);
+            return;
+        }
         var token = await users.GeneratePasswordResetTokenAsync(user);
         Outbox.EnqueueForUser(db, user.Email!, user.FullName, EmailKind.PasswordReset, SetPasswordPath(user.Email!, token), clock.UtcNow());
+        journal.Add(SecurityEventKind.PasswordResetRequested, JournalAccount.Of(user), "E-mail de réinitialisation envoyé.");
         await db.SaveChangesAsync(ct);
     }
 
@@ -91,6 +105,8 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         }
         var result = current.Count > 0 ? await users.RemoveFromRolesAsync(user, current) : IdentityResult.Success;
         if (result.Succeeded) result = await users.AddToRoleAsync(user, role);
+        journal.Add(SecurityEventKind.RoleChanged, JournalAccount.Of(user),
+            $"{string.Join(", ", current.Select(Roles.Label))} → {Roles.Label(role)}"); // saved with the new stamp
         if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user); // ends every session of the user
         if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
         await tx.CommitAsync(ct);

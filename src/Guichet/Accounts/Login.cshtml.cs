@@ -9,7 +9,8 @@ namespace Guichet.Accounts;
 /// lock a known account, and the message would reveal it): repeated attempts are throttled per address and per source
 /// by the rate limiter (Hosting/RateLimits.cs), for known and unknown addresses alike.
 /// </summary>
-public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users, PasswordTiming timing) : PageModel
+public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users, PasswordTiming timing,
+    SecurityJournal journal) : PageModel
 {
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Password { get; set; }
@@ -30,6 +31,7 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
         {
             // Unknown, inactive or without a password yet: the same hash verification cost as a real wrong password.
             timing.VerifyDummy(Password);
+            await journal.RecordAsync(SecurityEventKind.SignInFailed, user is null ? JournalAccount.Typed(Email) : JournalAccount.Of(user), Failure(user));
             return Fail(BadCredentials);
         }
         // Lockout off (throttled instead); with two-factor sign-in on, only Identity's two-factor cookie is issued here.
@@ -37,9 +39,17 @@ public sealed class LoginModel(SignInManager<GuichetUser> signIn, UserManager<Gu
         if (result.RequiresTwoFactor)
             return LocalRedirect(LoginCodeModel.PathFor(Url, LoginCodeModel.CodePath, ReturnUrl));
         if (!result.Succeeded)
+        {
+            await journal.RecordAsync(SecurityEventKind.SignInFailed, JournalAccount.Of(user), "Mot de passe erroné.");
             return Fail(BadCredentials);
+        }
+        await journal.RecordAsync(SecurityEventKind.SignInSucceeded, JournalAccount.Of(user), actor: JournalAccount.Of(user));
         return LocalRedirect(IsSafeReturn(Url, ReturnUrl) ? ReturnUrl! : "/demandes");
     }
+
+    // For the administrators' journal only: the user sees the same words in every case.
+    private static string Failure(GuichetUser? user) =>
+        user is null ? "Adresse inconnue." : !user.IsActive ? "Compte désactivé." : "Compte sans mot de passe (lien de création non utilisé).";
 
     // A local address that can be written in a Location header as it is (no control or non-ASCII character).
     public static bool IsSafeReturn(IUrlHelper url, string? returnUrl) => url.IsLocalUrl(returnUrl) && returnUrl!.All(c => c is > ' ' and < '\u007f');

@@ -9,7 +9,7 @@ namespace Guichet.Accounts;
 /// Identity's two-factor cookie (who, for 5 minutes) is held until then; a valid code issues the session cookie. Guesses are
 /// throttled per user (RateLimits:TwoFactorPerUser); there is no lockout, as for the password.
 /// </summary>
-public sealed class LoginCodeModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users) : PageModel
+public sealed class LoginCodeModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users, SecurityJournal journal) : PageModel
 {
     public const string CodePath = "/connexion/code";
     public const string RecoveryPath = "/connexion/recuperation";
@@ -32,8 +32,12 @@ public sealed class LoginCodeModel(SignInManager<GuichetUser> signIn, UserManage
         if (code.Length != 6 || !code.All(char.IsAsciiDigit))
             return Fail("Saisissez les 6 chiffres du code affiché par votre application d'authentification.");
         if (!await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code))
+        {
+            await journal.RecordAsync(SecurityEventKind.TwoFactorCodeFailed, JournalAccount.Of(user), "Code de l'application incorrect.");
             return Fail(WrongCode);
+        }
         await signIn.SignInWithSecondFactorAsync(user);
+        await journal.RecordAsync(SecurityEventKind.SignInSucceeded, JournalAccount.Of(user), "Avec le code de l'application.", JournalAccount.Of(user));
         return LocalRedirect(LoginModel.IsSafeReturn(Url, ReturnUrl) ? ReturnUrl! : "/demandes");
     }
 

@@ -8,7 +8,7 @@ namespace Guichet.Accounts;
 /// Second step of « Se connecter » without the authenticator app: one of the recovery codes shown at enrolment, each good
 /// once. Throttled per user with the code step (RateLimits:TwoFactorPerUser).
 /// </summary>
-public sealed class LoginRecoveryModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users) : PageModel
+public sealed class LoginRecoveryModel(SignInManager<GuichetUser> signIn, UserManager<GuichetUser> users, SecurityJournal journal) : PageModel
 {
     [BindProperty] public string? Code { get; set; }
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
@@ -27,8 +27,13 @@ public sealed class LoginRecoveryModel(SignInManager<GuichetUser> signIn, UserMa
         if (code.Length == 0) return Fail("Saisissez l'un de vos codes de récupération, par exemple ABCDE-12345.");
         // Identity removes the code it accepts, in the same update: a second use is refused.
         if (!(await users.RedeemTwoFactorRecoveryCodeAsync(user, code)).Succeeded)
+        {
+            await journal.RecordAsync(SecurityEventKind.TwoFactorCodeFailed, JournalAccount.Of(user), "Code de récupération incorrect ou déjà utilisé.");
             return Fail(WrongCode);
+        }
         await signIn.SignInWithSecondFactorAsync(user);
+        await journal.RecordAsync(SecurityEventKind.RecoveryCodeUsed, JournalAccount.Of(user),
+            $"{await users.CountRecoveryCodesAsync(user)} code(s) restant(s).", JournalAccount.Of(user));
         return LocalRedirect(LoginModel.IsSafeReturn(Url, ReturnUrl) ? ReturnUrl! : "/demandes");
     }
 

@@ -9,7 +9,7 @@ namespace Guichet.Accounts;
 
 /// <summary>Personal API tokens: created (shown once), listed, revoked by their owner.</summary>
 [Authorize]
-public sealed class TokensModel(GuichetDbContext db, TimeProvider clock) : PageModel
+public sealed class TokensModel(GuichetDbContext db, TimeProvider clock, SecurityJournal journal) : PageModel
 {
     public List<ApiToken> Tokens { get; private set; } = [];
     [BindProperty] public string? Name { get; set; }
@@ -35,6 +35,7 @@ public sealed class TokensModel(GuichetDbContext db, TimeProvider clock) : PageM
         {
             UserId = User.Id(), Name = name, Hash = ApiTokens.Hash(token), Prefix = token[..8], CreatedAt = clock.UtcNow(),
         });
+        journal.Add(SecurityEventKind.ApiTokenCreated, Me(), $"Jeton « {name} » ({token[..8]}…).");
         await db.SaveChangesAsync();
         NewToken = token;
         NewTokenName = name;
@@ -47,14 +48,22 @@ public sealed class TokensModel(GuichetDbContext db, TimeProvider clock) : PageM
     {
         var now = clock.UtcNow();
         var userId = User.Id();
-        // Only the owner's own, still active token: anything else is answered as missing.
-        var revoked = await db.ApiTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
+        // Only the owner's own, still active token: anything else is answered as missing. Revoked and journaled together.
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var token = await db.ApiTokens.AsNoTracking().Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
+            .Select(t => new { t.Name, t.Prefix }).FirstOrDefaultAsync();
+        var revoked = token is null ? 0 : await db.ApiTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now));
         if (revoked == 0) return NotFound();
+        journal.Add(SecurityEventKind.ApiTokenRevoked, Me(), $"Jeton « {token!.Name} » ({token.Prefix}…).");
+        await db.SaveChangesAsync();
+        await tx.CommitAsync();
         Message = "Le jeton a été révoqué : il ne permet plus d'appeler l'API.";
         await Load();
         return Page();
     }
+
+    private JournalAccount Me() => new(User.Id(), User.Identity?.Name);
 
     private async Task Load()
     {

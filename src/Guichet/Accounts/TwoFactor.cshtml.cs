@@ -16,7 +16,8 @@ namespace Guichet.Accounts;
 /// </summary>
 [Authorize]
 public sealed class TwoFactorModel(
-    UserManager<GuichetUser> users, SignInManager<GuichetUser> signIn, IUserStore<GuichetUser> store, IOptions<TwoFactorOptions> options) : PageModel
+    UserManager<GuichetUser> users, SignInManager<GuichetUser> signIn, IUserStore<GuichetUser> store, IOptions<TwoFactorOptions> options,
+    SecurityJournal journal) : PageModel
 {
     public const int RecoveryCodeCount = 10;
 
@@ -60,6 +61,7 @@ public sealed class TwoFactorModel(
         var passwordError = await PasswordErrorAsync(user);
         if (codeError is not null || passwordError is not null) return await FailAsync(user, "enable", codeError, passwordError);
 
+        journal.Add(SecurityEventKind.TwoFactorEnabled, JournalAccount.Of(user)); // saved with the change
         await users.SetTwoFactorEnabledAsync(user, true);
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))!.ToList();
         await signIn.SignInWithSecondFactorAsync(user); // proven by the code just typed
@@ -73,6 +75,7 @@ public sealed class TwoFactorModel(
         var user = await CurrentAsync();
         if (!user.TwoFactorEnabled) return await FailAsync(user, "codes", null, "Activez d'abord la double authentification.");
         if (await PasswordErrorAsync(user) is { } error) return await FailAsync(user, "codes", null, error);
+        journal.Add(SecurityEventKind.RecoveryCodesRegenerated, JournalAccount.Of(user)); // saved with the new codes
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))!.ToList();
         Message = "Nouveaux codes de récupération générés : les anciens ne fonctionnent plus.";
         await LoadAsync(user);
@@ -83,6 +86,7 @@ public sealed class TwoFactorModel(
     {
         var user = await CurrentAsync();
         if (await PasswordErrorAsync(user) is { } error) return await FailAsync(user, "reset", null, error);
+        journal.Add(SecurityEventKind.TwoFactorDisabled, JournalAccount.Of(user), "Application d'authentification réinitialisée (à confirmer par un code).");
         // A new key is useless until confirmed by a code from it: two-factor sign-in is off until then.
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user);
@@ -98,6 +102,7 @@ public sealed class TwoFactorModel(
         if (!user.TwoFactorEnabled) return await FailAsync(user, "disable", null, "La double authentification n'est pas activée.");
         if (await IsRequiredForAsync(user)) return await FailAsync(user, "disable", null, AgencyCannotDisable);
         if (await PasswordErrorAsync(user) is { } error) return await FailAsync(user, "disable", null, error);
+        journal.Add(SecurityEventKind.TwoFactorDisabled, JournalAccount.Of(user)); // saved with the change
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user); // the old app's codes must not work again if it is enabled later
         await signIn.SignInAsync(user, isPersistent: false);

@@ -21,6 +21,7 @@ public static class AdminVerbs
 
     public static async Task<int> RunAsync(WebApplication app, string verb, string[] args)
     {
+        SecurityJournal.OutsideRequests = Guichet.Accounts.SecurityEvent.CommandLine; // this process runs one verb and exits
         try
         {
             switch (verb)

@@ -11,7 +11,7 @@ namespace Guichet.Admin;
 
 /// <summary>One vendor organisation: its users (created with an account e-mail, deactivated) and its enrolled solutions.</summary>
 [Authorize(Roles = Roles.Administrateur)]
-public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts, UserManager<GuichetUser> users) : PageModel
+public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts, UserManager<GuichetUser> users, SecurityJournal journal) : PageModel
 {
     public Organisation Organisation { get; private set; } = null!;
     public List<GuichetUser> Users { get; private set; } = [];
@@ -44,6 +44,8 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
         var user = Users.FirstOrDefault(u => u.Id == userId);
         if (user is null) return NotFound();
         user.IsActive = !user.IsActive;
+        journal.Add(user.IsActive ? SecurityEventKind.AccountReactivated : SecurityEventKind.AccountDeactivated, JournalAccount.Of(user),
+            $"Organisme {Organisation.Name}."); // saved by the update below
         await users.UpdateAsync(user);
         await users.UpdateSecurityStampAsync(user); // ends its open sessions at their next check
         Message = user.IsActive ? $"{user.Email} est réactivé." : $"{user.Email} est désactivé : il ne peut plus se connecter ni utiliser ses jetons d'API.";

@@ -28,6 +28,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<RequestView> RequestViews => Set<RequestView>();
     public DbSet<RequestCount> RequestCounts => Set<RequestCount>();
+    public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -51,6 +52,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new RequestViewConfiguration());
         b.ApplyConfiguration(new RequestCountConfiguration());
         b.ApplyConfiguration(new NumberSequenceConfiguration());
+        b.ApplyConfiguration(new SecurityEventConfiguration());
 
         if (IsSqlite) ReadDateTimesAsUtc(b);
     }

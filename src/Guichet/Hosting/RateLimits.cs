@@ -63,6 +63,7 @@ public static class RateLimits
     private const string AddressKey = "guichet:rate-limit-address";
     private const string MessageKey = "guichet:rate-limit-message";
     private const string TwoFactorUserKey = "guichet:rate-limit-2fa-user";
+    private const string RefusedByKey = "guichet:rate-limit-refused-by";
 
     public static IServiceCollection AddGuichetRateLimits(this IServiceCollection services)
     {
@@ -135,13 +136,14 @@ public static class RateLimits
                 QueueLimit = 0,
                 AutoReplenishment = true,
             });
-        }).WithMessage(message);
+        }).WithMessage(message, key, limit);
 
     // Remembers which link refused, for the French message (the chain stops at the first refusal).
-    private static PartitionedRateLimiter<HttpContext> WithMessage(this PartitionedRateLimiter<HttpContext> inner, string message) =>
-        new Labelled(inner, message);
+    private static PartitionedRateLimiter<HttpContext> WithMessage(this PartitionedRateLimiter<HttpContext> inner, string message,
+        Func<HttpContext, string?> key, RateLimit limit) => new Labelled(inner, message, key, limit);
 
-    private sealed class Labelled(PartitionedRateLimiter<HttpContext> inner, string message) : PartitionedRateLimiter<HttpContext>
+    private sealed class Labelled(PartitionedRateLimiter<HttpContext> inner, string message, Func<HttpContext, string?> key, RateLimit limit)
+        : PartitionedRateLimiter<HttpContext>
     {
         public override RateLimiterStatistics? GetStatistics(HttpContext resource) => inner.GetStatistics(resource);
 
@@ -153,7 +155,9 @@ public static class RateLimits
 
         private RateLimitLease Note(HttpContext resource, RateLimitLease lease)
         {
-            if (!lease.IsAcquired) resource.Items[MessageKey] = message;
+            if (lease.IsAcquired) return lease;
+            resource.Items[MessageKey] = message;
+            resource.Items[RefusedByKey] = (key(resource), limit); // for the security journal
             return lease;
         }
 
@@ -200,6 +204,9 @@ public static class RateLimits
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var reason = context.Items[MessageKey] as string ?? "Trop de requêtes.";
         var message = $"{reason} Réessayez dans {Wait(seconds)}.";
+        if (context.Items[RefusedByKey] is (string partition, RateLimit limit) && (IsPost(context, SignInPath) || IsPost(context, ForgotPasswordPath)))
+            await context.RequestServices.GetRequiredService<SecurityJournal>()
+                .RecordThrottledAsync(IsPost(context, SignInPath) ? "Se connecter" : "Mot de passe oublié", partition, limit, Address(context));
         if (context.Request.Path.StartsWithSegments("/api"))
             await Problems.Write(context, StatusCodes.Status429TooManyRequests, Problems.TitleFor(429), message);
         else

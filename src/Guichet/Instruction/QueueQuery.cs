@@ -118,19 +118,7 @@ public static class QueueQuery
         return path + qb.ToQueryString();
     }
 
-    private static DateOnly? Date(IQueryCollection q, string key, List<ErrorItem> errors)
-    {
-        if (Value(q, key) is not { } s) return null;
-        if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
-        {
-            // The filter turns the day into Paris midnights (and the next one): far years would overflow.
-            if (d.Year is >= 2000 and <= 2100) return d;
-            errors.Add(new("$." + key, null, "La date doit être comprise entre l'an 2000 et l'an 2100."));
-            return null;
-        }
-        errors.Add(new("$." + key, null, "La date doit être au format aaaa-mm-jj."));
-        return null;
-    }
+    private static DateOnly? Date(IQueryCollection q, string key, List<ErrorItem> errors) => DateParameter.Parse(q, key, errors);
 
     private static bool Flag(IQueryCollection q, string key) => Value(q, key) is "1" or "true" or "on";
 

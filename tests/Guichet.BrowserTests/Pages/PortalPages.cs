@@ -30,3 +30,17 @@ public sealed class TrackingPage(IPage page)
     public Task<string?> CountOf(string label) =>
         page.Locator(".gx-counts a", new() { HasText = label }).Locator(".gx-count").TextContentAsync();
 }
+
+/// <summary>« Journal de sécurité » (administrators).</summary>
+public sealed class SecurityJournalPage(IPage page)
+{
+    public ILocator Rows => page.Locator("table tbody tr");
+
+    public async Task Filter(string eventLabel, string addressOrIp)
+    {
+        await page.GetByLabel("Événement").SelectOptionAsync(new SelectOptionValue { Label = eventLabel });
+        await page.GetByLabel("Adresse e-mail ou adresse IP").FillAsync(addressOrIp);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
+        await page.WaitForLoadStateAsync();
+    }
+}

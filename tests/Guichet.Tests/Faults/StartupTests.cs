@@ -76,6 +76,18 @@ public sealed class StartupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_security_journal_retention_of_zero_days_stops_the_start_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["SecurityJournal__RetentionDays"] = "0",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("SecurityJournal:RetentionDays doit être compris entre 1 et 36 500 jours.", text);
+    }
+
+    [Fact]
     public async Task A_wrong_proxy_address_stops_the_start_with_a_French_line()
     {
         var (code, text) = await RunAsync(new()

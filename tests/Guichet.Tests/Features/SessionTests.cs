@@ -85,6 +85,9 @@ public abstract class SessionTests(GuichetApp app)
         .Where(ur => db.Users.Any(u => u.Id == ur.UserId && u.Email == email))
         .Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToListAsync());
 
+    private Task<int> JournalCount(string email, SecurityEventKind kind) =>
+        app.Db(db => db.SecurityEvents.CountAsync(e => e.SubjectEmail == email && e.Kind == kind));
+
     [Fact]
     public async Task A_live_session_is_checked_without_its_cookie_being_issued_again()
     {
@@ -148,6 +151,7 @@ public abstract class SessionTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.Redirect, await TrackingWith(laptopCopy));
         Assert.Equal(HttpStatusCode.Redirect, await TrackingWith(phone));
         Assert.All(await SessionsOf(email), s => Assert.NotNull(s.RevokedAt));
+        Assert.Equal(1, await JournalCount(email, SecurityEventKind.AllSessionsEnded));
         // Signing in again opens a new session, the old ones stay ended.
         Assert.Equal(HttpStatusCode.OK, await TrackingWith(await SessionCookieAsync(email)));
         Assert.Equal(HttpStatusCode.Redirect, await TrackingWith(phone));
@@ -321,6 +325,9 @@ public abstract class SessionTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Contains("est désormais Assistance utilisateur", await changed.Content.ReadAsStringAsync());
         Assert.Equal([Roles.Assistance], await RolesOf(email));
+        var journaled = await app.Db(db => db.SecurityEvents.SingleAsync(e => e.SubjectEmail == email && e.Kind == SecurityEventKind.RoleChanged));
+        Assert.Equal("admin@asp.test", journaled.ActorEmail);
+        Assert.Equal("Gestionnaire → Assistance utilisateur", journaled.Detail);
         Assert.StartsWith("/connexion", (await GetWith(before, "/instruction")).Headers.Location?.PathAndQuery);
         var after = await SessionCookieAsync(email);
         Assert.Equal(HttpStatusCode.OK, (await GetWith(after, "/assistance")).StatusCode);

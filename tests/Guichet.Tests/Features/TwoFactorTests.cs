@@ -403,6 +403,23 @@ public abstract partial class TwoFactorTests(TwoFactorRequiredApp app, GuichetAp
         Assert.Equal(HttpStatusCode.OK, (await app.Bearer("demo-gestionnaire").GetAsync("/api/v1/demandes")).StatusCode);
     }
 
+    [Fact]
+    public async Task Enrolment_a_wrong_code_a_code_and_a_recovery_code_are_written_in_the_security_journal()
+    {
+        var (email, key, codes) = await EnrolledAsync(app, Roles.Fournisseur);
+        var wrong = await PastPasswordAsync(app, email);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostCode(wrong, Totp.Code(key) == "000000" ? "111111" : "000000")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PostCode(wrong, Totp.Code(key))).StatusCode);
+        var recovery = await PastPasswordAsync(app, email);
+        Assert.Equal(HttpStatusCode.Redirect, (await PostRecovery(recovery, codes[0])).StatusCode);
+
+        var kinds = await app.Db(db => db.SecurityEvents.Where(e => e.SubjectEmail == email).OrderBy(e => e.Id).Select(e => e.Kind).ToListAsync());
+        Assert.Equal(
+            [SecurityEventKind.SignInSucceeded, SecurityEventKind.TwoFactorEnabled, SecurityEventKind.TwoFactorCodeFailed,
+             SecurityEventKind.SignInSucceeded, SecurityEventKind.RecoveryCodeUsed],
+            kinds);
+    }
+
     [GeneratedRegex("id=\"cle\">([A-Z2-7 ]+)<")]
     private static partial Regex KeyPattern();
 

@@ -62,12 +62,13 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
     }
 
     /// <summary>Runs an administration verb (<c>dotnet Guichet.dll verb</c>) as an operator would, on this app's database and folders.</summary>
-    public async Task<(int ExitCode, string Output, string Error)> RunVerbAsync(string verb)
+    public async Task<(int ExitCode, string Output, string Error)> RunVerbAsync(string verb, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
             { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
         psi.ArgumentList.Add(verb);
+        foreach (var arg in args) psi.ArgumentList.Add(arg);
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Database__Provider"] = Provider;
         psi.Environment["ConnectionStrings__Guichet"] = _connectionString;
