@@ -113,6 +113,26 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         return new(user, []);
     }
 
+    /// <summary>
+    /// An administrator turns off a user's two-factor sign-in (phone and recovery codes lost): the key is renewed, the sessions
+    /// end (new stamp), and the user enrols again at the next sign-in (required for the agency) or later (vendors).
+    /// <paramref name="organisationId"/> is the organisation whose page asks, or null for the agency page: a user of another
+    /// organisation answers as a missing one.
+    /// </summary>
+    public async Task<Outcome> ResetTwoFactorAsync(string? userId, int? organisationId, CancellationToken ct = default)
+    {
+        var user = userId is null ? null : await users.FindByIdAsync(userId);
+        if (user is null || user.OrganisationId != organisationId) return new(null, ["Utilisateur introuvable."]);
+        if (!user.TwoFactorEnabled) return new(null, [$"{user.Email} n'a pas activé la double authentification."]);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        journal.Add(SecurityEventKind.TwoFactorDisabled, JournalAccount.Of(user), "Réinitialisée par un administrateur."); // saved with the change
+        var result = await users.SetTwoFactorEnabledAsync(user, false); // renews the stamp: every session ends
+        if (result.Succeeded) result = await users.ResetAuthenticatorKeyAsync(user);
+        if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
+        await tx.CommitAsync(ct);
+        return new(user, []);
+    }
+
     public static string SetPasswordPath(string email, string token) =>
         $"/compte/definir-mot-de-passe?email={Uri.EscapeDataString(email)}&jeton={Uri.EscapeDataString(token)}";
 }

@@ -49,6 +49,20 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
         return Page();
     }
 
+    /// <summary>« Réinitialiser la double authentification » of an agency user who lost the phone and the recovery codes.</summary>
+    public async Task<IActionResult> OnPostDoubleFacteurAsync(string? userId, CancellationToken ct)
+    {
+        var outcome = await accounts.ResetTwoFactorAsync(userId, null, ct);
+        if (outcome.User is null)
+        {
+            Errors.AddRange(outcome.Errors);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        else Message = $"{outcome.User.Email}\u00A0: double authentification réinitialisée. Ses sessions sont fermées ; il devra l'activer de nouveau à sa prochaine connexion.";
+        await Load();
+        return Page();
+    }
+
     private async Task Load()
     {
         var rows = await db.Users.Where(u => u.OrganisationId == null)

@@ -52,6 +52,17 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
         return Page();
     }
 
+    /// <summary>« Réinitialiser la double authentification » of a user of this organisation (phone and recovery codes lost).</summary>
+    public async Task<IActionResult> OnPostDoubleFacteurAsync(int id, string? userId, CancellationToken ct)
+    {
+        if (!await Load(id)) return NotFound();
+        var outcome = await accounts.ResetTwoFactorAsync(userId, id, ct);
+        if (outcome.User is null) return Fail(outcome.Errors);
+        Message = $"{outcome.User.Email}\u00A0: double authentification réinitialisée. Ses sessions sont fermées ; il pourra l'activer de nouveau depuis « Mon compte ».";
+        await Load(id);
+        return Page();
+    }
+
     public async Task<IActionResult> OnPostSolutionAsync(int id)
     {
         if (!await Load(id)) return NotFound();

@@ -420,6 +420,36 @@ public abstract partial class TwoFactorTests(TwoFactorRequiredApp app, GuichetAp
             kinds);
     }
 
+    [Fact]
+    public async Task An_administrator_resets_the_two_factor_sign_in_of_a_vendor_who_lost_the_phone_and_not_from_another_organisations_page()
+    {
+        var (email, key, _) = await EnrolledAsync(notRequired, Roles.Fournisseur);
+        var phone = await SignedInWithCodeAsync(notRequired, email, key);
+        var (userId, orgId, regulis) = await notRequired.Db(async db =>
+        {
+            var u = await db.Users.SingleAsync(x => x.Email == email);
+            var other = await db.Organisations.Where(o => o.Siret != DemoSeeder.AgendaProSiret).Select(o => o.Id).FirstAsync();
+            return (u.Id, u.OrganisationId!.Value, other);
+        });
+        var admin = await notRequired.SignedIn("admin@asp.test");
+
+        var foreign = await admin.PostForm($"/admin/organismes/{regulis}?handler=DoubleFacteur", new() { ["userId"] = userId }, $"/admin/organismes/{regulis}");
+        Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.True(await notRequired.Db(db => db.Users.Where(u => u.Email == email).Select(u => u.TwoFactorEnabled).SingleAsync()));
+
+        var reset = await admin.PostForm($"/admin/organismes/{orgId}?handler=DoubleFacteur", new() { ["userId"] = userId }, $"/admin/organismes/{orgId}");
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        Assert.Contains("double authentification réinitialisée", await reset.Content.ReadAsStringAsync());
+        Assert.False(await notRequired.Db(db => db.Users.Where(u => u.Email == email).Select(u => u.TwoFactorEnabled).SingleAsync()));
+        // The session opened with the old factor ends; the password alone signs in again.
+        Assert.Equal(HttpStatusCode.Redirect, (await phone.GetAsync("/demandes")).StatusCode);
+        var again = notRequired.Anonymous();
+        var signIn = await SignInWithPassword(again, email);
+        Assert.Equal("/demandes", signIn.Headers.Location?.OriginalString);
+        var journaled = await notRequired.Db(db => db.SecurityEvents.SingleAsync(e => e.SubjectEmail == email && e.Kind == SecurityEventKind.TwoFactorDisabled));
+        Assert.Equal("admin@asp.test", journaled.ActorEmail);
+    }
+
     [GeneratedRegex("id=\"cle\">([A-Z2-7 ]+)<")]
     private static partial Regex KeyPattern();
 
