@@ -14,7 +14,7 @@ public static class DepotsApi
 {
     public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
     public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
-    public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
+    public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs, IReadOnlyList<string> Avertissements);
 
     public static void MapDepotsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
@@ -82,7 +82,7 @@ public static class DepotsApi
             if (input.Problem is not null) return input.Problem;
             using var upload = input.Upload!;
             var result = await DepositUploads.SimulateAsync(service, input.Org!, upload, ct);
-            return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
+            return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors, result.Warnings));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
     }

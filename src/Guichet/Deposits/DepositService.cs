@@ -46,6 +46,13 @@ public sealed record CreatedRequest(string ReferenceFournisseur, string Numero, 
 public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyList<CreatedRequest> Created, int Count)
 {
     public bool Valid => Errors.Count == 0;
+    /// <summary>French notices that do not change the verdict (the simulator's « vérifiée au dépôt »).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
+    /// The advances refused because another vendor holds one for the client (<see cref="DepositRules.LiveAdvanceMessage"/>
+    /// tells the vendor nothing more): what a security journal and a daily budget per organisation will count.
+    /// </summary>
+    public IReadOnlyList<CrossVendorAdvance> CrossVendorAdvances { get; init; } = [];
 }
 
 /// <summary>
@@ -63,9 +70,11 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
     public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
     {
-        var (errors, file, _, zip) = await CheckAsync(org, json, zipPath, ct);
+        var (errors, file, _, zip) = await CheckAsync(org, json, zipPath, ct, DepositCheck.Simulation);
         zip?.Dispose();
-        return new DepositResult(errors, [], file.Count);
+        // Other vendors' advances are not looked at here (the simulator would tell who serves which client): say so.
+        var holdsAdvances = file.Demandes.Any(d => d.Type == RequestType.Avance);
+        return new DepositResult(errors, [], file.Count) { Warnings = holdsAdvances ? [DepositRules.CrossVendorNotice] : [] };
     }
 
     /// <summary>
@@ -79,7 +88,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     {
         var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct);
         using var _ = zip;
-        if (errors.Count > 0) return new DepositResult(errors, [], file.Count);
+        if (errors.Count > 0) return new DepositResult(errors, [], file.Count) { CrossVendorAdvances = plan?.CrossVendorAdvances ?? [] };
 
         var count = file.Demandes.Count;
         var fileSteps = zip is null ? 0 : count;
@@ -148,10 +157,11 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                 return new DepositResult([new ErrorItem("zip", null, e is FileTooLargeException ? e.Message : "Un fichier du ZIP est illisible.")], [], file.Count);
             // A concurrent deposit took a reference or a client first: the checks, run again, say which.
             logger.LogInformation(e, "Dépôt concurrent détecté ; nouvelle vérification.");
-            var (again, _, _, z) = await CheckAsync(org, json, zipPath, ct);
+            var (again, _, replan, z) = await CheckAsync(org, json, zipPath, ct);
             z?.Dispose();
             return new DepositResult(again.Count > 0 ? again
-                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count);
+                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count)
+                { CrossVendorAdvances = replan?.CrossVendorAdvances ?? [] };
         }
         catch
         {
@@ -161,13 +171,13 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     }
 
     private async Task<(List<ErrorItem> Errors, DepositFile File, DepositPlan? Plan, ZipPackage? Zip)> CheckAsync(
-        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
+        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
         var errors = new List<ErrorItem>();
         var file = FormatV1.Parse(json, depositOptions.Value.MaxRequests, errors);
         DepositPlan? plan = null;
         if (file.Demandes.Count > 0 || file.Siret is not null)
-            plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct);
+            plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct, check);
         if (!file.AllShapesValid && errors.Count == 0)
             errors.Add(new("$.demandes", null, "Le fichier contient des demandes illisibles."));
 
