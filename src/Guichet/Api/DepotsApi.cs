@@ -75,13 +75,13 @@ public static class DepotsApi
             return Results.Ok(new DepotDto(job.Id, job.StatusCode, total, done, job.Created, job.Errors));
         }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
-        api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
+        api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, SimulateUpload simulate, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
         {
             var input = await ReadAsync(http, db, store, deposits.Value, files.Value, ct);
             if (input.Problem is not null) return input.Problem;
             using var upload = input.Upload!;
-            var result = await DepositUploads.SimulateAsync(service, input.Org!, upload, ct);
+            var result = await simulate.RunAsync(input.Org!, upload, ct);
             return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors, result.Warnings));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");

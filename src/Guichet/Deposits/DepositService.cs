@@ -19,6 +19,13 @@ public sealed class DepositOptions
     public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
     public long BackgroundAboveJsonBytes { get; set; } = 2L * 1024 * 1024;
     public int BackgroundAboveRequests { get; set; } = 5000;
+    /// <summary>
+    /// Large files (above the thresholds above) checked at once, background deposits and simulations together
+    /// (<see cref="DepositGate"/>): each holds its JSON in memory while it is checked.
+    /// </summary>
+    public int LargeChecksAtOnce { get; set; } = 1;
+    /// <summary>How long a large simulation waits for a free slot before a 503 with Retry-After.</summary>
+    public int SimulationWaitSeconds { get; set; } = 30;
     /// <summary>How often an instance writes the heartbeat of the jobs it holds (queued or running).</summary>
     public int HeartbeatSeconds { get; set; } = 5;
     /// <summary>A job « en traitement » whose heartbeat is older than this lost its process: any live instance closes it.</summary>
@@ -34,6 +41,8 @@ public sealed class DepositOptions
     public IEnumerable<string> Errors()
     {
         if (HeartbeatSeconds < 1) yield return "Deposits:HeartbeatSeconds doit valoir au moins 1.";
+        if (LargeChecksAtOnce < 1) yield return "Deposits:LargeChecksAtOnce doit valoir au moins 1.";
+        if (SimulationWaitSeconds < 0) yield return "Deposits:SimulationWaitSeconds ne peut pas être négatif.";
         if (StaleAfterSeconds < 2 * HeartbeatSeconds) yield return "Deposits:StaleAfterSeconds doit valoir au moins deux fois Deposits:HeartbeatSeconds.";
         if (CheckSeconds < 1 || PurgeEverySeconds < 1) yield return "Deposits:CheckSeconds et Deposits:PurgeEverySeconds doivent valoir au moins 1.";
         if (OrphanFilesAfterSeconds <= StaleAfterSeconds) yield return "Deposits:OrphanFilesAfterSeconds doit dépasser Deposits:StaleAfterSeconds.";
@@ -66,6 +75,14 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     // 100 requests (about 300 rows) per SaveChanges: with 500, each slice's tracked entities and insert batch outlived
     // several GCs and reached gen2, and a 10 000-request deposit peaked 25 to 45 MB higher (measured), no faster.
     private const int SaveSlice = 100;
+
+    /// <summary>
+    /// Whether a deposit of these files is large: it then runs in the background, and its simulation under the
+    /// <see cref="DepositGate"/>. The request count is read only from a JSON small enough not to be large by its size.
+    /// </summary>
+    public static async Task<bool> IsLargeAsync(DepositOptions limits, string jsonPath, long jsonBytes, long zipBytes, CancellationToken ct) =>
+        zipBytes > limits.BackgroundAboveZipBytes || jsonBytes > limits.BackgroundAboveJsonBytes
+        || await DepositRunner.CountRequestsAsync(jsonPath, limits.BackgroundAboveRequests, ct) > limits.BackgroundAboveRequests;
 
     /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
     public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
