@@ -184,6 +184,8 @@ public static class DepositUploads
         {
             if (++count > limits.ValueCountLimit) throw BodyTooLarge();
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) throw Malformed();
+            // A parameter without a value (« filename* » of a header cut short) passes TryParse but makes the file name decoder throw.
+            if (disposition.Parameters.Any(p => !p.Value.HasValue)) throw Malformed();
             if (disposition.IsFileDisposition())
             {
                 var file = new FileMultipartSection(section, disposition);
