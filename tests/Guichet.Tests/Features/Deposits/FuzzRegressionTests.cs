@@ -36,6 +36,32 @@ public abstract class FuzzRegressionTests(GuichetApp app) : DepositScenario(app)
         }
         Assert.Empty(UploadLeftovers());
     }
+
+    // The same header on the forms of a single attachment (complete a request, import into a draft), read by ASP.NET Core's form reader.
+    [Fact]
+    public async Task A_single_attachment_whose_encoded_file_name_is_cut_is_a_400_not_a_500()
+    {
+        var number = await App.NewAsync(Guichet.Domain.RequestStatus.AModifier);
+        foreach (var url in new[] { $"/api/v1/demandes/{number}/pieces", $"/api/v1/demandes/{number}/modification/pieces" })
+        {
+            var response = await AgendaPro.PostAsync(url, RawForm("""
+                --XyZ
+                Content-Disposition: form-data; name="type"
+
+                FACTURE
+                --XyZ
+                Content-Disposition: form-data; name="fichier"; filename*
+                Content-Type: application/pdf
+
+                %PDF-1.4
+                --XyZ--
+
+                """));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("mal formé", (await Json(response)).GetProperty("detail").GetString());
+        }
+    }
 }
 
 [Collection(nameof(DepositsOnSqlite))]
