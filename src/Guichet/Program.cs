@@ -43,13 +43,15 @@ try
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
-        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds).")
+        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds).")
         .ValidateOnStart();
     builder.Services.AddSingleton<AttachmentStore>();
 
     // Deposits: one service for deposit and simulator; large deposits run on a background queue.
     builder.Services.AddScoped<DepositService>();
     builder.Services.AddSingleton<DepositRunner>();
+    builder.Services.AddSingleton<DepositGate>(); // Deposits:LargeChecksAtOnce, shared by background deposits and large simulations
+    builder.Services.AddScoped<SimulateUpload>();
     builder.Services.AddHostedService(sp => sp.GetRequiredService<DepositRunner>());
     builder.Services.AddScoped<DemoSeeder>();
     builder.Services.AddScoped<AccountAdmin>();

@@ -39,7 +39,8 @@ public static class ApiV1
         {
             throw Refusal.TooLarge("Le contenu envoyé dépasse la taille maximale autorisée.");
         }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException)
+        // ArgumentException: a part's « filename* » without a value (a header cut short) makes the form reader's decoder throw.
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException or IOException or ArgumentException)
         {
             throw Refusal.Invalid("Le formulaire multipart est mal formé ou trop volumineux.");
         }

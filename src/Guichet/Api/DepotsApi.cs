@@ -14,7 +14,7 @@ public static class DepotsApi
 {
     public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
     public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
-    public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
+    public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs, IReadOnlyList<string> Avertissements);
 
     public static void MapDepotsApi(this IEndpointRouteBuilder app, IConfiguration configuration)
     {
@@ -75,14 +75,14 @@ public static class DepotsApi
             return Results.Ok(new DepotDto(job.Id, job.StatusCode, total, done, job.Created, job.Errors));
         }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
-        api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
+        api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, SimulateUpload simulate, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
         {
             var input = await ReadAsync(http, db, store, deposits.Value, files.Value, ct);
             if (input.Problem is not null) return input.Problem;
             using var upload = input.Upload!;
-            var result = await DepositUploads.SimulateAsync(service, input.Org!, upload, ct);
-            return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
+            var result = await simulate.RunAsync(input.Org!, upload, ct);
+            return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors, result.Warnings));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
     }

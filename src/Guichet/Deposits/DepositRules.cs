@@ -11,6 +11,21 @@ public sealed class DepositPlan
     public required Organisation Organisation { get; init; }
     public required IReadOnlyDictionary<string, FundingScheme> Schemes { get; init; }
     public required IReadOnlyDictionary<string, Solution> Solutions { get; init; }
+    /// <summary>The advances refused because another vendor holds a live one for the client (deposit only; never said to the vendor).</summary>
+    public IReadOnlyList<CrossVendorAdvance> CrossVendorAdvances { get; init; } = [];
+}
+
+/// <summary>
+/// An advance of the file (its index in « demandes ») refused because another organisation holds a live advance for the
+/// same scheme and client. The vendor's message does not say so; this is for the security journal and the daily budget.
+/// </summary>
+public sealed record CrossVendorAdvance(string SchemeCode, ClientIdType ClientIdType, string ClientId, int Index);
+
+/// <summary>Who asks the rules: a deposit checks every vendor's advances, the simulator only the vendor's own (docs/regles.md#avance-et-solde).</summary>
+public enum DepositCheck
+{
+    Deposit,
+    Simulation,
 }
 
 /// <summary>
@@ -26,12 +41,24 @@ public static class DepositRules
     /// </summary>
     public const int MaxOrderDaysBeforeReferencing = 120;
 
+    /// <summary>
+    /// The refusal of an advance whose client already has a live one: the same words whoever holds it, so that a deposit
+    /// does not tell a vendor which clients its competitors serve.
+    /// </summary>
+    public const string LiveAdvanceMessage =
+        "Une demande d'avance existe déjà pour ce client sur ce dispositif. Si vous pensez qu'il s'agit d'une erreur, contactez l'assistance.";
+
+    /// <summary>The simulator's notice when the file holds advances: it does not look at other vendors' advances.</summary>
+    public const string CrossVendorNotice =
+        "L'unicité de l'avance pour un client, tous fournisseurs confondus, est vérifiée au dépôt : le simulateur ne vérifie que les avances de votre organisme.";
+
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
-        List<ErrorItem> errors, CancellationToken ct)
+        List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
         var schemes = await db.Schemes.AsNoTracking().ToDictionaryAsync(s => s.Code, ct);
         var solutions = await db.Solutions.Where(s => s.OrganisationId == org.Id).ToDictionaryAsync(s => s.ReferencingNumber, ct);
-        var plan = new DepositPlan { Organisation = org, Schemes = schemes, Solutions = solutions };
+        var crossVendor = new List<CrossVendorAdvance>();
+        var plan = new DepositPlan { Organisation = org, Schemes = schemes, Solutions = solutions, CrossVendorAdvances = crossVendor };
 
         if (file.Siret is not null && file.Siret != org.Siret)
             errors.Add(new("$.fournisseur.siret", null,
@@ -54,10 +81,14 @@ public static class DepositRules
             .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && advanceNumbers.Contains(r.AdvanceNumber!))
             .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
         var newAdvanceClients = demandes.Where(d => d.Type == RequestType.Avance && d.ClientId is not null).Select(d => d.ClientId!).Distinct().ToList();
+        // One query for the live advances of these clients, the vendor's own and (at deposit only) everyone else's.
+        var ownOnly = check == DepositCheck.Simulation;
         var liveAdvances = newAdvanceClients.Count == 0 ? [] : (await db.Requests
-            .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && newAdvanceClients.Contains(r.ClientId))
-            .Select(r => new { r.SchemeCode, r.ClientIdType, r.ClientId }).ToListAsync(ct))
-            .Select(a => (a.SchemeCode, a.ClientIdType, a.ClientId)).ToHashSet();
+            .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && newAdvanceClients.Contains(r.ClientId)
+                && (!ownOnly || r.OrganisationId == org.Id))
+            .Select(r => new { r.SchemeCode, r.ClientIdType, r.ClientId, Own = r.OrganisationId == org.Id }).ToListAsync(ct))
+            .GroupBy(a => (a.SchemeCode, a.ClientIdType, a.ClientId))
+            .ToDictionary(g => g.Key, g => g.Any(a => a.Own));
 
         var seenRefs = new HashSet<string>();
         var seenAdvances = new HashSet<string>();
@@ -110,8 +141,11 @@ public static class DepositRules
                 if (d.ClientIdType is { } t && d.ClientId is { } id)
                 {
                     var key = (scheme.Code, t, id);
-                    if (liveAdvances.Contains(key))
-                        Error("client.identifiant", $"Une demande d'avance est déjà en cours ou accordée pour ce client ({t.Code()} {id}) sur ce dispositif.");
+                    if (liveAdvances.TryGetValue(key, out var own))
+                    {
+                        Error("client.identifiant", LiveAdvanceMessage);
+                        if (!own) crossVendor.Add(new CrossVendorAdvance(scheme.Code, t, id, d.Index));
+                    }
                     else if (!seenAdvances.Add($"{key}"))
                         Error("client.identifiant", "Ce fichier contient deux demandes d'avance pour le même client et le même dispositif.");
                 }

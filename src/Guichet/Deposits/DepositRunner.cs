@@ -19,7 +19,7 @@ namespace Guichet.Deposits;
 /// logged and tried again.
 /// </summary>
 public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore store, TimeProvider clock,
-    IOptions<DepositOptions> options, ILogger<DepositRunner> logger) : BackgroundService
+    IOptions<DepositOptions> options, DepositGate gate, ILogger<DepositRunner> logger) : BackgroundService
 {
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
     // The jobs this instance holds (queued or running) and their progress: steps done, steps in all.
@@ -56,9 +56,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             throw;
         }
         _held[job.Id] = (0, 0);
-        var limits = options.Value;
-        var background = (zip?.Length ?? 0) > limits.BackgroundAboveZipBytes || json.Length > limits.BackgroundAboveJsonBytes
-            || await CountRequestsAsync(JsonPath(job.Id), limits.BackgroundAboveRequests, ct) > limits.BackgroundAboveRequests;
+        var background = await DepositService.IsLargeAsync(options.Value, JsonPath(job.Id), json.Length, zip?.Length ?? 0, ct);
         return (job, background);
     }
 
@@ -164,6 +162,10 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 logger.LogError(e, "Échec du dépôt {Id}", id);
                 return resolved = await TryFailAsync(id, FailedMessage);
             }
+            // Seam for the security journal and the daily budget per organisation (issue 13): the refusals that were cross-vendor.
+            if (result.CrossVendorAdvances.Count > 0)
+                logger.LogInformation("Dépôt {Id} de l'organisme {Organisation} : {Count} avance(s) refusée(s), tenue(s) par un autre fournisseur.",
+                    id, job.OrganisationId, result.CrossVendorAdvances.Count);
             // A valid deposit wrote TERMINE in its own transaction; a refused one says why.
             return resolved = result.Valid || await TryFailAsync(id, DepositJob.ResultJsonOf(result), isJson: true);
         }
@@ -300,11 +302,11 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        await Task.WhenAll(
-            RunQueueAsync(stoppingToken),
-            EveryAsync("Battement des dépôts", BeatAsync, TimeSpan.FromSeconds(o.HeartbeatSeconds), stoppingToken),
-            EveryAsync("Reprise des dépôts interrompus", CloseStaleAsync, TimeSpan.FromSeconds(o.CheckSeconds), stoppingToken),
-            EveryAsync("Purge des pièces orphelines", PurgeAsync, TimeSpan.FromSeconds(o.PurgeEverySeconds), stoppingToken));
+        // As many readers of the queue as the gate has slots: large simulations take their share of the same slots.
+        await Task.WhenAll(Enumerable.Range(0, o.LargeChecksAtOnce).Select(_ => RunQueueAsync(stoppingToken)).Append(
+            EveryAsync("Battement des dépôts", BeatAsync, TimeSpan.FromSeconds(o.HeartbeatSeconds), stoppingToken)).Append(
+            EveryAsync("Reprise des dépôts interrompus", CloseStaleAsync, TimeSpan.FromSeconds(o.CheckSeconds), stoppingToken)).Append(
+            EveryAsync("Purge des pièces orphelines", PurgeAsync, TimeSpan.FromSeconds(o.PurgeEverySeconds), stoppingToken)));
     }
 
     /// <summary>The queue: each job is run; one left unresolved is tried again after 1, 2, 4, 8 s, then left to the takeover.</summary>
@@ -317,7 +319,12 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 for (var attempt = 1; ; attempt++)
                 {
                     bool resolved;
-                    try { resolved = await RunAsync(id, stoppingToken); }
+                    try
+                    {
+                        // A slot of the gate for the run only, not for the wait before another attempt.
+                        using var slot = await EnterGateAsync(id, stoppingToken);
+                        resolved = await RunAsync(id, stoppingToken);
+                    }
                     catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { throw; }
                     catch (Exception e)
                     {
@@ -341,6 +348,20 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             // Jobs still waiting in the queue will not run here: say so now (best effort; otherwise the takeover does).
             while (_queue.Reader.TryRead(out var id))
                 if (await TryFailAsync(id, DepositJob.InterruptedMessage)) _held.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>A slot of the gate for a job; when the host stops while it waits, the job is closed now (or by the takeover).</summary>
+    private async Task<IDisposable> EnterGateAsync(Guid id, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await gate.EnterAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            if (await TryFailAsync(id, DepositJob.InterruptedMessage)) _held.TryRemove(id, out _);
+            throw;
         }
     }
 

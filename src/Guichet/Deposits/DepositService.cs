@@ -19,6 +19,13 @@ public sealed class DepositOptions
     public long BackgroundAboveZipBytes { get; set; } = 50L * 1024 * 1024;
     public long BackgroundAboveJsonBytes { get; set; } = 2L * 1024 * 1024;
     public int BackgroundAboveRequests { get; set; } = 5000;
+    /// <summary>
+    /// Large files (above the thresholds above) checked at once, background deposits and simulations together
+    /// (<see cref="DepositGate"/>): each holds its JSON in memory while it is checked.
+    /// </summary>
+    public int LargeChecksAtOnce { get; set; } = 1;
+    /// <summary>How long a large simulation waits for a free slot before a 503 with Retry-After.</summary>
+    public int SimulationWaitSeconds { get; set; } = 30;
     /// <summary>How often an instance writes the heartbeat of the jobs it holds (queued or running).</summary>
     public int HeartbeatSeconds { get; set; } = 5;
     /// <summary>A job « en traitement » whose heartbeat is older than this lost its process: any live instance closes it.</summary>
@@ -34,6 +41,8 @@ public sealed class DepositOptions
     public IEnumerable<string> Errors()
     {
         if (HeartbeatSeconds < 1) yield return "Deposits:HeartbeatSeconds doit valoir au moins 1.";
+        if (LargeChecksAtOnce < 1) yield return "Deposits:LargeChecksAtOnce doit valoir au moins 1.";
+        if (SimulationWaitSeconds < 0) yield return "Deposits:SimulationWaitSeconds ne peut pas être négatif.";
         if (StaleAfterSeconds < 2 * HeartbeatSeconds) yield return "Deposits:StaleAfterSeconds doit valoir au moins deux fois Deposits:HeartbeatSeconds.";
         if (CheckSeconds < 1 || PurgeEverySeconds < 1) yield return "Deposits:CheckSeconds et Deposits:PurgeEverySeconds doivent valoir au moins 1.";
         if (OrphanFilesAfterSeconds <= StaleAfterSeconds) yield return "Deposits:OrphanFilesAfterSeconds doit dépasser Deposits:StaleAfterSeconds.";
@@ -46,6 +55,13 @@ public sealed record CreatedRequest(string ReferenceFournisseur, string Numero, 
 public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyList<CreatedRequest> Created, int Count)
 {
     public bool Valid => Errors.Count == 0;
+    /// <summary>French notices that do not change the verdict (the simulator's « vérifiée au dépôt »).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>
+    /// The advances refused because another vendor holds one for the client (<see cref="DepositRules.LiveAdvanceMessage"/>
+    /// tells the vendor nothing more): what a security journal and a daily budget per organisation will count.
+    /// </summary>
+    public IReadOnlyList<CrossVendorAdvance> CrossVendorAdvances { get; init; } = [];
 }
 
 /// <summary>
@@ -60,12 +76,22 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     // several GCs and reached gen2, and a 10 000-request deposit peaked 25 to 45 MB higher (measured), no faster.
     private const int SaveSlice = 100;
 
+    /// <summary>
+    /// Whether a deposit of these files is large: it then runs in the background, and its simulation under the
+    /// <see cref="DepositGate"/>. The request count is read only from a JSON small enough not to be large by its size.
+    /// </summary>
+    public static async Task<bool> IsLargeAsync(DepositOptions limits, string jsonPath, long jsonBytes, long zipBytes, CancellationToken ct) =>
+        zipBytes > limits.BackgroundAboveZipBytes || jsonBytes > limits.BackgroundAboveJsonBytes
+        || await DepositRunner.CountRequestsAsync(jsonPath, limits.BackgroundAboveRequests, ct) > limits.BackgroundAboveRequests;
+
     /// <summary>The simulator: the verdict of a deposit, nothing stored.</summary>
     public async Task<DepositResult> SimulateAsync(Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
     {
-        var (errors, file, _, zip) = await CheckAsync(org, json, zipPath, ct);
+        var (errors, file, _, zip) = await CheckAsync(org, json, zipPath, ct, DepositCheck.Simulation);
         zip?.Dispose();
-        return new DepositResult(errors, [], file.Count);
+        // Other vendors' advances are not looked at here (the simulator would tell who serves which client): say so.
+        var holdsAdvances = file.Demandes.Any(d => d.Type == RequestType.Avance);
+        return new DepositResult(errors, [], file.Count) { Warnings = holdsAdvances ? [DepositRules.CrossVendorNotice] : [] };
     }
 
     /// <summary>
@@ -79,7 +105,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     {
         var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct);
         using var _ = zip;
-        if (errors.Count > 0) return new DepositResult(errors, [], file.Count);
+        if (errors.Count > 0) return new DepositResult(errors, [], file.Count) { CrossVendorAdvances = plan?.CrossVendorAdvances ?? [] };
 
         var count = file.Demandes.Count;
         var fileSteps = zip is null ? 0 : count;
@@ -148,10 +174,11 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
                 return new DepositResult([new ErrorItem("zip", null, e is FileTooLargeException ? e.Message : "Un fichier du ZIP est illisible.")], [], file.Count);
             // A concurrent deposit took a reference or a client first: the checks, run again, say which.
             logger.LogInformation(e, "Dépôt concurrent détecté ; nouvelle vérification.");
-            var (again, _, _, z) = await CheckAsync(org, json, zipPath, ct);
+            var (again, _, replan, z) = await CheckAsync(org, json, zipPath, ct);
             z?.Dispose();
             return new DepositResult(again.Count > 0 ? again
-                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count);
+                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count)
+                { CrossVendorAdvances = replan?.CrossVendorAdvances ?? [] };
         }
         catch
         {
@@ -161,13 +188,13 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     }
 
     private async Task<(List<ErrorItem> Errors, DepositFile File, DepositPlan? Plan, ZipPackage? Zip)> CheckAsync(
-        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct)
+        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
         var errors = new List<ErrorItem>();
         var file = FormatV1.Parse(json, depositOptions.Value.MaxRequests, errors);
         DepositPlan? plan = null;
         if (file.Demandes.Count > 0 || file.Siret is not null)
-            plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct);
+            plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct, check);
         if (!file.AllShapesValid && errors.Count == 0)
             errors.Add(new("$.demandes", null, "Le fichier contient des demandes illisibles."));
 

@@ -184,6 +184,8 @@ public static class DepositUploads
         {
             if (++count > limits.ValueCountLimit) throw BodyTooLarge();
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)) throw Malformed();
+            // A parameter without a value (« filename* » of a header cut short) passes TryParse but makes the file name decoder throw.
+            if (disposition.Parameters.Any(p => !p.Value.HasValue)) throw Malformed();
             if (disposition.IsFileDisposition())
             {
                 var file = new FileMultipartSection(section, disposition);
@@ -297,13 +299,6 @@ public static class DepositUploads
         user.OrganisationId() is { } id && user.IsVendor()
             ? db.Organisations.FirstOrDefaultAsync(o => o.Id == id, ct)
             : Task.FromResult<Domain.Organisation?>(null);
-
-    /// <summary>The simulator reads the files where the form was written; the caller's upload deletes them afterwards.</summary>
-    public static async Task<DepositResult> SimulateAsync(DepositService service, Domain.Organisation org, DepositUpload upload, CancellationToken ct)
-    {
-        var json = await File.ReadAllBytesAsync(upload.JsonPath, ct);
-        return await service.SimulateAsync(org, json, upload.Zip is null ? null : upload.ZipPath, ct);
-    }
 
     /// <summary>Deletes the folders of uploads cut off by a restart: none of their files was written for an hour.</summary>
     public static int DeleteAbandoned(AttachmentStore store, DateTime before)

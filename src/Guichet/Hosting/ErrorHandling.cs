@@ -15,8 +15,8 @@ public static class ErrorHandling
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Guichet.Errors");
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            // The database is away or busy: the client is told when to come back; the log says why, without alarm.
-            logger.LogWarning("Service momentanément indisponible sur {Path} (base de données injoignable ou occupée) : {Error}",
+            // The database, or a bounded queue of the portal, is away or busy: the client is told when to come back; the log says why, without alarm.
+            logger.LogWarning("Service momentanément indisponible sur {Path} (base de données injoignable ou occupée, ou file pleine) : {Error}",
                 error?.Path, Describe(error?.Error));
             context.Response.Headers.RetryAfter = TransientFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
@@ -44,6 +44,7 @@ public static class ErrorHandling
         Refusal r => (Problems.StatusOf(r.Kind), r.Message),
         DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
         OperationCanceledException => (400, "La requête a été interrompue."),
+        ServiceBusyException busy => (503, busy.Message),
         _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };

@@ -139,7 +139,7 @@ public abstract class DepositRefusedTests(GuichetApp app) : DepositScenario(app)
         d["client"]!["identifiant"] = detail.GetProperty("client").GetProperty("identifiant").GetString();
         var file = DepositFiles.With(example, d);
         file["fournisseur"]!["siret"] = "90000002700012";
-        await Refused(App.Bearer("demo-regulis"), DepositFiles.Form(file), "$.demandes[0].client.identifiant", "déjà en cours ou accordée");
+        await Refused(App.Bearer("demo-regulis"), DepositFiles.Form(file), "$.demandes[0].client.identifiant", "existe déjà pour ce client");
     }
 
     [Fact]
