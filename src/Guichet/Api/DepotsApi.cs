@@ -13,6 +13,7 @@ namespace Guichet.Api;
 public static class DepotsApi
 {
     public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
+    public sealed record DepotTermineDto(Guid Id, string Statut, IReadOnlyList<CreatedRequest> Demandes);
     public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
     public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
 
@@ -62,7 +63,13 @@ public static class DepotsApi
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
-          .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien. "
+          .WithName("Deposit").Accepts<DepotFormulaire>("multipart/form-data")
+          .Answers<DepotTermineDto>(StatusCodes.Status201Created).Answers<DepotAccepteDto>(StatusCodes.Status202Accepted)
+          .Refuses(400, 403, 413, 415, 422)
+          .WithSummary("Déposer des demandes")
+          .WithDescription("Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. "
+            + "201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : "
+            + "suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n'est enregistré. "
             + "Avec l'en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.");
 
         api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, DepositRunner runner, CancellationToken ct) =>
@@ -73,7 +80,9 @@ public static class DepotsApi
             // A job running on this instance has fresher progress than its row (written with each heartbeat).
             var (done, total) = job.Status == DepositJobStatus.EnTraitement && runner.LiveProgress(id) is { } live ? live : (job.Processed, job.Total);
             return Results.Ok(new DepotDto(job.Id, job.StatusCode, total, done, job.Created, job.Errors));
-        }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
+        }).WithName("GetDeposit").Answers<DepotDto>().Refuses(404)
+          .WithSummary("Suivre un dépôt")
+          .WithDescription("EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, DepositService service, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
@@ -84,7 +93,9 @@ public static class DepotsApi
             var result = await DepositUploads.SimulateAsync(service, input.Org!, upload, ct);
             return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
-          .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
+          .WithName("Simulate").Accepts<DepotFormulaire>("multipart/form-data").Answers<SimulationDto>().Refuses(400, 403, 413, 415)
+          .WithSummary("Simuler un dépôt")
+          .WithDescription("Le verdict qu'aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.");
     }
 
     /// <summary>The answer of a job, as the first response gave it: 201 TERMINE, 202 EN_TRAITEMENT, 400 ECHEC.</summary>
@@ -94,7 +105,7 @@ public static class DepotsApi
         return job.Status switch
         {
             DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url)),
-            DepositJobStatus.Termine => Results.Created(url, new { id = job.Id, statut = job.StatusCode, demandes = job.Created }),
+            DepositJobStatus.Termine => Results.Created(url, new DepotTermineDto(job.Id, job.StatusCode, job.Created)),
             _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
         };
     }
