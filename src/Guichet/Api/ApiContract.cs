@@ -171,6 +171,10 @@ public static class ApiContract
             new() { Name = "Modification", Description = "Le parcours « Modifier » du fournisseur : brouillon, pièces, « Confirmer », « Ne pas modifier »." },
             new() { Name = "Instruction", Description = "Les décisions de l'Agence : demande de modification, validation, rejet, paiement." },
         };
+        // Generated clients (Kiota) make the French « title » the message of their typed exception.
+        if (document.Components.Schemas is { } schemas && schemas.TryGetValue(Problem, out var p) && p is OpenApiSchema problem
+            && problem.Properties?.TryGetValue("title", out var title) == true && title is OpenApiSchema t)
+            (t.Extensions ??= new Dictionary<string, IOpenApiExtension>())["x-ms-primary-error-message"] = new JsonNodeExtension(JsonValue.Create(true));
         AddFormat(document);
         DescribeForms(document);
         // Other changes of the simulation may add warnings: optional, never required.

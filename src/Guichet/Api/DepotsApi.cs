@@ -12,8 +12,8 @@ namespace Guichet.Api;
 /// <summary>Deposits, simulations and completion of incomplete requests: <c>/api/v1/depots</c>, <c>/simulations</c>, <c>/demandes/{numero}/pieces</c>.</summary>
 public static class DepotsApi
 {
-    public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
-    public sealed record DepotTermineDto(Guid Id, string Statut, IReadOnlyList<CreatedRequest> Demandes);
+    /// <summary>The answer to a deposit, 201 TERMINE or 202 EN_TRAITEMENT: one shape, so a generated client reads both.</summary>
+    public sealed record DepotRecuDto(Guid Id, string Statut, string Url, IReadOnlyList<CreatedRequest> Demandes);
     public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
     public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs);
 
@@ -56,7 +56,7 @@ public static class DepotsApi
             if (background || http.Request.Headers["Prefer"].ToString().Contains("respond-async", StringComparison.OrdinalIgnoreCase))
             {
                 runner.Enqueue(job.Id);
-                return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
+                return Results.Accepted(url, new DepotRecuDto(job.Id, "EN_TRAITEMENT", url, []));
             }
             // Once accepted, a deposit runs to its end even if the caller goes away.
             await runner.RunNowAsync(job.Id);
@@ -64,7 +64,7 @@ public static class DepotsApi
             return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithName("Deposit").Accepts<DepotFormulaire>("multipart/form-data")
-          .Answers<DepotTermineDto>(StatusCodes.Status201Created).Answers<DepotAccepteDto>(StatusCodes.Status202Accepted)
+          .Answers<DepotRecuDto>(StatusCodes.Status201Created).Answers<DepotRecuDto>(StatusCodes.Status202Accepted)
           .Refuses(400, 403, 413, 415, 422)
           .WithSummary("Déposer des demandes")
           .WithDescription("Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. "
@@ -104,8 +104,8 @@ public static class DepotsApi
         var url = $"/api/v1/depots/{job.Id}";
         return job.Status switch
         {
-            DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url)),
-            DepositJobStatus.Termine => Results.Created(url, new DepotTermineDto(job.Id, job.StatusCode, job.Created)),
+            DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotRecuDto(job.Id, "EN_TRAITEMENT", url, [])),
+            DepositJobStatus.Termine => Results.Created(url, new DepotRecuDto(job.Id, job.StatusCode, url, job.Created)),
             _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
         };
     }

@@ -59,7 +59,9 @@ public sealed class ApiContract
     {
         if (node is JsonObject o)
         {
-            if (!underProperties) foreach (var k in new[] { "externalDocs", "example", "discriminator", "xml" }) o.Remove(k);
+            if (!underProperties)
+                foreach (var k in o.Select(p => p.Key).Where(k => k is "externalDocs" or "example" or "discriminator" or "xml" || k.StartsWith("x-")).ToList())
+                    o.Remove(k);
             foreach (var (k, v) in o.ToList()) Strip(v, !underProperties && k is "properties" or "$defs");
         }
         else if (node is JsonArray a) foreach (var v in a) Strip(v);
