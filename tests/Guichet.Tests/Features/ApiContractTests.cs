@@ -10,11 +10,14 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
     private async Task<JsonObject> Served() =>
         JsonNode.Parse(await app.Anonymous().GetStringAsync("/api/openapi/v1.json"))!.AsObject();
 
+    /// <summary>The served document as the committed file writes it (indented, French text as is).</summary>
+    private async Task<string> ServedText() => (await Served()).ToJsonString(new JsonSerializerOptions { WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+
     [Fact]
     public async Task The_served_document_is_the_committed_one_that_the_linter_and_the_client_generator_read()
     {
-        var served = (await Served()).ToJsonString(new JsonSerializerOptions { WriteIndented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        var served = await ServedText();
         var file = RepoFiles.Path("docs", "api", "openapi-v1.json");
         if (RepoFiles.Update) await File.WriteAllTextAsync(file, served);
         Assert.True(File.Exists(file), "docs/api/openapi-v1.json manque : lancez les tests avec GUICHET_UPDATE_CONTRACT=1.");
@@ -89,5 +92,41 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.Null(contract.Check("GET", "/api/v1/demandes", 200, "application/json", body.ToJsonString()));
         body.Remove("total");
         Assert.Contains("total", contract.Check("GET", "/api/v1/demandes", 200, "application/json", body.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task The_committed_client_is_what_Kiota_generates_from_the_served_document()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "guichet-kiota-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var document = Path.Combine(dir, "openapi-v1.json");
+            await File.WriteAllTextAsync(document, await ServedText());
+            var output = Path.Combine(dir, "Generated");
+            var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = RepoFiles.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { RepoFiles.Path("tests", "Guichet.ApiClient", "generate.sh"), document, output }) psi.ArgumentList.Add(arg);
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+            Assert.True(process.ExitCode == 0, $"Kiota a échoué : {await stdout}\n{await stderr}");
+
+            var committed = RepoFiles.Path("tests", "Guichet.ApiClient", "Generated");
+            static Dictionary<string, string> Files(string root) => Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
+                .ToDictionary(f => Path.GetRelativePath(root, f).Replace('\\', '/'), File.ReadAllText);
+            var generated = Files(output);
+            var kept = Files(committed);
+            Assert.True(generated.Keys.Order().SequenceEqual(kept.Keys.Order()),
+                "Le client généré n'a pas les mêmes fichiers que tests/Guichet.ApiClient/Generated : lancez tests/Guichet.ApiClient/generate.sh.");
+            var different = generated.Where(g => g.Value != kept[g.Key]).Select(g => g.Key).ToList();
+            Assert.True(different.Count == 0, "Client généré différent du client déposé (lancez tests/Guichet.ApiClient/generate.sh) : " + string.Join(", ", different));
+            static string Hash(string lockFile) => JsonNode.Parse(File.ReadAllText(lockFile))!["descriptionHash"]!.GetValue<string>();
+            Assert.Equal(Hash(Path.Combine(committed, "kiota-lock.json")), Hash(Path.Combine(output, "kiota-lock.json")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -32,7 +32,7 @@ namespace Guichet.ApiClient.Models
         public List<global::Guichet.ApiClient.Models.Erreur> Erreurs { get; set; }
 #endif
         /// <summary>The primary error message.</summary>
-        public override string Message { get => base.Message; }
+        public override string Message { get => Title ?? string.Empty; }
         /// <summary>The status property</summary>
         public int? Status { get; set; }
         /// <summary>The title property</summary>

@@ -49,7 +49,7 @@ namespace Guichet.ApiClient.Api.V1.Depots
         /// <summary>
         /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.
         /// </summary>
-        /// <returns>A <see cref="global::Guichet.ApiClient.Models.DepotTermine"/></returns>
+        /// <returns>A <see cref="global::Guichet.ApiClient.Models.DepotRecu"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -64,11 +64,11 @@ namespace Guichet.ApiClient.Api.V1.Depots
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::Guichet.ApiClient.Models.DepotTermine?> PostAsync(MultipartBody body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Guichet.ApiClient.Models.DepotRecu?> PostAsync(MultipartBody body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::Guichet.ApiClient.Models.DepotTermine> PostAsync(MultipartBody body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::Guichet.ApiClient.Models.DepotRecu> PostAsync(MultipartBody body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -85,7 +85,7 @@ namespace Guichet.ApiClient.Api.V1.Depots
                 { "500", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "503", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.DepotTermine>(requestInfo, global::Guichet.ApiClient.Models.DepotTermine.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.DepotRecu>(requestInfo, global::Guichet.ApiClient.Models.DepotRecu.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
         /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.

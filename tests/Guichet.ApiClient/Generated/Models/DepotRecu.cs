@@ -9,7 +9,7 @@ namespace Guichet.ApiClient.Models
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public partial class DepotTermine : IAdditionalDataHolder, IParsable
+    public partial class DepotRecu : IAdditionalDataHolder, IParsable
     #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
@@ -32,22 +32,30 @@ namespace Guichet.ApiClient.Models
 #else
         public string Statut { get; set; }
 #endif
+        /// <summary>The url property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Url { get; set; }
+#nullable restore
+#else
+        public string Url { get; set; }
+#endif
         /// <summary>
-        /// Instantiates a new <see cref="global::Guichet.ApiClient.Models.DepotTermine"/> and sets the default values.
+        /// Instantiates a new <see cref="global::Guichet.ApiClient.Models.DepotRecu"/> and sets the default values.
         /// </summary>
-        public DepotTermine()
+        public DepotRecu()
         {
             AdditionalData = new Dictionary<string, object>();
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
-        /// <returns>A <see cref="global::Guichet.ApiClient.Models.DepotTermine"/></returns>
+        /// <returns>A <see cref="global::Guichet.ApiClient.Models.DepotRecu"/></returns>
         /// <param name="parseNode">The parse node to use to read the discriminator value and create the object</param>
-        public static global::Guichet.ApiClient.Models.DepotTermine CreateFromDiscriminatorValue(IParseNode parseNode)
+        public static global::Guichet.ApiClient.Models.DepotRecu CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::Guichet.ApiClient.Models.DepotTermine();
+            return new global::Guichet.ApiClient.Models.DepotRecu();
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -60,6 +68,7 @@ namespace Guichet.ApiClient.Models
                 { "demandes", n => { Demandes = n.GetCollectionOfObjectValues<global::Guichet.ApiClient.Models.DemandeCreee>(global::Guichet.ApiClient.Models.DemandeCreee.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "statut", n => { Statut = n.GetStringValue(); } },
+                { "url", n => { Url = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -72,6 +81,7 @@ namespace Guichet.ApiClient.Models
             writer.WriteCollectionOfObjectValues<global::Guichet.ApiClient.Models.DemandeCreee>("demandes", Demandes);
             writer.WriteGuidValue("id", Id);
             writer.WriteStringValue("statut", Statut);
+            writer.WriteStringValue("url", Url);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
