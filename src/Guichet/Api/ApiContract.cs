@@ -150,9 +150,10 @@ public static class ApiContract
             + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
             + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message). "
             + "Version 1 : les changements sont additifs (champs, statuts, opérations), aucun champ n'est renommé ni retiré ; "
-            + "les dépréciations sont annoncées six mois à l'avance (voir le journal des changements de l'API).";
+            + "les dépréciations sont annoncées au moins six mois à l'avance (voir docs/api.md, journal des changements de l'API).";
         document.Info.Contact = new OpenApiContact { Name = "Assistance du Guichet Ségur numérique" };
-        document.Info.License = new OpenApiLicense { Name = "Licence Ouverte 2.0 (Etalab)", Identifier = "etalab-2.0" };
+        // The version of the contract in docs/api.md's changelog: minor for additions, never a removal within v1.
+        document.Info.Version = "1.1.0";
         // The document serves every host it is read from: Scalar and generated clients use the address they fetched it at.
         document.Servers = [new OpenApiServer { Url = "/", Description = "Le portail qui sert ce document." }];
         document.Components ??= new OpenApiComponents();
