@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Guichet.Deposits;
+using Guichet.Domain;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -47,11 +48,34 @@ public static class ApiContract
     /// <summary>French component names without the « Dto » suffix: Demande, Depot, Erreur, Modification…</summary>
     private static string? SchemaName(System.Text.Json.Serialization.Metadata.JsonTypeInfo type) => type.Type.Name switch
     {
-        nameof(Domain.ErrorItem) => "Erreur",
+        nameof(ErrorItem) => "Erreur",
         nameof(CreatedRequest) => "DemandeCreee",
         nameof(IFormFile) => "Fichier",
         var name when name.EndsWith("Dto", StringComparison.Ordinal) => name[..^3],
         _ => OpenApiOptions.CreateDefaultSchemaReferenceId(type),
+    };
+
+    private static readonly Dictionary<string, string> SchemaWords = new()
+    {
+        ["Probleme"] = "Erreur de l'API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l'erreur tient en un message.",
+        ["Erreur"] = "Une erreur : chemin JSON du champ (ou « json », « zip », « zip:<nom> », « $ »), référence fournisseur de la demande concernée ou null, message en français.",
+        ["Demande"] = "Une demande de financement, telle que l'appelant peut la voir ; « modificationEnCours » est null hors d'une demande de modification.",
+        ["DemandeResume"] = "Une ligne de la liste des demandes.",
+        ["ListeDemandes"] = "Une page de la liste des demandes : total, page, taille et demandes.",
+        ["DepotRecu"] = "Réponse à un dépôt : TERMINE (201, demandes créées) ou EN_TRAITEMENT (202, suivre « url »).",
+        ["Depot"] = "État d'un dépôt : EN_TRAITEMENT (progression « traitees » sur « total »), TERMINE (demandes) ou ECHEC (erreurs).",
+        ["DemandeCreee"] = "Une demande créée par un dépôt : référence fournisseur, numéro attribué, statut.",
+        ["Simulation"] = "Verdict d'une simulation : rien n'est enregistré.",
+        ["Modification"] = "La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d'origine et brouillon.",
+        ["ModificationEnCours"] = "La demande de modification ouverte ; le brouillon n'est montré qu'au fournisseur.",
+        ["Brouillon"] = "Valeurs et pièces modifiées par le fournisseur, pas encore confirmées.",
+        ["BrouillonModifie"] = "Corps du PATCH : les champs d'« informations » ouverts par la demande de modification.",
+        ["PieceJointe"] = "Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d'ajout.",
+        ["Evenement"] = "Une entrée de l'historique : transition, commentaire, champs modifiés, pièces ajoutées.",
+        ["DemandeDeModification"] = "Corps d'une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).",
+        ["Rejet"] = "Corps d'un rejet : motif obligatoire.",
+        ["Commentaire"] = "Corps facultatif d'une annulation : commentaire.",
+        ["PieceFormulaire"] = "Formulaire d'une pièce : type (code du type de pièce) et fichier.",
     };
 
     private static readonly Dictionary<string, string> StatusWords = new()
@@ -93,7 +117,7 @@ public static class ApiContract
         foreach (var p in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             p.Description ??= p.Name switch
             {
-                "numero" => "Numéro de la demande attribué par le Guichet (ex. « SAS-2026-000123 »).",
+                "numero" => "Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).",
                 "id" when operation.OperationId == "GetDeposit" => "Identifiant du dépôt, rendu par « POST /api/v1/depots ».",
                 "id" => "Identifiant de la pièce jointe du brouillon.",
                 _ => null,
@@ -129,9 +153,9 @@ public static class ApiContract
 
     private static readonly (string Name, string Description, JsonSchemaType Type)[] ListFilters =
     [
-        ("statut", "Statut (BROUILLON, INCOMPLETE, EN_COURS, A_MODIFIER, VALIDEE, REJETEE, DECIDEE_ET_PAYEE…).", JsonSchemaType.String),
+        ("statut", $"Statut : {string.Join(", ", Codes.AllStatuses.Select(s => s.Code()))}.", JsonSchemaType.String),
         ("type", "Type de demande : AVANCE ou SOLDE.", JsonSchemaType.String),
-        ("dispositif", "Dispositif : SAS_EFFECTEUR ou SAS_REGULATEUR.", JsonSchemaType.String),
+        ("dispositif", $"Dispositif : {string.Join(", ", FundingScheme.KnownCodes)}.", JsonSchemaType.String),
         ("q", "Recherche (numéro, référence fournisseur, client), 100 caractères au plus.", JsonSchemaType.String),
         ("page", "Numéro de page, à partir de 1.", JsonSchemaType.Integer),
         ("taille", $"Nombre de demandes par page, de 1 à {Requests.RequestFilter.MaxSize} (défaut {Requests.RequestFilter.DefaultSize}).", JsonSchemaType.Integer),
@@ -176,6 +200,9 @@ public static class ApiContract
         if (document.Components.Schemas is { } schemas && schemas.TryGetValue(Problem, out var p) && p is OpenApiSchema problem
             && problem.Properties?.TryGetValue("title", out var title) == true && title is OpenApiSchema t)
             (t.Extensions ??= new Dictionary<string, IOpenApiExtension>())["x-ms-primary-error-message"] = new JsonNodeExtension(JsonValue.Create(true));
+        foreach (var (name, description) in SchemaWords)
+            if (document.Components.Schemas?.TryGetValue(name, out var found2) == true && found2 is OpenApiSchema described)
+                described.Description ??= description;
         AddFormat(document);
         DescribeForms(document);
         // Other changes of the simulation may add warnings: optional, never required.

@@ -8,10 +8,11 @@ using System.IO;
 using System;
 namespace Guichet.ApiClient.Models
 {
+    /// <summary>
+    /// Une demande de financement, telle que l&apos;appelant peut la voir ; « modificationEnCours » est null hors d&apos;une demande de modification.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class Demande : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }

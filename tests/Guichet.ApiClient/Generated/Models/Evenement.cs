@@ -7,10 +7,11 @@ using System.IO;
 using System;
 namespace Guichet.ApiClient.Models
 {
+    /// <summary>
+    /// Une entrée de l&apos;historique : transition, commentaire, champs modifiés, pièces ajoutées.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class Evenement : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>The acteur property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER

@@ -8,14 +8,15 @@ using System.IO;
 using System;
 namespace Guichet.ApiClient.Models
 {
+    /// <summary>
+    /// La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d&apos;origine et brouillon.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class Modification : IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The brouillon property</summary>
+        /// <summary>Valeurs et pièces modifiées par le fournisseur, pas encore confirmées.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public global::Guichet.ApiClient.Models.Brouillon? Brouillon { get; set; }

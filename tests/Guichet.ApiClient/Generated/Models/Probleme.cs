@@ -8,10 +8,11 @@ using System.IO;
 using System;
 namespace Guichet.ApiClient.Models
 {
+    /// <summary>
+    /// Erreur de l&apos;API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l&apos;erreur tient en un message.
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
     public partial class Probleme : ApiException, IAdditionalDataHolder, IParsable
-    #pragma warning restore CS1591
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }

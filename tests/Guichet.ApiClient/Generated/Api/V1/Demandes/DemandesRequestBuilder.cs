@@ -19,7 +19,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
     public partial class DemandesRequestBuilder : BaseRequestBuilder
     {
         /// <summary>Gets an item from the Guichet.ApiClient.api.v1.demandes.item collection</summary>
-        /// <param name="position">Numéro de la demande attribué par le Guichet (ex. « SAS-2026-000123 »).</param>
+        /// <param name="position">Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).</param>
         /// <returns>A <see cref="global::Guichet.ApiClient.Api.V1.Demandes.Item.WithNumeroItemRequestBuilder"/></returns>
         public global::Guichet.ApiClient.Api.V1.Demandes.Item.WithNumeroItemRequestBuilder this[string position]
         {
@@ -111,7 +111,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class DemandesRequestBuilderGetQueryParameters 
         {
-            /// <summary>Dispositif : SAS_EFFECTEUR ou SAS_REGULATEUR.</summary>
+            /// <summary>Dispositif : SAS_EFFECTEUR, SAS_REGULATEUR.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("dispositif")]
@@ -134,7 +134,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             [QueryParameter("q")]
             public string Q { get; set; }
 #endif
-            /// <summary>Statut (BROUILLON, INCOMPLETE, EN_COURS, A_MODIFIER, VALIDEE, REJETEE, DECIDEE_ET_PAYEE…).</summary>
+            /// <summary>Statut : INCOMPLETE, EN_COURS, A_MODIFIER, VALIDEE, REJETEE, DECIDEE_ET_PAYEE.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("statut")]

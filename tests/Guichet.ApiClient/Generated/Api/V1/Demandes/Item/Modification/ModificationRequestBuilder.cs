@@ -90,7 +90,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
         /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Modification"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -150,7 +150,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
         /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

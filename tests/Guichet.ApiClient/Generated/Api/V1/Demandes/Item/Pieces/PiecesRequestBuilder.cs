@@ -37,7 +37,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Pieces
         /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -80,7 +80,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Pieces
         /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

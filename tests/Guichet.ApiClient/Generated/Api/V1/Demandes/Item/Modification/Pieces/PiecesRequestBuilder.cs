@@ -50,7 +50,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Pieces
         /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.PieceJointe"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -93,7 +93,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Pieces
         /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">The request body</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
