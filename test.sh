@@ -21,6 +21,8 @@ dotnet build Guichet.slnx -c Release
 # The API contract: Redocly CLI (pinned in tools/openapi-lint) lints the committed document; ApiContractTests keeps it equal
 # to the one the portal serves.
 echo "Lint du document OpenAPI (docs/api/openapi-v1.json)"
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  { echo "Redocly CLI demande Node.js 20.19 ou plus récent (trouvé : $(node --version))." >&2; exit 1; }
 (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null && REDOCLY_TELEMETRY=off npm run --silent lint)
 log=$(mktemp)
 set +e
