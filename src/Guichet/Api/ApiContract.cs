@@ -7,9 +7,9 @@ using Microsoft.OpenApi;
 namespace Guichet.Api;
 
 /// <summary>
-/// The API contract served at <c>/api/openapi/v1.json</c> (its transformers, in one place): endpoints declare their bodies and statuses (<see cref="Answers{T}"/>,
+/// The API contract served at <c>/api/openapi/v1.json</c>: endpoints declare their bodies and statuses (<see cref="Answers{T}"/>,
 /// <see cref="Refuses"/>, <c>Accepts</c>); what every operation shares (bearer scheme, 401/429/500/503, French wording, the
-/// published deposit format) is added here, in one place. Rules for every endpoint: docs/api.md.
+/// published deposit format) is added by the transformers here, in one place. Rules for every endpoint: docs/api.md.
 /// </summary>
 public static class ApiContract
 {
@@ -227,12 +227,13 @@ public static class ApiContract
         schema.Remove("$defs");
         schema.Remove("$id");
         schema.Remove("$schema");
+        // #/$defs/date becomes #/components/schemas/FormatDepotDate, and so on.
+        static string Named(string def) => Format + char.ToUpperInvariant(def[0]) + def[1..];
         var components = new JsonObject { [Format] = schema.DeepClone() };
-        foreach (var (name, def) in defs) components[Format + char.ToUpperInvariant(name[0]) + name[1..]] = def!.DeepClone();
-        var text = components.ToJsonString().Replace("\"#/$defs/", "\"#/components/schemas/" + Format, StringComparison.Ordinal);
-        // The $defs names gain the prefix and a capital: #/$defs/date becomes #/components/schemas/FormatDepotDate.
+        foreach (var (name, def) in defs) components[Named(name)] = def!.DeepClone();
+        var text = components.ToJsonString();
         foreach (var name in defs.Select(d => d.Key))
-            text = text.Replace($"/components/schemas/{Format}{name}\"", $"/components/schemas/{Format}{char.ToUpperInvariant(name[0])}{name[1..]}\"", StringComparison.Ordinal);
+            text = text.Replace($"\"#/$defs/{name}\"", $"\"#/components/schemas/{Named(name)}\"", StringComparison.Ordinal);
         var wrapper = """{"openapi":"3.1.1","info":{"title":"format","version":"1.0"},"paths":{},"components":{"schemas":""" + text + "}}";
         var read = OpenApiDocument.Parse(wrapper, "json");
         if (read.Document?.Components?.Schemas is not { } schemas || read.Diagnostic?.Errors.Count > 0)
