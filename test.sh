@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test of Guichet. Installs what the tests need and is missing (PostgreSQL server, Chromium) with apt first.
+# Runs every test of Guichet. Installs what the tests need and is missing (PostgreSQL server, Chromium, Node.js) with apt first.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installation des paquets manquants : ${need[*]}"
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
@@ -17,6 +18,12 @@ command -v dotnet >/dev/null || { echo "Le SDK .NET 10 est requis (commande dotn
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore >/dev/null
 dotnet build Guichet.slnx -c Release
+# The API contract: Redocly CLI (pinned in tools/openapi-lint) lints the committed document; ApiContractTests keeps it equal
+# to the one the portal serves.
+echo "Lint du document OpenAPI (docs/api/openapi-v1.json)"
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  { echo "Redocly CLI demande Node.js 20.19 ou plus récent (trouvé : $(node --version))." >&2; exit 1; }
+(cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null && REDOCLY_TELEMETRY=off npm run --silent lint)
 log=$(mktemp)
 set +e
 dotnet test --solution Guichet.slnx -c Release --no-build "$@" 2>&1 | tee "$log"

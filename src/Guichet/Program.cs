@@ -121,15 +121,15 @@ try
     builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
         o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
     builder.Services.AddProblemDetails();
-    builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+    builder.Services.AddApiDocument();
+    // API answers: French text as is; numbers are numbers, and nullability and required fields are those of the records (the OpenAPI document says the same).
+    builder.Services.ConfigureHttpJsonOptions(o =>
     {
-        document.Info.Title = "Guichet Ségur numérique — API v1";
-        document.Info.Description = "Dépôt, simulation, suivi, modification et instruction des demandes de financement SAS. "
-            + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
-            + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message).";
-        return Task.CompletedTask;
-    }));
-    builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        o.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        o.SerializerOptions.RespectNullableAnnotations = true;
+        o.SerializerOptions.RespectRequiredConstructorParameters = true;
+    });
     builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
     builder.Services.Configure<HostOptions>(Lifecycle.Configure);
 

@@ -70,3 +70,17 @@ public static class ApiMapping
             open);
     }
 }
+
+/// <summary>An API error as written by <c>Hosting/Problems</c>: RFC 9457 Problem Details with the « erreurs » list, described once for the document.</summary>
+public sealed record ProblemeDto(string Type, string Title, int Status, IReadOnlyList<ErrorItem> Erreurs, string? Detail = null);
+
+/// <summary>The multipart form of a deposit or a simulation: the JSON file (format 1.0) and an optional ZIP of attachments.</summary>
+public sealed record DepotFormulaire(IFormFile Json, IFormFile? Zip = null);
+
+/// <summary>The multipart form of one attachment: its type code and the file.</summary>
+public sealed record PieceFormulaire(string Type, IFormFile Fichier);
+
+/// <summary>The body of the PATCH of a modification: the « informations » fields opened by the round.</summary>
+public sealed record BrouillonModifieDto(InformationsModifiablesDto Informations);
+
+public sealed record InformationsModifiablesDto(string? ContactSupport = null);

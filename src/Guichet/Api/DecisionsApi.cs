@@ -33,27 +33,37 @@ public static class DecisionsApi
             var body = await ReadAsync<DemandeDeModificationDto>(http.Request, optional: false, ct);
             return Ok(http, await open.RunAsync(http.User, numero, body!.Commentaire, body.Elements, null, ct));
         }).RequireRoles(Roles.Gestionnaire, Roles.Assistance)
-          .WithSummary("Ouvre une demande de modification (EN_COURS → A_MODIFIER) : { commentaire, elements }. L'assistance l'ouvre « à la demande du fournisseur ».");
+          .WithName("OpenModificationRound").Accepts<DemandeDeModificationDto>("application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
+          .WithSummary("Demander une modification")
+          .WithDescription("EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L'assistance l'ouvre « à la demande du fournisseur ».");
 
         api.MapPost("/demande-de-modification/annuler", async (string numero, HttpContext http, CancelRound cancel, CancellationToken ct) =>
         {
             var body = await ReadAsync<CommentaireDto>(http.Request, optional: true, ct);
             return Ok(http, await cancel.RunAsync(http.User, numero, body?.Commentaire, null, ct));
-        }).RequireRoles(Roles.Gestionnaire).WithSummary("Annule la demande de modification ouverte (A_MODIFIER → EN_COURS) ; corps facultatif { commentaire }.");
+        }).RequireRoles(Roles.Gestionnaire)
+          .WithName("CancelModificationRound").Accepts<CommentaireDto>(isOptional: true, "application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
+          .WithSummary("Annuler la demande de modification").WithDescription("A_MODIFIER → EN_COURS ; corps facultatif { commentaire }.");
 
         api.MapPost("/valider", async (string numero, HttpContext http, ValidateRequest validate, CancellationToken ct) =>
             Ok(http, await validate.RunAsync(http.User, numero, null, ct)))
-            .RequireRoles(Roles.Gestionnaire).WithSummary("Valide la demande (EN_COURS → VALIDEE).");
+            .RequireRoles(Roles.Gestionnaire)
+            .WithName("ValidateRequest").Answers<DemandeDto>().Refuses(403, 404, 409)
+            .WithSummary("Valider la demande").WithDescription("EN_COURS → VALIDEE.");
 
         api.MapPost("/rejeter", async (string numero, HttpContext http, RejectRequest reject, CancellationToken ct) =>
         {
             var body = await ReadAsync<RejetDto>(http.Request, optional: false, ct);
             return Ok(http, await reject.RunAsync(http.User, numero, body!.Motif, null, ct));
-        }).RequireRoles(Roles.Gestionnaire).WithSummary("Rejette la demande (EN_COURS → REJETEE) : { motif } obligatoire.");
+        }).RequireRoles(Roles.Gestionnaire)
+          .WithName("RejectRequest").Accepts<RejetDto>("application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
+          .WithSummary("Rejeter la demande").WithDescription("EN_COURS → REJETEE ; corps { motif }, motif obligatoire.");
 
         api.MapPost("/payer", async (string numero, HttpContext http, MarkPaid pay, CancellationToken ct) =>
             Ok(http, await pay.RunAsync(http.User, numero, null, ct)))
-            .RequireRoles(Roles.Gestionnaire).WithSummary("Marque la demande « Décidée et payée » (VALIDEE → DECIDEE_ET_PAYEE).");
+            .RequireRoles(Roles.Gestionnaire)
+            .WithName("MarkPaid").Answers<DemandeDto>().Refuses(403, 404, 409)
+            .WithSummary("Marquer « Décidée et payée »").WithDescription("VALIDEE → DECIDEE_ET_PAYEE.");
     }
 
     private static IResult Ok(HttpContext http, FundingRequest request) => Results.Ok(request.ToDto(http.User));

@@ -19,11 +19,15 @@ public static class DemandesApi
             if (errors.Count > 0) return Problems.Result(400, "Paramètres de recherche invalides", errors: errors);
             var page = await RequestQuery.RunAsync(db, http.User, filter, ct);
             return Results.Ok(new ListeDemandesDto(page.Total, filter.Page, filter.Size, page.Rows.Select(r => r.ToDto()).ToList()));
-        }).WithSummary("Liste des demandes visibles par l'appelant (filtres statut, type, dispositif, q ; pagination page, taille).");
+        }).WithName("ListRequests").Answers<ListeDemandesDto>().Refuses(400)
+          .WithSummary("Liste des demandes visibles par l'appelant")
+          .WithDescription("Le fournisseur voit les demandes de son organisme, l'Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.");
 
         api.MapGet("/{numero}", async (string numero, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
             Results.Ok((await RequestAccess.LoadAsync(db, http.User, numero, ct)).ToDto(http.User)))
-            .WithSummary("Détail d'une demande : statut, informations, pièces jointes, historique, modification en cours.");
+            .WithName("GetRequest").Answers<DemandeDto>().Refuses(404)
+            .WithSummary("Détail d'une demande")
+            .WithDescription("Statut, informations, pièces jointes, historique et modification en cours (avec le brouillon, pour le fournisseur seulement).");
 
         api.MapPost("/{numero}/pieces", async (string numero, HttpContext http, CompleteRequest complete, CancellationToken ct) =>
         {
@@ -31,6 +35,8 @@ public static class DemandesApi
             var request = await complete.RunAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
             return Results.Ok(request.ToDto(http.User));
         }).RequireRoles(Roles.Fournisseur).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ApiV1.MaxAttachmentBody))
-          .WithSummary("Compléter une demande incomplète avec une pièce justificative (multipart : type, fichier).");
+          .WithName("CompleteRequest").Accepts<PieceFormulaire>("multipart/form-data").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413, 415)
+          .WithSummary("Compléter une demande incomplète")
+          .WithDescription("Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu'aucune pièce requise ne manque.");
     }
 }

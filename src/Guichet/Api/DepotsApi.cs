@@ -12,7 +12,8 @@ namespace Guichet.Api;
 /// <summary>Deposits, simulations and completion of incomplete requests: <c>/api/v1/depots</c>, <c>/simulations</c>, <c>/demandes/{numero}/pieces</c>.</summary>
 public static class DepotsApi
 {
-    public sealed record DepotAccepteDto(Guid Id, string Statut, string Url);
+    /// <summary>The answer to a deposit, 201 TERMINE or 202 EN_TRAITEMENT: one shape, so a generated client reads both.</summary>
+    public sealed record DepotRecuDto(Guid Id, string Statut, string Url, IReadOnlyList<CreatedRequest> Demandes);
     public sealed record DepotDto(Guid Id, string Statut, int Total, int Traitees, IReadOnlyList<CreatedRequest> Demandes, IReadOnlyList<ErrorItem> Erreurs);
     public sealed record SimulationDto(bool Valide, int NombreDemandes, IReadOnlyList<ErrorItem> Erreurs, IReadOnlyList<string> Avertissements);
 
@@ -55,14 +56,20 @@ public static class DepotsApi
             if (background || http.Request.Headers["Prefer"].ToString().Contains("respond-async", StringComparison.OrdinalIgnoreCase))
             {
                 runner.Enqueue(job.Id);
-                return Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url));
+                return Results.Accepted(url, new DepotRecuDto(job.Id, "EN_TRAITEMENT", url, []));
             }
             // Once accepted, a deposit runs to its end even if the caller goes away.
             await runner.RunNowAsync(job.Id);
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
-          .WithSummary("Dépôt d'un fichier JSON (champ « json ») et d'une archive ZIP facultative (champ « zip ») : tout ou rien. "
+          .WithName("Deposit").Accepts<DepotFormulaire>("multipart/form-data")
+          .Answers<DepotRecuDto>(StatusCodes.Status201Created).Answers<DepotRecuDto>(StatusCodes.Status202Accepted)
+          .Refuses(400, 403, 413, 415, 422)
+          .WithSummary("Déposer des demandes")
+          .WithDescription("Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. "
+            + "201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : "
+            + "suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n'est enregistré. "
             + "Avec l'en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.");
 
         api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, DepositRunner runner, CancellationToken ct) =>
@@ -73,7 +80,9 @@ public static class DepotsApi
             // A job running on this instance has fresher progress than its row (written with each heartbeat).
             var (done, total) = job.Status == DepositJobStatus.EnTraitement && runner.LiveProgress(id) is { } live ? live : (job.Processed, job.Total);
             return Results.Ok(new DepotDto(job.Id, job.StatusCode, total, done, job.Created, job.Errors));
-        }).WithSummary("État d'un dépôt : EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
+        }).WithName("GetDeposit").Answers<DepotDto>().Refuses(404)
+          .WithSummary("Suivre un dépôt")
+          .WithDescription("EN_TRAITEMENT (avec la progression), TERMINE (demandes créées) ou ECHEC (erreurs).");
 
         api.MapPost("/simulations", async (HttpContext http, GuichetDbContext db, SimulateUpload simulate, AttachmentStore store,
             IOptions<DepositOptions> deposits, IOptions<AttachmentOptions> files, CancellationToken ct) =>
@@ -84,7 +93,9 @@ public static class DepotsApi
             var result = await simulate.RunAsync(input.Org!, upload, ct);
             return Results.Ok(new SimulationDto(result.Valid, result.Count, result.Errors, result.Warnings));
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
-          .WithSummary("Simulateur : le verdict qu'aurait un dépôt, sans rien enregistrer.");
+          .WithName("Simulate").Accepts<DepotFormulaire>("multipart/form-data").Answers<SimulationDto>().Refuses(400, 403, 413, 415)
+          .WithSummary("Simuler un dépôt")
+          .WithDescription("Le verdict qu'aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.");
     }
 
     /// <summary>The answer of a job, as the first response gave it: 201 TERMINE, 202 EN_TRAITEMENT, 400 ECHEC.</summary>
@@ -93,8 +104,8 @@ public static class DepotsApi
         var url = $"/api/v1/depots/{job.Id}";
         return job.Status switch
         {
-            DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotAccepteDto(job.Id, "EN_TRAITEMENT", url)),
-            DepositJobStatus.Termine => Results.Created(url, new { id = job.Id, statut = job.StatusCode, demandes = job.Created }),
+            DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotRecuDto(job.Id, "EN_TRAITEMENT", url, [])),
+            DepositJobStatus.Termine => Results.Created(url, new DepotRecuDto(job.Id, job.StatusCode, url, job.Created)),
             _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
         };
     }

@@ -19,13 +19,17 @@ public static class ModificationApi
         {
             var request = await RequestAccess.LoadAsync(db, http.User, numero, ct);
             return Results.Ok(ToDto(request, clock.GetUtcNow().UtcDateTime));
-        }).WithSummary("La demande de modification ouverte : commentaire, éléments, échéances et brouillon.");
+        }).WithName("GetModification").Answers<ModificationDto>().Refuses(403, 404, 409)
+          .WithSummary("Lire la demande de modification ouverte")
+          .WithDescription("Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d'origine et brouillon ; 409 si aucune modification n'est ouverte.");
 
         api.MapMethods("/", ["PATCH"], async (string numero, HttpContext http, SaveDraft save, TimeProvider clock, CancellationToken ct) =>
         {
             var values = await ReadPatchAsync(http, ct);
             return Results.Ok(ToDto(await save.RunAsync(http.User, numero, values, ct), clock.GetUtcNow().UtcDateTime));
-        }).WithSummary("Modifier le brouillon : { \"informations\": { \"contactSupport\": \"…\" } }, avec les règles du dépôt.");
+        }).WithName("EditDraft").Accepts<BrouillonModifieDto>("application/json").Answers<ModificationDto>().Refuses(400, 403, 404, 409, 413)
+          .WithSummary("Modifier le brouillon")
+          .WithDescription("Corps { \"informations\": { \"contactSupport\": \"…\" } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n'est visible du gestionnaire avant « Confirmer ».");
 
         api.MapPost("/pieces", async (string numero, HttpContext http, ImportDraftDocument import, CancellationToken ct) =>
         {
@@ -33,21 +37,30 @@ public static class ModificationApi
             var document = await import.RunAsync(http.User, numero, form["type"], form.Files.GetFile("fichier"), ct);
             return Results.Created($"/api/v1/demandes/{numero}/modification/pieces/{document.Id}", document.ToDto());
         }).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ApiV1.MaxAttachmentBody))
-          .WithSummary("Importer une pièce justificative dans le brouillon (multipart : type, fichier).");
+          .WithName("ImportDraftDocument").Accepts<PieceFormulaire>("multipart/form-data").Answers<PieceJointeDto>(StatusCodes.Status201Created)
+          .Refuses(400, 403, 404, 409, 413, 415)
+          .WithSummary("Importer une pièce dans le brouillon")
+          .WithDescription("Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).");
 
         api.MapDelete("/pieces/{id:guid}", async (string numero, Guid id, HttpContext http, RemoveDraftDocument remove, CancellationToken ct) =>
         {
             await remove.RunAsync(http.User, numero, id, ct);
             return Results.NoContent();
-        }).WithSummary("Supprimer une pièce importée pendant cette modification (jamais une pièce présente avant).");
+        }).WithName("RemoveDraftDocument").Produces(StatusCodes.Status204NoContent).Refuses(403, 404, 409)
+          .WithSummary("Supprimer une pièce du brouillon")
+          .WithDescription("Seule une pièce importée pendant cette modification peut être supprimée, jamais une pièce présente avant.");
 
         api.MapPost("/confirmer", async (string numero, HttpContext http, ConfirmModification confirm, CancellationToken ct) =>
             Results.Ok((await confirm.RunAsync(http.User, numero, null, ct)).ToDto(http.User)))
-            .WithSummary("« Confirmer » : applique le brouillon ; la demande repasse « en cours ».");
+            .WithName("ConfirmModification").Answers<DemandeDto>().Refuses(400, 403, 404, 409)
+            .WithSummary("« Confirmer » la modification")
+            .WithDescription("Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.");
 
         api.MapPost("/renoncer", async (string numero, HttpContext http, DeclineModification decline, CancellationToken ct) =>
             Results.Ok((await decline.RunAsync(http.User, numero, ct)).ToDto(http.User)))
-            .WithSummary("« Ne pas modifier » : abandonne le brouillon ; la demande repasse « en cours » et est instruite en l'état.");
+            .WithName("DeclineModification").Answers<DemandeDto>().Refuses(403, 404, 409)
+            .WithSummary("« Ne pas modifier »")
+            .WithDescription("Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l'état.");
     }
 
     /// <summary>The open round seen by the vendor; refused when no round is open.</summary>

@@ -83,7 +83,17 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         return (process.ExitCode, await output, await error);
     }
 
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    private readonly List<string> _contractViolations = [];
+    private Task<ApiContract>? _contract;
+
+    /// <summary>The OpenAPI document this app serves, read once (through a client that checks nothing).</summary>
+    public Task<ApiContract> ContractAsync() => _contract ??= LoadContract();
+
+    private async Task<ApiContract> LoadContract() => new(await Server.CreateClient().GetStringAsync("/api/openapi/v1.json"));
+
+    /// <summary>A client without redirects, keeping cookies; every /api/v1 answer it receives is checked against the OpenAPI document.</summary>
+    public HttpClient Anonymous() => CreateDefaultClient(new Uri("http://localhost"),
+        new ContractCheck(ContractAsync, _contractViolations), new Microsoft.AspNetCore.Mvc.Testing.Handlers.CookieContainerHandler());
 
     /// <summary>A client carrying a Bearer token.</summary>
     public HttpClient Bearer(string token)
@@ -114,6 +124,9 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
         GC.SuppressFinalize(this);
+        // A violation that a test caught and swallowed still fails the class.
+        if (_contractViolations.Count > 0)
+            throw new ContractViolation(string.Join("\n", _contractViolations));
     }
 }
 
