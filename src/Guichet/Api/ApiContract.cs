@@ -205,17 +205,11 @@ public static class ApiContract
                 described.Description ??= description;
         AddFormat(document);
         DescribeForms(document);
-        // Other changes of the simulation may add warnings: optional, never required.
-        if (document.Components.Schemas is { } all && all.TryGetValue("Simulation", out var found) && found is OpenApiSchema simulation)
-        {
-            simulation.Properties ??= new Dictionary<string, IOpenApiSchema>();
-            simulation.Properties.TryAdd("avertissements", new OpenApiSchema
-            {
-                Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String },
-                Description = "Avertissements qui n'empêchent pas le dépôt (facultatif).",
-            });
-            simulation.Required?.Remove("avertissements");
-        }
+        // The simulator's notices (e.g. the advance's uniqueness across vendors is checked at deposit): always present, maybe empty.
+        if (document.Components.Schemas is { } all && all.TryGetValue("Simulation", out var found) && found is OpenApiSchema simulation
+            && simulation.Properties?.TryGetValue("avertissements", out var warnings) == true && warnings is OpenApiSchema w)
+            w.Description = "Avertissements qui n'empêchent pas le dépôt, par exemple : l'unicité de l'avance d'un client, "
+                + "tous fournisseurs confondus, est vérifiée au dépôt (jamais par le simulateur).";
     }
 
     /// <summary>The published format schema (<c>/format/schema.json</c>) as components, so the deposit's « json » part is typed.</summary>
