@@ -49,6 +49,7 @@ try
 
     // Deposits: one service for deposit and simulator; large deposits run on a background queue.
     builder.Services.AddScoped<DepositService>();
+    builder.Services.AddScoped<AdvanceLookups>(); // cross-vendor advance refusals: journaled, budgeted per organisation
     builder.Services.AddSingleton<DepositRunner>();
     builder.Services.AddSingleton<DepositGate>(); // Deposits:LargeChecksAtOnce, shared by background deposits and large simulations
     builder.Services.AddScoped<SimulateUpload>();

@@ -142,8 +142,10 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 var json = await File.ReadAllBytesAsync(JsonPath(id), ct);
                 var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
                 var service = scope.ServiceProvider.GetRequiredService<DepositService>();
+                var lookups = scope.ServiceProvider.GetRequiredService<AdvanceLookups>();
                 result = await service.DepositAsync(org, actor, json, zip, (done, total) => _held[id] = (done, total), ct,
-                    (created, c) => FinishInTransactionAsync(db, id, created, c));
+                    (created, c) => FinishInTransactionAsync(db, id, created, c), await lookups.SuspendedAsync(org.Id, ct));
+                await lookups.RecordAsync(id, job.UserId, result.CrossVendorAdvances, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -162,10 +164,6 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 logger.LogError(e, "Échec du dépôt {Id}", id);
                 return resolved = await TryFailAsync(id, FailedMessage);
             }
-            // Seam for the security journal and the daily budget per organisation (issue 13): the refusals that were cross-vendor.
-            if (result.CrossVendorAdvances.Count > 0)
-                logger.LogInformation("Dépôt {Id} de l'organisme {Organisation} : {Count} avance(s) refusée(s), tenue(s) par un autre fournisseur.",
-                    id, job.OrganisationId, result.CrossVendorAdvances.Count);
             // A valid deposit wrote TERMINE in its own transaction; a refused one says why.
             return resolved = result.Valid || await TryFailAsync(id, DepositJob.ResultJsonOf(result), isJson: true);
         }

@@ -36,11 +36,17 @@ public sealed class DepositOptions
     public int OrphanFilesAfterSeconds { get; set; } = 3600;
     /// <summary>How often each instance purges the orphan files (the verb <c>purge-pieces</c> does it once).</summary>
     public int PurgeEverySeconds { get; set; } = 3600;
+    /// <summary>
+    /// Advances an organisation may have refused in 24 hours because another vendor holds the client's (see
+    /// <see cref="AdvanceLookups"/>); past it, its deposits holding advances are refused without being looked at.
+    /// </summary>
+    public int CrossVendorRefusalsPerDay { get; set; } = 20;
 
     /// <summary>The settings that cannot work together, in French; empty when they are sound.</summary>
     public IEnumerable<string> Errors()
     {
         if (HeartbeatSeconds < 1) yield return "Deposits:HeartbeatSeconds doit valoir au moins 1.";
+        if (CrossVendorRefusalsPerDay < 1) yield return "Deposits:CrossVendorRefusalsPerDay doit valoir au moins 1.";
         if (LargeChecksAtOnce < 1) yield return "Deposits:LargeChecksAtOnce doit valoir au moins 1.";
         if (SimulationWaitSeconds < 0) yield return "Deposits:SimulationWaitSeconds ne peut pas être négatif.";
         if (StaleAfterSeconds < 2 * HeartbeatSeconds) yield return "Deposits:StaleAfterSeconds doit valoir au moins deux fois Deposits:HeartbeatSeconds.";
@@ -101,9 +107,10 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     /// just before the commit: both are saved, or neither.
     /// </summary>
     public async Task<DepositResult> DepositAsync(Organisation org, Actor actor, ReadOnlyMemory<byte> json, string? zipPath,
-        Action<int, int>? progress, CancellationToken ct, Func<DepositResult, CancellationToken, Task>? beforeCommit = null)
+        Action<int, int>? progress, CancellationToken ct, Func<DepositResult, CancellationToken, Task>? beforeCommit = null,
+        bool advancesSuspended = false)
     {
-        var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct);
+        var (errors, file, plan, zip) = await CheckAsync(org, json, zipPath, ct, advancesSuspended: advancesSuspended);
         using var _ = zip;
         if (errors.Count > 0) return new DepositResult(errors, [], file.Count) { CrossVendorAdvances = plan?.CrossVendorAdvances ?? [] };
 
@@ -188,10 +195,14 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
     }
 
     private async Task<(List<ErrorItem> Errors, DepositFile File, DepositPlan? Plan, ZipPackage? Zip)> CheckAsync(
-        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
+        Organisation org, ReadOnlyMemory<byte> json, string? zipPath, CancellationToken ct, DepositCheck check = DepositCheck.Deposit,
+        bool advancesSuspended = false)
     {
         var errors = new List<ErrorItem>();
         var file = FormatV1.Parse(json, depositOptions.Value.MaxRequests, errors);
+        // Budget of cross-vendor refusals spent (AdvanceLookups): no advance is looked at, whatever else the file holds.
+        if (advancesSuspended && file.Demandes.Any(d => d.Type == RequestType.Avance))
+            return ([new ErrorItem("$", null, AdvanceLookups.SuspendedMessage)], file, null, null);
         DepositPlan? plan = null;
         if (file.Demandes.Count > 0 || file.Siret is not null)
             plan = await DepositRules.CheckAsync(db, org, file, clock.UtcNow(), errors, ct, check);

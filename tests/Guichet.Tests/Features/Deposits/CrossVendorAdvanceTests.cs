@@ -103,6 +103,62 @@ public abstract class CrossVendorAdvanceTests(GuichetApp app) : DepositScenario(
         Assert.Contains("tous fournisseurs confondus, est vérifiée au dépôt", html);
     }
 
+    [Fact]
+    public async Task A_cross_vendor_refusal_is_written_in_the_security_journal_and_an_own_one_is_not()
+    {
+        var client = await AgendaProClientWithLiveAdvanceAsync();
+        await Refused(Regulis, DepositFiles.Form(await RegulisAdvanceFor(client)), "$.demandes[0].client.identifiant", DepositRules.LiveAdvanceMessage);
+        var own = await FreshFile();
+        own["demandes"]![0]!["client"]!["identifiant"] = client;
+        await Refused(AgendaPro, DepositFiles.Form(own), "$.demandes[0].client.identifiant", DepositRules.LiveAdvanceMessage);
+
+        var rows = await App.Db(db => db.SecurityEvents.Where(e => e.Kind == Guichet.Accounts.SecurityEventKind.AdvanceLookupAcrossVendors
+            && e.Detail!.Contains(client)).ToListAsync());
+        var row = Assert.Single(rows);
+        Assert.Equal(await RegulisUserIdAsync(), row.ActorId);
+        Assert.Contains($"client RPPS {client}", row.Detail);
+    }
+
+    [Fact]
+    public async Task Once_the_daily_budget_of_cross_vendor_refusals_is_spent_advances_are_refused_unread_and_the_budget_comes_back_after_24_hours()
+    {
+        var regulisUser = await RegulisUserIdAsync();
+        var budget = App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DepositOptions>>().Value.CrossVendorRefusalsPerDay;
+        var now = App.Clock.GetUtcNow().UtcDateTime;
+        var spent = await App.Db(async db =>
+        {
+            var rows = Enumerable.Range(0, budget).Select(i => new Guichet.Accounts.SecurityEvent
+            {
+                At = now.AddHours(-1), Kind = Guichet.Accounts.SecurityEventKind.AdvanceLookupAcrossVendors, ActorId = regulisUser,
+                Source = "test", Detail = $"budget-test {i}",
+            }).ToList();
+            db.SecurityEvents.AddRange(rows);
+            await db.SaveChangesAsync();
+            return rows.Select(r => r.Id).ToList();
+        });
+        try
+        {
+            // A fresh client that nobody serves: refused all the same, without a word about advances held.
+            var before = await TotalRequests();
+            var body = await Refused(Regulis, DepositFiles.Form(await RegulisAdvanceFor(null)), "$", AdvanceLookups.SuspendedMessage);
+            Assert.Single(body.GetProperty("erreurs").EnumerateArray());
+            Assert.Equal(before, await TotalRequests());
+            // Another organisation's budget is its own.
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(await FreshFile()))).StatusCode);
+
+            // Spent more than 24 hours ago: the budget is back.
+            await App.Db(db => db.SecurityEvents.Where(e => spent.Contains(e.Id)).ExecuteUpdateAsync(s => s.SetProperty(e => e.At, now.AddHours(-25))));
+            Assert.Equal(System.Net.HttpStatusCode.Created, (await Regulis.PostAsync("/api/v1/depots", DepositFiles.Form(await RegulisAdvanceFor(null)))).StatusCode);
+        }
+        finally
+        {
+            await App.Db(db => db.SecurityEvents.Where(e => spent.Contains(e.Id)).ExecuteDeleteAsync());
+        }
+    }
+
+    private Task<string> RegulisUserIdAsync() =>
+        App.Db(db => db.Users.Where(u => u.Email == "editeur@regulis.test").Select(u => u.Id).SingleAsync());
+
     /// <summary>The client of a new AgendaPro advance « en cours ».</summary>
     private async Task<string> AgendaProClientWithLiveAdvanceAsync()
     {
@@ -111,7 +167,7 @@ public abstract class CrossVendorAdvanceTests(GuichetApp app) : DepositScenario(
     }
 
     /// <summary>A Regulis advance on the Effecteur scheme (Regulis gets a solution for it) for the given client.</summary>
-    private async Task<JsonObject> RegulisAdvanceFor(string client)
+    private async Task<JsonObject> RegulisAdvanceFor(string? client)
     {
         await App.Db(async db =>
         {
@@ -125,7 +181,7 @@ public abstract class CrossVendorAdvanceTests(GuichetApp app) : DepositScenario(
         var example = await Example();
         var d = DepositFiles.FreshAdvance(example, Seed());
         d["solution"]!["numeroReferencement"] = RegulisEffecteurSolution;
-        d["client"]!["identifiant"] = client;
+        if (client is not null) d["client"]!["identifiant"] = client;
         var file = DepositFiles.With(example, d);
         file["fournisseur"]!["siret"] = RegulisSiret;
         return file;
