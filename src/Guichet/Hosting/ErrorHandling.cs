@@ -41,6 +41,7 @@ public static class ErrorHandling
         BadHttpRequestException b when b.StatusCode == StatusCodes.Status413PayloadTooLarge =>
             (413, "Le contenu envoyé dépasse la taille maximale autorisée."),
         BadHttpRequestException b => (b.StatusCode, "La requête est mal formée."),
+        ArgumentException when ThrownByFormReader(e) => (400, "Le formulaire multipart est mal formé."),
         Refusal r => (Problems.StatusOf(r.Kind), r.Message),
         DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
         OperationCanceledException => (400, "La requête a été interrompue."),
@@ -48,6 +49,12 @@ public static class ErrorHandling
         _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };
+
+    // ASP.NET Core's form reader throws ArgumentNullException on a part whose RFC 5987 file name has no value
+    // (« filename* » of a header cut short): bad input, wherever the form is read (antiforgery, model binding).
+    private static bool ThrownByFormReader(Exception e) =>
+        new System.Diagnostics.StackTrace(e).GetFrames().Any(f =>
+            f.GetMethod()?.DeclaringType?.FullName?.StartsWith("Microsoft.AspNetCore.Http.Features.FormFeature", StringComparison.Ordinal) == true);
 
     public static string DetailFor(int status) => status switch
     {

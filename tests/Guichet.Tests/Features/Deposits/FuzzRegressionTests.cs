@@ -62,6 +62,39 @@ public abstract class FuzzRegressionTests(GuichetApp app) : DepositScenario(app)
             Assert.Contains("mal formé", (await Json(response)).GetProperty("detail").GetString());
         }
     }
+
+    // The same header on the pages « Compléter » and « Modifier » (« Importer »), whose forms MVC reads: a French 400 page.
+    [Fact]
+    public async Task A_page_form_whose_encoded_file_name_is_cut_is_a_400_page_not_a_500()
+    {
+        var incomplete = await App.NewAsync(Guichet.Domain.RequestStatus.Incomplete);
+        var toModify = await App.NewAsync(Guichet.Domain.RequestStatus.AModifier);
+        var browser = await App.SignedIn("editeur@agendapro.test");
+        foreach (var (page, action) in new[] { ($"/demandes/{incomplete}/completer", $"/demandes/{incomplete}/completer"),
+                     ($"/demandes/{toModify}/modifier", $"/demandes/{toModify}/modifier?handler=Importer") })
+        {
+            var token = AntiforgeryToken(await browser.GetStringAsync(page));
+            var response = await browser.PostAsync(action, RawForm($$"""
+                --XyZ
+                Content-Disposition: form-data; name="__RequestVerificationToken"
+
+                {{token}}
+                --XyZ
+                Content-Disposition: form-data; name="Type"
+
+                FACTURE
+                --XyZ
+                Content-Disposition: form-data; name="Fichier"; filename*
+                Content-Type: application/pdf
+
+                %PDF-1.4
+                --XyZ--
+
+                """));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains("mal formé", await response.Content.ReadAsStringAsync());
+        }
+    }
 }
 
 [Collection(nameof(DepositsOnSqlite))]
