@@ -8,7 +8,7 @@ namespace Guichet.Api;
 
 /// <summary>
 /// The API contract served at <c>/api/openapi/v1.json</c>: endpoints declare their bodies and statuses (<see cref="Answers{T}"/>,
-/// <see cref="Refuses"/>, <c>Accepts</c>); what every operation shares (bearer scheme, 401/429/500/503, French wording, the
+/// <see cref="Refuses"/>, <c>Accepts</c>); what every operation shares (bearer scheme, 401/403/429/500/503, French wording, the
 /// published deposit format) is added by the transformers here, in one place. Rules for every endpoint: docs/api.md.
 /// </summary>
 public static class ApiContract
@@ -22,7 +22,7 @@ public static class ApiContract
     public static RouteHandlerBuilder Answers<T>(this RouteHandlerBuilder endpoint, int status = StatusCodes.Status200OK) =>
         endpoint.Produces<T>(status, "application/json");
 
-    /// <summary>The refusals this endpoint can answer itself, each a French Problem Details (401, 429, 500, 503 are added for all).</summary>
+    /// <summary>The refusals this endpoint can answer itself, each a French Problem Details (401, 403, 429, 500, 503 are added for all).</summary>
     public static RouteHandlerBuilder Refuses(this RouteHandlerBuilder endpoint, params int[] statuses)
     {
         foreach (var status in statuses) endpoint.Produces<ProblemeDto>(status, "application/problem+json");
@@ -86,11 +86,11 @@ public static class ApiContract
         ["204"] = "Fait ; rien n'est renvoyé.",
         ["400"] = "Donnée invalide ou requête mal formée ; « erreurs » donne le chemin de chaque erreur.",
         ["401"] = "Jeton absent, inconnu, expiré ou révoqué.",
-        ["403"] = "Rôle ou organisme qui ne permet pas cette action.",
+        ["403"] = "Rôle ou organisme qui ne permet pas cette action ; ou, appelée avec le cookie du portail, compte de l'Agence dont la double authentification reste à activer.",
         ["404"] = "Ressource inexistante ou non visible par l'appelant.",
         ["409"] = "Le statut de la demande ne permet pas l'action, ou elle a changé entre-temps : rien n'est modifié.",
         ["413"] = "Corps ou fichier au-delà de sa limite.",
-        ["415"] = "Type de contenu non pris en charge (formulaire multipart attendu).",
+        ["415"] = "Type de contenu non pris en charge (formulaire multipart ou JSON, selon l'opération).",
         ["422"] = "Clé d'idempotence déjà utilisée pour un autre dépôt de l'organisme : rien n'est enregistré.",
         ["429"] = "Trop de requêtes : réessayez après le délai de l'en-tête Retry-After.",
         ["500"] = "Erreur inattendue, sans détail technique.",
@@ -101,7 +101,8 @@ public static class ApiContract
     {
         operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, context.Document)] = [] }];
         operation.Responses ??= new OpenApiResponses();
-        foreach (var status in new[] { "401", "429", "500", "503" })
+        // 403 too: a cookie session of an agency account without two-factor sign-in is refused everywhere (TwoFactorGate).
+        foreach (var status in new[] { "401", "403", "429", "500", "503" })
             operation.Responses.TryAdd(status, new OpenApiResponse { Content = ProblemContent(context.Document) });
         foreach (var (status, response) in operation.Responses)
         {

@@ -27,7 +27,7 @@ public static class ModificationApi
         {
             var values = await ReadPatchAsync(http, ct);
             return Results.Ok(ToDto(await save.RunAsync(http.User, numero, values, ct), clock.GetUtcNow().UtcDateTime));
-        }).WithName("EditDraft").Accepts<BrouillonModifieDto>("application/json").Answers<ModificationDto>().Refuses(400, 403, 404, 409, 413)
+        }).WithName("EditDraft").Accepts<BrouillonModifieDto>("application/json").Answers<ModificationDto>().Refuses(400, 403, 404, 409, 413, 415)
           .WithSummary("Modifier le brouillon")
           .WithDescription("Corps { \"informations\": { \"contactSupport\": \"…\" } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n'est visible du gestionnaire avant « Confirmer ».");
 

@@ -54,6 +54,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 401 status code</exception>
+        /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 403 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 429 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 500 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 503 status code</exception>
@@ -71,6 +72,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             {
                 { "400", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "401", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
+                { "403", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "429", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "500", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "503", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },

@@ -40,6 +40,7 @@ namespace Guichet.ApiClient.Api.V1.Depots.Item
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 401 status code</exception>
+        /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 403 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 404 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 429 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 500 status code</exception>
@@ -57,6 +58,7 @@ namespace Guichet.ApiClient.Api.V1.Depots.Item
             var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
             {
                 { "401", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
+                { "403", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "404", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "429", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "500", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },

@@ -99,6 +99,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 404 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 409 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 413 status code</exception>
+        /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 415 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 429 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 500 status code</exception>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 503 status code</exception>
@@ -121,6 +122,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
                 { "404", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "409", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "413", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
+                { "415", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "429", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "500", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
                 { "503", global::Guichet.ApiClient.Models.Probleme.CreateFromDiscriminatorValue },
