@@ -46,6 +46,7 @@ public static class ErrorHandling
         DbUpdateConcurrencyException => (409, "La demande a été modifiée par quelqu'un d'autre entre-temps. Rechargez la page et recommencez."),
         OperationCanceledException => (400, "La requête a été interrompue."),
         ServiceBusyException busy => (503, busy.Message),
+        Guichet.Antivirus.ScannerUnavailableException scanner => (503, scanner.Message),
         _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };
