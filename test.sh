@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Guichet. Installs what the tests need and is missing (PostgreSQL server, Chromium, Node.js) with apt first.
+# Runs every test of Guichet. Installs what the tests need and is missing (PostgreSQL server, Chromium, Node.js, ClamAV's
+# daemon — the tests write their own signatures, never freshclam) with apt first.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -7,6 +8,7 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v npm >/dev/null || need+=(nodejs npm)
+[ -x /usr/sbin/clamd ] || [ -x /usr/bin/clamd ] || need+=(clamav-daemon)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installation des paquets manquants : ${need[*]}"
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)

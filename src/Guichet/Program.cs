@@ -46,6 +46,11 @@ try
         .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds).")
         .ValidateOnStart();
     builder.Services.AddSingleton<AttachmentStore>();
+    // Antivirus: every file that enters is scanned by clamd over INSTREAM; without Antivirus:Host or Antivirus:Socket, nothing is.
+    builder.Services.AddOptions<Guichet.Antivirus.AntivirusOptions>().BindConfiguration(Guichet.Antivirus.AntivirusOptions.Section)
+        .Validate(o => !o.Errors().Any(), "Configuration Antivirus invalide (Host et Socket exclusifs, Port, TimeoutSeconds, ChunkBytes).")
+        .ValidateOnStart();
+    builder.Services.AddSingleton<Guichet.Antivirus.ClamAvScanner>();
 
     // Deposits: one service for deposit and simulator; large deposits run on a background queue.
     builder.Services.AddScoped<DepositService>();
@@ -139,6 +144,11 @@ try
     // Admin verbs (AdminVerbs.Names) run on the same composition and exit.
     if (verb is not null)
         return await AdminVerbs.RunAsync(app, verb, args);
+
+    // The operator learns at start whether files are scanned (a warning when they are not: the embedded default).
+    var scanner = app.Services.GetRequiredService<Guichet.Antivirus.ClamAvScanner>();
+    if (scanner.Enabled) app.Logger.LogInformation("Antivirus : chaque fichier reçu est analysé par clamd ({Endpoint}).", scanner.Endpoint);
+    else app.Logger.LogWarning("Antivirus non configuré (Antivirus:Host ou Antivirus:Socket) : les fichiers reçus ne sont pas analysés.");
 
     var dbOptions = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value;
     if (dbOptions.MigrateOnStart ?? isDevelopment)

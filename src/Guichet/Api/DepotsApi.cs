@@ -61,6 +61,8 @@ public static class DepotsApi
             // Once accepted, a deposit runs to its end even if the caller goes away.
             await runner.RunNowAsync(job.Id);
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
+            // The scanner was away: nothing was stored, and the caller gets the French 503 « réessayez » of any intake (ErrorHandling).
+            if (done.ScannerWasUnavailable) throw new Antivirus.ScannerUnavailableException($"dépôt {done.Id}");
             return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithName("Deposit").Accepts<DepotFormulaire>("multipart/form-data")

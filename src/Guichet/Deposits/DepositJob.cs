@@ -73,6 +73,9 @@ public class DepositJob
     public IReadOnlyList<ErrorItem> Errors =>
         Status == DepositJobStatus.Echec && ResultJson is not null ? JsonSerializer.Deserialize<List<ErrorItem>>(ResultJson, Json)! : [];
 
+    /// <summary>The job failed because the scanner did not answer (nothing stored): a deposit answered at once is a 503 « réessayez ».</summary>
+    public bool ScannerWasUnavailable => Errors is [{ Chemin: "$", Message: Antivirus.ScannerUnavailableException.Text }];
+
     public string StatusCode => Status switch
     {
         DepositJobStatus.EnTraitement => "EN_TRAITEMENT",

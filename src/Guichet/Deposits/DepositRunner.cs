@@ -159,6 +159,12 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 logger.LogWarning("Dépôt {Id} clos par une autre instance pendant son traitement : rien n'a été enregistré.", id);
                 return resolved = true;
             }
+            catch (Guichet.Antivirus.ScannerUnavailableException e)
+            {
+                // The scanner is away: nothing was kept; the vendor is told to come back, as a 503 would.
+                logger.LogWarning("Dépôt {Id} en échec : analyse antivirus indisponible ({Detail}).", id, e.Detail);
+                return resolved = await TryFailAsync(id, e.Message);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Échec du dépôt {Id}", id);

@@ -1,3 +1,4 @@
+using Guichet.Antivirus;
 using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Hosting;
@@ -74,7 +75,7 @@ public sealed record DepositResult(IReadOnlyList<ErrorItem> Errors, IReadOnlyLis
 /// Deposit and simulator: the same checks (shape, rules, ZIP and files), then — for a deposit only — the files are
 /// streamed to the store and every request is saved in one transaction. All or nothing.
 /// </summary>
-public sealed class DepositService(GuichetDbContext db, AttachmentStore store, TimeProvider clock,
+public sealed class DepositService(GuichetDbContext db, AttachmentStore store, ClamAvScanner scanner, TimeProvider clock,
     IOptions<AttachmentOptions> attachmentOptions, IOptions<DepositOptions> depositOptions, ILogger<DepositService> logger)
 {
     private readonly AttachmentOptions _files = attachmentOptions.Value;
@@ -122,14 +123,20 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
         var stored = new List<string>();
         try
         {
-            // Files first, streamed entry by entry; a failure deletes what was written.
+            // Files first, streamed entry by entry, each scanned before it is written; a failure deletes what was written.
             var documents = new List<SupportingDocument>[file.Demandes.Count];
+            var scanned = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < file.Demandes.Count; i++)
             {
                 documents[i] = [];
                 if (zip is null) continue;
-                foreach (var (type, name) in file.Demandes[i].Pieces)
+                for (var j = 0; j < file.Demandes[i].Pieces.Count; j++)
                 {
+                    var (type, name) = file.Demandes[i].Pieces[j];
+                    // A file cited by several requests is scanned once; an infected one refuses the whole deposit.
+                    if (scanned.Add(name) && await zip.ScanAsync(name, scanner, ct) is { Infected: true } verdict)
+                        throw new InfectedFileException(new ErrorItem($"{file.Demandes[i].Path}.piecesJointes[{j}].fichier",
+                            file.Demandes[i].Reference, ScanVerdict.InfectedMessage(name, verdict.Signature!)));
                     var saved = await zip.StoreAsync(name, store, _files.MaxFileBytes, ct);
                     stored.Add(saved.Key);
                     documents[i].Add(SupportingDocument.Create(type, FileNames.Sanitize(name), saved.Key, FileRules.ContentType(name), saved.Size, saved.Sha256, now));
@@ -173,10 +180,15 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
             progress?.Invoke(steps, steps);
             return result;
         }
-        catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException)
+        catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException or InfectedFileException)
         {
             foreach (var key in stored) store.Delete(key);
             db.ChangeTracker.Clear();
+            if (e is InfectedFileException infected)
+            {
+                logger.LogWarning("Dépôt refusé : fichier infecté. {Error}", infected.Error.Message);
+                return new DepositResult([infected.Error], [], file.Count);
+            }
             if (e is FileTooLargeException or InvalidDataException)
                 return new DepositResult([new ErrorItem("zip", null, e is FileTooLargeException ? e.Message : "Un fichier du ZIP est illisible.")], [], file.Count);
             // A concurrent deposit took a reference or a client first: the checks, run again, say which.
@@ -237,4 +249,10 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, T
         }
         return (errors, file, plan, zip);
     }
+}
+
+/// <summary>A file of the deposit's ZIP that the scanner found infected: the deposit is refused with this error, nothing kept.</summary>
+internal sealed class InfectedFileException(ErrorItem error) : Exception(error.Message)
+{
+    public ErrorItem Error { get; } = error;
 }

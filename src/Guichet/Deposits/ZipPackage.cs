@@ -97,6 +97,14 @@ public sealed class ZipPackage : IDisposable
         }
     }
 
+    /// <summary>Streams the entry to the scanner (nothing read when none is configured).</summary>
+    public async Task<Guichet.Antivirus.ScanVerdict> ScanAsync(string name, Guichet.Antivirus.ClamAvScanner scanner, CancellationToken ct)
+    {
+        if (!scanner.Enabled) return Guichet.Antivirus.ScanVerdict.NotScanned;
+        await using var stream = await _entries[name].OpenAsync(ct);
+        return await scanner.ScanAsync(stream, ct);
+    }
+
     /// <summary>Streams the entry to the attachment store, hashing it; refuses it past the size limit.</summary>
     public async Task<StoredFile> StoreAsync(string name, AttachmentStore store, long maxBytes, CancellationToken ct)
     {

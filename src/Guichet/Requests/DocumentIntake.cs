@@ -1,3 +1,4 @@
+using Guichet.Antivirus;
 using Guichet.Hosting;
 using Guichet.Storage;
 using Microsoft.Extensions.Options;
@@ -6,9 +7,9 @@ namespace Guichet.Requests;
 
 /// <summary>
 /// One attachment sent alone (completing a request, « Importer » during a modification): its type, the same file checks as in
-/// a deposit ZIP (name, signature, size), then the file streamed to the store. The caller deletes it if its action is refused.
+/// a deposit ZIP (name, signature, size), the antivirus, then the file streamed to the store. The caller deletes it if its action is refused.
 /// </summary>
-public sealed class DocumentIntake(AttachmentStore store, TimeProvider clock, IOptions<AttachmentOptions> options)
+public sealed class DocumentIntake(AttachmentStore store, ClamAvScanner scanner, TimeProvider clock, IOptions<AttachmentOptions> options)
 {
     public async Task<SupportingDocument> ReceiveAsync(string? typeCode, IFormFile? file, CancellationToken ct)
     {
@@ -22,7 +23,9 @@ public sealed class DocumentIntake(AttachmentStore store, TimeProvider clock, IO
         await using var stream = file.OpenReadStream();
         if (FileRules.ContentError(name, await FileRules.ReadHeadAsync(stream, ct)) is { } contentError)
             throw Refusal.Invalid(contentError, "$.fichier");
-        stream.Position = 0;
+        // Never stored before the scanner's verdict; a scanner away throws ScannerUnavailableException (503).
+        if (await scanner.ScanAndRewindAsync(stream, ct) is { Infected: true } verdict)
+            throw Refusal.Invalid(ScanVerdict.InfectedMessage(name, verdict.Signature!), "$.fichier");
         StoredFile stored;
         try
         {
