@@ -94,7 +94,7 @@ public static class ApiContract
         ["422"] = "Clé d'idempotence déjà utilisée pour un autre dépôt de l'organisme : rien n'est enregistré.",
         ["429"] = "Trop de requêtes : réessayez après le délai de l'en-tête Retry-After.",
         ["500"] = "Erreur inattendue, sans détail technique.",
-        ["503"] = "Service momentanément indisponible (base arrêtée ou occupée) : rien n'est enregistré, réessayez après Retry-After.",
+        ["503"] = "Service momentanément indisponible (base arrêtée ou occupée, analyse antivirus indisponible, file des gros fichiers pleine) : rien n'est enregistré, réessayez après Retry-After.",
     };
 
     private static void DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context)
