@@ -76,12 +76,16 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         psi.Environment["Email__PickupDirectory"] = MailPath;
         psi.Environment["Workers__Enabled"] = "false";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in VerbSettings()) psi.Environment[key.Replace(":", "__")] = value;
         using var process = System.Diagnostics.Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>Settings this app adds to its verbs' process, as « Section:Key » (e.g. the antivirus of the scanned apps).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> VerbSettings() => [];
 
     private readonly List<string> _contractViolations = [];
     private Task<ApiContract>? _contract;
