@@ -324,6 +324,32 @@ public abstract class RescanTests(GuichetApp app, ClamdFixture clamd) : DepositS
         Assert.Equal(quarantinedAt, (await App.Db(db => db.Documents.SingleAsync(d => d.Id == later))).QuarantinedAt);
         Assert.Equal(HttpStatusCode.OK, (await vendor.GetAsync($"/demandes/{number}/pieces/{clean}")).StatusCode);
     }
+
+    [Fact]
+    public async Task Rescan_with_the_scanner_unreachable_stops_in_French_with_a_non_zero_code_marks_nothing_and_the_next_run_does_the_work()
+    {
+        var token = "GUICHET-SIGNATURE-ULTERIEURE-" + Guid.NewGuid().ToString("N");
+        var signature = "Guichet.Test.Reprise" + token[^8..];
+        var number = await Infected.IncompleteRequestAsync(AgendaPro, await FreshFile());
+        var accepted = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/pieces",
+            DepositFiles.Piece("BON_DE_COMMANDE", Infected.Pdf(Encoding.ASCII.GetBytes(token)), "bc.pdf"));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        await clamd.Server.AddSignatureAsync(signature, Encoding.ASCII.GetBytes(token));
+        Task<int> QuarantinedHere() => App.Db(db => db.Requests.Where(r => r.Number == number).SelectMany(r => r.Documents).CountAsync(d => d.QuarantinedAt != null));
+
+        var (code, _, error) = await App.RunVerbWithAsync([("Antivirus:Port", ClamdServer.ClosedPort().ToString(CultureInfo.InvariantCulture))], "rescan");
+
+        Assert.Equal(3, code);
+        Assert.Contains("Réanalyse interrompue : analyse antivirus indisponible", error);
+        Assert.Equal(0, await QuarantinedHere());
+        Assert.DoesNotContain(await App.MailsAsync(number), m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined);
+
+        var next = await App.RunVerbAsync("rescan");
+
+        Assert.True(next.ExitCode == 0, next.Output + next.Error);
+        Assert.Equal(1, await QuarantinedHere());
+        Assert.Single(await App.MailsAsync(number), m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined);
+    }
 }
 
 [Collection(nameof(AntivirusCollection))]
