@@ -51,6 +51,7 @@ try
         .Validate(o => !o.Errors().Any(), "Configuration Antivirus invalide (Host et Socket exclusifs, Port, TimeoutSeconds, ChunkBytes).")
         .ValidateOnStart();
     builder.Services.AddSingleton<Guichet.Antivirus.ClamAvScanner>();
+    builder.Services.AddScoped<Guichet.Antivirus.Rescan>();
 
     // Deposits: one service for deposit and simulator; large deposits run on a background queue.
     builder.Services.AddScoped<DepositService>();

@@ -88,6 +88,51 @@ public sealed class ClamdServer : IAsyncDisposable
         catch (IOException) { return false; }
     }
 
+    /// <summary>
+    /// A signature update: adds <paramref name="name"/> matching <paramref name="bytes"/> anywhere, reloads the database
+    /// (« zRELOAD ») and waits until clamd finds it — as freshclam does in production.
+    /// </summary>
+    public async Task AddSignatureAsync(string name, byte[] bytes)
+    {
+        await File.WriteAllTextAsync(Path.Combine(_root, "db", name + ".ndb"), $"{name}:0:*:{Convert.ToHexStringLower(bytes)}\n");
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("zRELOAD\0"u8.ToArray());
+            var buffer = new byte[64];
+            _ = await stream.ReadAsync(buffer);
+        }
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!(await ScanAsync(bytes)).Contains(name, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > until) throw new InvalidOperationException($"clamd n'a pas chargé la signature {name}.");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>clamd's answer for <paramref name="content"/> over INSTREAM (empty while it cannot answer, e.g. reloading).</summary>
+    public async Task<string> ScanAsync(byte[] content)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("zINSTREAM\0"u8.ToArray());
+            var length = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(length, (uint)content.Length);
+            await stream.WriteAsync(length);
+            await stream.WriteAsync(content);
+            await stream.WriteAsync(new byte[4]);
+            var buffer = new byte[256];
+            var read = await stream.ReadAsync(buffer);
+            return Encoding.ASCII.GetString(buffer, 0, read).TrimEnd('\0');
+        }
+        catch (SocketException) { return ""; }
+        catch (IOException) { return ""; }
+    }
+
     /// <summary>A port on 127.0.0.1 where nothing listens: a scanner configured there is « unreachable ».</summary>
     public static int ClosedPort() => FreePort();
 

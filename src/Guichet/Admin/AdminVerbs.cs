@@ -13,7 +13,7 @@ namespace Guichet.Admin;
 public static class AdminVerbs
 {
     /// <summary>The verbs, each handled by <see cref="RunAsync"/>.</summary>
-    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount", "purge-pieces"];
+    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount", "purge-pieces", "rescan"];
 
     public static bool IsVerb(string arg) => Names.Contains(arg);
 
@@ -81,6 +81,8 @@ public static class AdminVerbs
                         + $"dossiers de dépôt : {purged.JobFolders} ; envois abandonnés : {purged.Uploads}.");
                     return 0;
                 }
+                case "rescan":
+                    return await RescanAsync(app);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or DbUpdateException)
@@ -89,6 +91,26 @@ public static class AdminVerbs
             return 1;
         }
         return 2;
+    }
+
+    // After a signature update: every stored attachment again; exit 3 when the scanner stops answering midway.
+    private static async Task<int> RescanAsync(WebApplication app)
+    {
+        using var scope = app.Services.CreateScope();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var result = await scope.ServiceProvider.GetRequiredService<Antivirus.Rescan>().RunAsync(default);
+            Console.WriteLine($"Réanalyse antivirus terminée : {result.Scanned} fichier(s) analysé(s), {result.Quarantined} mis en quarantaine "
+                + $"({result.RequestsTold} demande(s), fournisseurs prévenus par e-mail), {result.Errors} erreur(s), en {Seconds(watch.Elapsed)}.");
+            return result.Errors == 0 ? 0 : 4;
+        }
+        catch (Antivirus.ScannerUnavailableException e)
+        {
+            Console.Error.WriteLine($"Réanalyse interrompue : analyse antivirus indisponible ({e.Detail}). Les pièces déjà mises en quarantaine le restent ; "
+                + "relancez « rescan » quand l'antivirus répond.");
+            return 3;
+        }
     }
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.GetCultureInfo("fr-FR")) + " s";

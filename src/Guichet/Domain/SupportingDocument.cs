@@ -17,6 +17,12 @@ public class SupportingDocument
     public long? RoundId { get; private set; }
     /// <summary>True while it is part of an unconfirmed round draft (invisible to managers).</summary>
     public bool IsDraft { get; private set; }
+    /// <summary>Set when a later scan (verb « rescan ») found it infected: never served again, flagged to everyone who sees it.</summary>
+    public DateTime? QuarantinedAt { get; private set; }
+    /// <summary>The antivirus signature that matched, as the scanner named it.</summary>
+    public string? QuarantineSignature { get; private set; }
+
+    public bool IsQuarantined => QuarantinedAt is not null;
 
     private SupportingDocument() { }
 
@@ -31,6 +37,15 @@ public class SupportingDocument
 
     internal void MarkDraftOf(ModificationRound round) { Round = round; IsDraft = true; }
     internal void Publish() => IsDraft = false;
+
+    /// <summary>A stored file that a newer signature matches: kept for the record, never served again.</summary>
+    public void Quarantine(string signature, DateTime at)
+    {
+        if (IsQuarantined) throw new InvalidOperationException($"La pièce « {FileName} » est déjà en quarantaine (signature {QuarantineSignature}).");
+        if (string.IsNullOrWhiteSpace(signature)) throw new ArgumentException("La signature est obligatoire.", nameof(signature));
+        QuarantinedAt = at;
+        QuarantineSignature = signature.Length > 200 ? signature[..200] : signature;
+    }
 
     public bool IsDraftOf(ModificationRound round) =>
         IsDraft && (ReferenceEquals(Round, round) || (round.Id != 0 && RoundId == round.Id));

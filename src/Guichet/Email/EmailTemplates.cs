@@ -82,6 +82,13 @@ public static class EmailTemplates
                 "Le paiement de votre demande est décidé et effectué",
                 new Para($"Le paiement de {what} est décidé et effectué, pour un montant de {Fr.Amount(r.Amount)}."),
                 link),
+            EmailKind.AttachmentQuarantined => Build($"Demande {r.Number} : pièce jointe mise en quarantaine",
+                "Une pièce jointe de votre demande est en quarantaine",
+                new Para($"Une nouvelle analyse antivirus des pièces jointes de {what} a détecté un contenu malveillant."),
+                new Items("Pièces mises en quarantaine", r.Documents.Where(d => d.IsQuarantined).OrderBy(d => d.FileName)
+                    .Select(d => $"{d.FileName} ({d.Type.Label()}, signature {d.QuarantineSignature})").ToList()),
+                new Para("Ces fichiers ne sont plus consultables, ni par vous ni par les gestionnaires de l'ASP. Vérifiez vos postes et, si la demande l'exige, contactez l'assistance utilisateur pour transmettre une version saine."),
+                link),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Ce message ne concerne pas une demande."),
         };
     }

@@ -5,6 +5,7 @@ public enum EmailKind
 {
     RoundOpened, Reminder, RoundClosed, ModificationConfirmed, ModificationDeclined, RoundCancelled, Validated, Rejected, Paid,
     AccountCreated, PasswordReset,
+    AttachmentQuarantined,
 }
 
 /// <summary>

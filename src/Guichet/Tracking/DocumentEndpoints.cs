@@ -19,6 +19,9 @@ public static class DocumentEndpoints
             // Draft attachments are the vendor's until « Confirmer »: the agency does not see them.
             if (doc is null || (doc.IsDraft && !user.IsVendor()) || !store.Exists(doc.StorageKey))
                 return Results.NotFound();
+            // Found infected by a later scan (« rescan »): kept for the record, never served again, to anyone.
+            if (doc.IsQuarantined)
+                return Results.Text(QuarantineMessage(doc.QuarantineSignature), "text/plain; charset=utf-8", statusCode: StatusCodes.Status410Gone);
             http.Response.Headers.XContentTypeOptions = "nosniff";
             http.Response.Headers.CacheControl = "private, no-store";
             http.Response.Headers.ContentSecurityPolicy = Policy(doc.ContentType);
@@ -28,6 +31,10 @@ public static class DocumentEndpoints
             http.Response.Headers.ContentDisposition = disposition.ToString();
             return Results.File(store.OpenRead(doc.StorageKey), doc.ContentType, enableRangeProcessing: true);
         }).RequireAuthorization().ExcludeFromDescription();
+
+    /// <summary>Why a quarantined attachment is not served (the pages show the same flag beside it).</summary>
+    public static string QuarantineMessage(string? signature) =>
+        $"Cette pièce est en quarantaine (signature {signature}) : une analyse antivirus l'a détectée comme malveillante, elle n'est plus consultable.";
 
     private const string NothingLoads = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

@@ -16,6 +16,7 @@ public sealed class EmailTemplateTests
     [InlineData(EmailKind.Validated, RequestStatus.Validee, "validée")]
     [InlineData(EmailKind.Rejected, RequestStatus.Rejetee, "rejetée")]
     [InlineData(EmailKind.Paid, RequestStatus.DecideeEtPayee, "décidée et payée")]
+    [InlineData(EmailKind.AttachmentQuarantined, RequestStatus.EnCours, "pièce jointe mise en quarantaine")]
     public void Every_request_email_has_a_French_subject_and_the_same_text_in_HTML_and_plain_text(EmailKind kind, RequestStatus status, string subject)
     {
         var scheme = Build.Scheme();

@@ -6,6 +6,7 @@ using Guichet.Testing;
 using Guichet.Tests.Features.Deposits;
 using Guichet.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.EntityFrameworkCore;
 using static Guichet.Tests.Support.JsonHttp;
 
 namespace Guichet.Tests.Features;
@@ -22,6 +23,10 @@ public static class ScannerSettings
         builder.UseSetting("Antivirus:Port", port.ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Antivirus:TimeoutSeconds", "20");
     }
+
+    /// <summary>The same scanner for the app's verbs (« rescan »), which run in their own process.</summary>
+    public static IEnumerable<(string Key, string Value)> ForVerbs(int port) =>
+        [("Antivirus:Host", "127.0.0.1"), ("Antivirus:Port", port.ToString(CultureInfo.InvariantCulture)), ("Antivirus:TimeoutSeconds", "20")];
 }
 
 public sealed class ScannedSqliteApp(ClamdFixture clamd) : GuichetApp
@@ -29,6 +34,7 @@ public sealed class ScannedSqliteApp(ClamdFixture clamd) : GuichetApp
     protected override string Provider => "Sqlite";
     protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
     protected override void ConfigureWebHost(IWebHostBuilder builder) { base.ConfigureWebHost(builder); ScannerSettings.Apply(builder, clamd.Server.Port); }
+    protected override IEnumerable<(string Key, string Value)> VerbSettings() => ScannerSettings.ForVerbs(clamd.Server.Port);
 }
 
 public sealed class ScannedPostgresApp(PostgresFixture postgres, ClamdFixture clamd) : GuichetApp
@@ -36,6 +42,7 @@ public sealed class ScannedPostgresApp(PostgresFixture postgres, ClamdFixture cl
     protected override string Provider => "Postgres";
     protected override Task<string> ConnectionStringAsync() => postgres.CreateDatabaseAsync();
     protected override void ConfigureWebHost(IWebHostBuilder builder) { base.ConfigureWebHost(builder); ScannerSettings.Apply(builder, clamd.Server.Port); }
+    protected override IEnumerable<(string Key, string Value)> VerbSettings() => ScannerSettings.ForVerbs(clamd.Server.Port);
 }
 
 public sealed class ScannerDownSqliteApp : GuichetApp
@@ -242,6 +249,14 @@ public abstract class UnscannedTests(GuichetApp app) : DepositScenario(app)
         var accepted = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/pieces", DepositFiles.Piece("BON_DE_COMMANDE", Infected.Eicar, "bc.pdf"));
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
     }
+
+    [Fact]
+    public async Task Without_a_scanner_rescan_stops_with_a_French_message_and_exit_code_1()
+    {
+        var (code, _, error) = await App.RunVerbAsync("rescan");
+        Assert.Equal(1, code);
+        Assert.Contains("Aucun antivirus configuré (clés Antivirus:*)", error);
+    }
 }
 
 [Collection(nameof(DepositsOnSqlite))]
@@ -249,3 +264,96 @@ public sealed class UnscannedTestsOnSqlite(SqliteApp app) : UnscannedTests(app);
 
 [Collection(nameof(DepositsOnPostgres))]
 public sealed class UnscannedTestsOnPostgres(PostgresApp app) : UnscannedTests(app);
+
+/// <summary>
+/// « rescan » after a signature update: a file stored clean that a new signature matches is quarantined — never served again,
+/// flagged to the vendor and to managers, the vendor told once by e-mail — while clean files stay served.
+/// </summary>
+public abstract class RescanTests(GuichetApp app, ClamdFixture clamd) : DepositScenario(app)
+{
+    [Fact]
+    public async Task Rescan_after_a_signature_update_quarantines_the_matching_file_refuses_it_flags_it_and_tells_the_vendor_once()
+    {
+        var token = "GUICHET-SIGNATURE-ULTERIEURE-" + Guid.NewGuid().ToString("N");
+        var signature = "Guichet.Test.Ulterieure" + token[^8..];
+        var example = await Example();
+        var advance = DepositFiles.FreshAdvance(example, Seed());
+        advance["piecesJointes"]![0]!["fichier"] = "bc.pdf";
+        advance["piecesJointes"]!.AsArray().Add(new JsonObject { ["type"] = "AUTRE", ["fichier"] = "annexe.pdf" });
+        var zip = DepositFiles.Zip(("bc.pdf", Infected.Pdf(Encoding.ASCII.GetBytes(token))), ("annexe.pdf", DepositFiles.Pdf));
+        var deposit = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(DepositFiles.With(example, advance), zip));
+        Assert.Equal(HttpStatusCode.Created, deposit.StatusCode);
+        var number = (await Json(deposit)).GetProperty("demandes")[0].GetProperty("numero").GetString()!;
+        var documents = await App.Db(db => db.Requests.Where(r => r.Number == number).SelectMany(r => r.Documents).ToListAsync());
+        var later = documents.Single(d => d.FileName == "bc.pdf").Id;
+        var clean = documents.Single(d => d.FileName == "annexe.pdf").Id;
+        var vendor = await App.SignedIn("editeur@agendapro.test");
+        var manager = await App.SignedIn("gestionnaire@asp.test");
+        Assert.Equal(HttpStatusCode.OK, (await vendor.GetAsync($"/demandes/{number}/pieces/{later}")).StatusCode);
+
+        await clamd.Server.AddSignatureAsync(signature, Encoding.ASCII.GetBytes(token));
+        var first = await App.RunVerbAsync("rescan");
+
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("Réanalyse antivirus terminée", first.Output);
+        Assert.Contains("1 mis en quarantaine", first.Output);
+        foreach (var client in new[] { vendor, manager })
+        {
+            var refused = await client.GetAsync($"/demandes/{number}/pieces/{later}");
+            Assert.Equal(HttpStatusCode.Gone, refused.StatusCode);
+            Assert.Contains($"Cette pièce est en quarantaine (signature {signature})", await refused.Content.ReadAsStringAsync());
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/demandes/{number}/pieces/{clean}")).StatusCode);
+        }
+        var flag = $"En quarantaine (signature {signature})";
+        Assert.Contains(flag, await manager.GetStringAsync($"/instruction/{number}"));
+        Assert.Contains(flag, await vendor.GetStringAsync($"/demandes/{number}"));
+        var told = (await App.MailsAsync(number)).Where(m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined).ToList();
+        var mail = Assert.Single(told);
+        Assert.Contains("editeur@agendapro.test", mail.RecipientList);
+        Assert.Contains($"bc.pdf (Bon de commande, signature {signature})", mail.TextBody);
+        Assert.DoesNotContain("annexe.pdf", mail.TextBody);
+        Assert.Contains("bc.pdf", mail.HtmlBody);
+        var quarantinedAt = (await App.Db(db => db.Documents.SingleAsync(d => d.Id == later))).QuarantinedAt;
+        Assert.NotNull(quarantinedAt);
+
+        var second = await App.RunVerbAsync("rescan");
+
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        Assert.Contains("0 mis en quarantaine", second.Output);
+        Assert.Single(await App.MailsAsync(number), m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined);
+        Assert.Equal(quarantinedAt, (await App.Db(db => db.Documents.SingleAsync(d => d.Id == later))).QuarantinedAt);
+        Assert.Equal(HttpStatusCode.OK, (await vendor.GetAsync($"/demandes/{number}/pieces/{clean}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Rescan_with_the_scanner_unreachable_stops_in_French_with_a_non_zero_code_marks_nothing_and_the_next_run_does_the_work()
+    {
+        var token = "GUICHET-SIGNATURE-ULTERIEURE-" + Guid.NewGuid().ToString("N");
+        var signature = "Guichet.Test.Reprise" + token[^8..];
+        var number = await Infected.IncompleteRequestAsync(AgendaPro, await FreshFile());
+        var accepted = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/pieces",
+            DepositFiles.Piece("BON_DE_COMMANDE", Infected.Pdf(Encoding.ASCII.GetBytes(token)), "bc.pdf"));
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        await clamd.Server.AddSignatureAsync(signature, Encoding.ASCII.GetBytes(token));
+        Task<int> QuarantinedHere() => App.Db(db => db.Requests.Where(r => r.Number == number).SelectMany(r => r.Documents).CountAsync(d => d.QuarantinedAt != null));
+
+        var (code, _, error) = await App.RunVerbWithAsync([("Antivirus:Port", ClamdServer.ClosedPort().ToString(CultureInfo.InvariantCulture))], "rescan");
+
+        Assert.Equal(3, code);
+        Assert.Contains("Réanalyse interrompue : analyse antivirus indisponible", error);
+        Assert.Equal(0, await QuarantinedHere());
+        Assert.DoesNotContain(await App.MailsAsync(number), m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined);
+
+        var next = await App.RunVerbAsync("rescan");
+
+        Assert.True(next.ExitCode == 0, next.Output + next.Error);
+        Assert.Equal(1, await QuarantinedHere());
+        Assert.Single(await App.MailsAsync(number), m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined);
+    }
+}
+
+[Collection(nameof(AntivirusCollection))]
+public sealed class RescanTestsOnSqlite(ScannedSqliteApp app, ClamdFixture clamd) : RescanTests(app, clamd), IClassFixture<ScannedSqliteApp>;
+
+[Collection(nameof(AntivirusCollection))]
+public sealed class RescanTestsOnPostgres(ScannedPostgresApp app, ClamdFixture clamd) : RescanTests(app, clamd), IClassFixture<ScannedPostgresApp>;

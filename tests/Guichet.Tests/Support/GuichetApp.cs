@@ -62,7 +62,10 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
     }
 
     /// <summary>Runs an administration verb (<c>dotnet Guichet.dll verb</c>) as an operator would, on this app's database and folders.</summary>
-    public async Task<(int ExitCode, string Output, string Error)> RunVerbAsync(string verb, params string[] args)
+    public Task<(int ExitCode, string Output, string Error)> RunVerbAsync(string verb, params string[] args) => RunVerbWithAsync([], verb, args);
+
+    /// <summary>The same with <paramref name="settings"/> (« Section:Key ») over this app's own, e.g. a scanner that does not answer.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunVerbWithAsync((string Key, string Value)[] settings, string verb, params string[] args)
     {
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
             { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
@@ -76,12 +79,16 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         psi.Environment["Email__PickupDirectory"] = MailPath;
         psi.Environment["Workers__Enabled"] = "false";
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in VerbSettings().Concat(settings)) psi.Environment[key.Replace(":", "__")] = value;
         using var process = System.Diagnostics.Process.Start(psi)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>Settings this app adds to its verbs' process, as « Section:Key » (e.g. the antivirus of the scanned apps).</summary>
+    protected virtual IEnumerable<(string Key, string Value)> VerbSettings() => [];
 
     private readonly List<string> _contractViolations = [];
     private Task<ApiContract>? _contract;

@@ -15,6 +15,8 @@ public sealed class SupportingDocumentConfiguration : IEntityTypeConfiguration<S
         e.Property(x => x.StorageKey).HasMaxLength(100);
         e.Property(x => x.ContentType).HasMaxLength(100);
         e.Property(x => x.Sha256).HasMaxLength(64);
+        e.Property(x => x.QuarantineSignature).HasMaxLength(200);
+        e.Ignore(x => x.IsQuarantined);
         e.HasOne(x => x.Round).WithMany().HasForeignKey(x => x.RoundId).OnDelete(DeleteBehavior.Restrict);
         e.HasIndex(x => x.FundingRequestId);
         // The orphan-file purge asks, for each stored file, whether a row still refers to it.

@@ -782,6 +782,13 @@ namespace Guichet.Data.Migrations.Postgres
                     b.Property<bool>("IsDraft")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("QuarantineSignature")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("QuarantinedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<long?>("RoundId")
                         .HasColumnType("bigint");
 

@@ -751,6 +751,13 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.Property<bool>("IsDraft")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("QuarantineSignature")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("QuarantinedAt")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("RoundId")
                         .HasColumnType("INTEGER");
 
