@@ -18,7 +18,10 @@ public sealed record InformationsDto(string ContactSupport);
 
 public sealed record BonDeCommandeDto(string Numero, DateOnly Date);
 
-public sealed record PieceJointeDto(Guid Id, string Type, string Nom, long Taille, string Sha256, DateTime AjouteeLe);
+public sealed record PieceJointeDto(Guid Id, string Type, string Nom, long Taille, string Sha256, DateTime AjouteeLe, QuarantaineDto? Quarantaine);
+
+/// <summary>A stored file found infected by a later scan (verb rescan): never served again.</summary>
+public sealed record QuarantaineDto(DateTime Depuis, string Signature);
 
 public sealed record ChangementDto(string Champ, string? Avant, string? Apres);
 
@@ -40,7 +43,8 @@ public static class ApiMapping
     public static DemandeResumeDto ToDto(this RequestRow r) => new(r.Number, r.VendorReference, r.Type.Code(), r.SchemeCode,
         r.Status.Code(), r.Amount, new ClientDto(r.ClientIdType.Code(), r.ClientId, r.ClientName), r.UpdatedAt);
 
-    public static PieceJointeDto ToDto(this SupportingDocument d) => new(d.Id, d.Type.Code(), d.FileName, d.Size, d.Sha256, d.AddedAt);
+    public static PieceJointeDto ToDto(this SupportingDocument d) => new(d.Id, d.Type.Code(), d.FileName, d.Size, d.Sha256, d.AddedAt,
+        d.QuarantinedAt is { } at ? new QuarantaineDto(at, d.QuarantineSignature ?? "") : null);
 
     /// <summary>The vendor's unconfirmed values and attachments of the round.</summary>
     public static BrouillonDto DraftDto(this FundingRequest r, ModificationRound round) =>

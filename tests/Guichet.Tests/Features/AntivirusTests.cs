@@ -307,6 +307,11 @@ public abstract class RescanTests(GuichetApp app, ClamdFixture clamd) : DepositS
         var flag = $"En quarantaine (signature {signature})";
         Assert.Contains(flag, await manager.GetStringAsync($"/instruction/{number}"));
         Assert.Contains(flag, await vendor.GetStringAsync($"/demandes/{number}"));
+        // The API says it too: « quarantaine » on the infected file, null on the clean one.
+        var pieces = (await Json(await AgendaPro.GetAsync($"/api/v1/demandes/{number}"))).GetProperty("piecesJointes").EnumerateArray().ToList();
+        var flagged = pieces.Single(p => p.GetProperty("id").GetGuid() == later).GetProperty("quarantaine");
+        Assert.Equal(signature, flagged.GetProperty("signature").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, pieces.Single(p => p.GetProperty("id").GetGuid() == clean).GetProperty("quarantaine").ValueKind);
         var told = (await App.MailsAsync(number)).Where(m => m.Kind == Guichet.Email.EmailKind.AttachmentQuarantined).ToList();
         var mail = Assert.Single(told);
         Assert.Contains("editeur@agendapro.test", mail.RecipientList);

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d&apos;ajout.
+    /// Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d&apos;ajout ; « quarantaine » quand une analyse antivirus ultérieure l&apos;a trouvée infectée (elle n&apos;est plus servie), null sinon.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class PieceJointe : IAdditionalDataHolder, IParsable
@@ -26,6 +26,14 @@ namespace Guichet.ApiClient.Models
 #nullable restore
 #else
         public string Nom { get; set; }
+#endif
+        /// <summary>The quarantaine property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::Guichet.ApiClient.Models.Quarantaine? Quarantaine { get; set; }
+#nullable restore
+#else
+        public global::Guichet.ApiClient.Models.Quarantaine Quarantaine { get; set; }
 #endif
         /// <summary>The sha256 property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -73,6 +81,7 @@ namespace Guichet.ApiClient.Models
                 { "ajouteeLe", n => { AjouteeLe = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "nom", n => { Nom = n.GetStringValue(); } },
+                { "quarantaine", n => { Quarantaine = n.GetObjectValue<global::Guichet.ApiClient.Models.Quarantaine>(global::Guichet.ApiClient.Models.Quarantaine.CreateFromDiscriminatorValue); } },
                 { "sha256", n => { Sha256 = n.GetStringValue(); } },
                 { "taille", n => { Taille = n.GetLongValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
@@ -88,6 +97,7 @@ namespace Guichet.ApiClient.Models
             writer.WriteDateTimeOffsetValue("ajouteeLe", AjouteeLe);
             writer.WriteGuidValue("id", Id);
             writer.WriteStringValue("nom", Nom);
+            writer.WriteObjectValue<global::Guichet.ApiClient.Models.Quarantaine>("quarantaine", Quarantaine);
             writer.WriteStringValue("sha256", Sha256);
             writer.WriteLongValue("taille", Taille);
             writer.WriteStringValue("type", Type);
