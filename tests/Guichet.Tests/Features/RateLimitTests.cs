@@ -17,7 +17,7 @@ namespace Guichet.Tests.Features;
 /// </summary>
 public abstract class LimitedApp : GuichetApp
 {
-    public const string SourceHeader = "X-Test-Source";
+    public const string SourceHeader = TestSource.Header;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -33,20 +33,7 @@ public abstract class LimitedApp : GuichetApp
         Limit("ForgotPasswordPerSource", 5, 3600);
         Limit("ApiPerUser", 5, 600);
         Limit("SimulationsPerOrganisation", 3, 600);
-        builder.ConfigureTestServices(services => services.AddTransient<IStartupFilter, TestSource>());
-    }
-
-    private sealed class TestSource : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (IPAddress.TryParse(context.Request.Headers[SourceHeader], out var ip)) context.Connection.RemoteIpAddress = ip;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
+        builder.ConfigureTestServices(services => services.AddTestSource());
     }
 
     /// <summary>An anonymous client seen as coming from <paramref name="source"/>.</summary>

@@ -18,25 +18,12 @@ namespace Guichet.Tests.Features;
 /// <summary>The portal with a test-only header « X-Test-Source » giving the client's address, so each event has a known source.</summary>
 public abstract class JournalApp : GuichetApp
 {
-    public const string SourceHeader = "X-Test-Source";
+    public const string SourceHeader = TestSource.Header;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddTransient<IStartupFilter, TestSource>());
-    }
-
-    private sealed class TestSource : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((context, nextMiddleware) =>
-            {
-                if (IPAddress.TryParse(context.Request.Headers[SourceHeader], out var ip)) context.Connection.RemoteIpAddress = ip;
-                return nextMiddleware(context);
-            });
-            next(app);
-        };
+        builder.ConfigureTestServices(services => services.AddTestSource());
     }
 }
 
