@@ -206,38 +206,44 @@ try
                 times.Order().ElementAt(1), times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
         }
 
-        await using (var portal = await ServerProcess.StartAsync(portalDll, [], env))
-        {
-            var before = portal.PeakMemoryBytes();
-            var sw = Stopwatch.StartNew();
-            using var r = await api.PostAsync($"{portal.BaseUrl}/api/v1/depots", Scenarios.DepositForm(json, zipPath));
-            var body = await r.Content.ReadAsStringAsync();
-            var uploaded = sw.Elapsed;
-            string statut;
-            if (r.StatusCode == HttpStatusCode.Accepted)
-            {
-                var url = JsonDocument.Parse(body).RootElement.GetProperty("url").GetString()!;
-                do
-                {
-                    await Task.Delay(250);
-                    using var poll = await api.GetAsync(portal.BaseUrl + url);
-                    body = await poll.Content.ReadAsStringAsync();
-                    statut = JsonDocument.Parse(body).RootElement.GetProperty("statut").GetString()!;
-                } while (statut == "EN_TRAITEMENT" && sw.Elapsed < TimeSpan.FromMinutes(15));
-            }
-            else statut = r.StatusCode == HttpStatusCode.Created ? "TERMINE" : $"HTTP {(int)r.StatusCode}";
-            var elapsed = sw.Elapsed;
-            var peak = portal.PeakMemoryBytes();
-            if (statut != "TERMINE") throw new InvalidOperationException($"Dépôt non terminé ({statut}) : {body[..Math.Min(body.Length, 800)]}");
-            Console.WriteLine($"  dépôt : {elapsed.TotalSeconds:F1} s (envoi {uploaded.TotalSeconds:F1} s), mémoire de pointe {peak / 1048576} Mo (au démarrage {before / 1048576} Mo)");
+        var (elapsed, peak, before) = await DepositAsync(portalDll, env, api, json, zipPath);
+        Console.WriteLine($"  dépôt : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo (au démarrage {before / 1048576} Mo)");
+        var baseline = await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; find \"$d\" -type f -print0 | xargs -0 sha256sum > /dev/null; rm -rf \"$d\""]);
+        var baselineText = baseline.Code == 0 ? $"unzip + sha256sum : {baseline.Elapsed.TotalSeconds:F1} s" : "unzip ou sha256sum indisponible";
+        report.Add("Dépôt POST /api/v1/depots + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+            null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "≤ 30 s", elapsed.TotalSeconds <= 30);
+        report.Add("Dépôt : mémoire de pointe du portail (VmHWM)", $"démarrage : {before / 1048576} Mo", null, null, null, null, null,
+            $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
+        File.Delete(zipPath);
+    }
 
-            var baseline = await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; find \"$d\" -type f -print0 | xargs -0 sha256sum > /dev/null; rm -rf \"$d\""]);
-            var baselineText = baseline.Code == 0 ? $"unzip + sha256sum : {baseline.Elapsed.TotalSeconds:F1} s" : "unzip ou sha256sum indisponible";
-            report.Add("Dépôt POST /api/v1/depots + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
-                null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "≤ 30 s", elapsed.TotalSeconds <= 30);
-            report.Add("Dépôt : mémoire de pointe du portail (VmHWM)", $"démarrage : {before / 1048576} Mo", null, null, null, null, null,
-                $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
-        }
+    // 5b. The same deposit with the antivirus on: a throwaway clamd (tests/Shared/ClamdServer.cs, local signatures only),
+    // beside clamdscan --stream of the same files (every file sent to the same clamd over INSTREAM, as the portal does).
+    if (o.Runs("deposit-av"))
+    {
+        await using var clamd = await ClamdServer.StartAsync("guichet-bench-clamd-", "apt-get install clamav-daemon");
+        var json = Scenarios.DepositJson(o.DepositRequests, now, "AV");
+        var zipPath = Path.Combine(work, "pieces-av.zip");
+        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
+        var zipBytes = new FileInfo(zipPath).Length;
+        using var api = Load.Client();
+        api.Timeout = TimeSpan.FromMinutes(30);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        var avEnv = new Dictionary<string, string>(env)
+        {
+            ["Antivirus__Host"] = "127.0.0.1", ["Antivirus__Port"] = clamd.Port.ToString(CultureInfo.InvariantCulture),
+        };
+        var (elapsed, peak, _) = await DepositAsync(portalDll, avEnv, api, json, zipPath);
+        Console.WriteLine($"  dépôt avec antivirus : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo");
+        var baseline = File.Exists("/usr/bin/clamdscan")
+            ? await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; clamdscan --config-file='{clamd.ConfigFile}' --stream --no-summary --infected \"$d\" > /dev/null; rm -rf \"$d\""], timeout: TimeSpan.FromMinutes(30))
+            : (Code: -2, Elapsed: TimeSpan.Zero, Output: "");
+        var baselineText = baseline.Code == 0 ? $"unzip + clamdscan --stream : {baseline.Elapsed.TotalSeconds:F1} s"
+            : baseline.Code == -2 ? "clamdscan absent (apt-get install clamdscan)" : $"clamdscan en échec (code {baseline.Code})";
+        report.Add("Dépôt avec antivirus (clamd local, INSTREAM) + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+            null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "—", null);
+        report.Add("Dépôt avec antivirus : mémoire de pointe du portail (VmHWM)", "", null, null, null, null, null,
+            $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
         File.Delete(zipPath);
     }
 
@@ -301,6 +307,33 @@ report.Write(outputPath);
 Console.WriteLine(report.Table());
 Console.WriteLine($"Écrit dans {outputPath} ({total.Elapsed.TotalSeconds:F0} s au total).");
 return 0;
+
+/// <summary>Posts one deposit to a fresh portal process (so that its peak memory is the deposit's) and waits for TERMINE.</summary>
+static async Task<(TimeSpan Elapsed, long Peak, long Before)> DepositAsync(string portalDll, Dictionary<string, string> env, HttpClient api, byte[] json, string zipPath)
+{
+    await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
+    var before = portal.PeakMemoryBytes();
+    var sw = Stopwatch.StartNew();
+    using var r = await api.PostAsync($"{portal.BaseUrl}/api/v1/depots", Scenarios.DepositForm(json, zipPath));
+    var body = await r.Content.ReadAsStringAsync();
+    string statut;
+    if (r.StatusCode == HttpStatusCode.Accepted)
+    {
+        var url = JsonDocument.Parse(body).RootElement.GetProperty("url").GetString()!;
+        do
+        {
+            await Task.Delay(250);
+            using var poll = await api.GetAsync(portal.BaseUrl + url);
+            body = await poll.Content.ReadAsStringAsync();
+            statut = JsonDocument.Parse(body).RootElement.GetProperty("statut").GetString()!;
+        } while (statut == "EN_TRAITEMENT" && sw.Elapsed < TimeSpan.FromMinutes(30));
+    }
+    else statut = r.StatusCode == HttpStatusCode.Created ? "TERMINE" : $"HTTP {(int)r.StatusCode}";
+    var elapsed = sw.Elapsed;
+    var peak = portal.PeakMemoryBytes();
+    if (statut != "TERMINE") throw new InvalidOperationException($"Dépôt non terminé ({statut}) : {body[..Math.Min(body.Length, 800)]}");
+    return (elapsed, peak, before);
+}
 
 static async Task Verb(string dll, IDictionary<string, string> env, params string[] args)
 {

@@ -35,7 +35,7 @@ public static partial class Scenarios
     }
 
     /// <summary>The deposit JSON: <paramref name="count"/> advances of the large vendor, each naming one PDF of the ZIP.</summary>
-    public static byte[] DepositJson(int count, DateTime now)
+    public static byte[] DepositJson(int count, DateTime now, string series = "DEP")
     {
         var po = DateOnly.FromDateTime(now).AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
@@ -44,7 +44,7 @@ public static partial class Scenarios
         {
             if (i > 0) sb.Append(',');
             sb.Append($$"""
-                {"referenceFournisseur":"DEP-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"9{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-DEP-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
+                {"referenceFournisseur":"{{series}}-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"{{(series == "DEP" ? 9 : 8)}}{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-{{series}}-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
                 """);
         }
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());

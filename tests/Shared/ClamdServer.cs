@@ -26,6 +26,9 @@ public sealed class ClamdServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>The daemon's configuration file; <c>clamdscan --config-file=…</c> finds the daemon through it.</summary>
+    public string ConfigFile => Path.Combine(_root, "clamd.conf");
+
     /// <summary>Starts clamd and waits until it answers PING (loading a tiny database takes a few seconds).</summary>
     public static async Task<ClamdServer> StartAsync(string folderPrefix, string missing)
     {
