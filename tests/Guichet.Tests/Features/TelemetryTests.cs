@@ -1,0 +1,258 @@
+using System.Net;
+using System.Text.Json;
+using Guichet.Antivirus;
+using Guichet.Data;
+using Guichet.Deadlines;
+using Guichet.Domain;
+using Guichet.Email;
+using Guichet.Telemetry;
+using Guichet.Testing;
+using Guichet.Tests.Features.Deposits;
+using Guichet.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Guichet.Tests.Features;
+
+/// <summary>
+/// Guichet's meter is one per process: its counters see every app of the test run. These tests run alone (after the
+/// parallel ones), so that what they read changed because of what they did.
+/// </summary>
+[CollectionDefinition(nameof(TelemetryCollection), DisableParallelization = true)]
+public sealed class TelemetryCollection : ICollectionFixture<ClamdFixture>;
+
+/// <summary>The portal with /metrics on, its scanner on the run's clamd, and the test header that sets the client address.</summary>
+public abstract class TelemetryApp(ClamdFixture clamd) : GuichetApp
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Telemetry:Prometheus", "true");
+        ScannerSettings.Apply(builder, clamd.Server.Port);
+        builder.ConfigureTestServices(services => services.AddTestSource());
+    }
+
+    /// <summary>One scrape of /metrics, as the Prometheus server on the same host would ask it.</summary>
+    public async Task<PrometheusText> ScrapeAsync()
+    {
+        var client = Anonymous();
+        client.DefaultRequestHeaders.Add(TestSource.Header, "127.0.0.1");
+        var response = await client.GetAsync("/metrics");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new PrometheusText(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Moves the clock past the gauges' cache, then scrapes: the gauges read the database again.</summary>
+    public Task<PrometheusText> ScrapeFreshAsync()
+    {
+        Clock.Advance(StateGauges.RefreshEvery + TimeSpan.FromSeconds(1));
+        return ScrapeAsync();
+    }
+}
+
+public sealed class TelemetrySqliteApp(ClamdFixture clamd) : TelemetryApp(clamd)
+{
+    protected override string Provider => "Sqlite";
+    protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
+}
+
+public sealed class TelemetryPostgresApp(PostgresFixture postgres, ClamdFixture clamd) : TelemetryApp(clamd)
+{
+    protected override string Provider => "Postgres";
+    protected override Task<string> ConnectionStringAsync() => postgres.CreateDatabaseAsync();
+}
+
+/// <summary>/metrics shows Guichet's own metrics moving as vendors deposit, e-mails leave, the sweep runs and files are scanned.</summary>
+public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
+{
+    private static readonly (string, string) Ok = ("outcome", "ok");
+    private static readonly (string, string) RefusedOutcome = ("outcome", "refused");
+
+    [Fact]
+    public async Task An_accepted_deposit_counts_once_as_ok_with_its_requests_its_duration_and_its_scanned_file()
+    {
+        var before = await app.ScrapeAsync();
+        var requestsBefore = await app.Db(db => db.Requests.CountAsync());
+
+        var response = await AgendaPro.PostAsync("/api/v1/depots", DepositFiles.Form(await FreshFile(), ExampleZip()));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+
+        var after = await app.ScrapeFreshAsync();
+        Assert.Equal(1, after.Sum("guichet_deposits_completed_total", Ok) - before.Sum("guichet_deposits_completed_total", Ok));
+        Assert.Equal(before.Sum("guichet_deposits_completed_total", RefusedOutcome), after.Sum("guichet_deposits_completed_total", RefusedOutcome));
+        Assert.Equal(1, after.Sum("guichet_deposits_requests_count", Ok) - before.Sum("guichet_deposits_requests_count", Ok));
+        Assert.Equal(1, after.Sum("guichet_deposits_requests_sum", Ok) - before.Sum("guichet_deposits_requests_sum", Ok));
+        Assert.Equal(1, after.Sum("guichet_deposits_duration_seconds_count", Ok) - before.Sum("guichet_deposits_duration_seconds_count", Ok));
+        Assert.True(after.Sum("guichet_deposits_duration_seconds_sum", Ok) > before.Sum("guichet_deposits_duration_seconds_sum", Ok));
+        Assert.Equal(1, after.Sum("guichet_scans_total", ("result", "clean")) - before.Sum("guichet_scans_total", ("result", "clean")));
+        // The per-status gauge reads the counters table: it holds the new request.
+        Assert.Equal(requestsBefore + 1, after.Sum("guichet_requests_by_status"));
+    }
+
+    [Fact]
+    public async Task A_deposit_refused_for_an_infected_file_counts_as_refused_and_the_scan_as_infected()
+    {
+        var example = await Example();
+        var demande = DepositFiles.FreshAdvance(example, Seed());
+        demande["piecesJointes"]![0]!["fichier"] = "infecte.pdf";
+        var before = await app.ScrapeAsync();
+
+        var response = await AgendaPro.PostAsync("/api/v1/depots",
+            DepositFiles.Form(DepositFiles.With(example, demande), DepositFiles.Zip(("infecte.pdf", Infected.Eicar))));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+
+        var after = await app.ScrapeAsync();
+        Assert.Equal(1, after.Sum("guichet_deposits_completed_total", RefusedOutcome) - before.Sum("guichet_deposits_completed_total", RefusedOutcome));
+        Assert.Equal(before.Sum("guichet_deposits_completed_total", Ok), after.Sum("guichet_deposits_completed_total", Ok));
+        Assert.Equal(1, after.Sum("guichet_deposits_requests_sum", RefusedOutcome) - before.Sum("guichet_deposits_requests_sum", RefusedOutcome));
+        Assert.Equal(1, after.Sum("guichet_scans_total", ("result", "infected")) - before.Sum("guichet_scans_total", ("result", "infected")));
+    }
+
+    [Fact]
+    public async Task A_scanner_that_does_not_answer_counts_as_unavailable()
+    {
+        var before = await app.ScrapeAsync();
+        var away = new ClamAvScanner(Options.Create(new AntivirusOptions { Host = "127.0.0.1", Port = ClamdServer.ClosedPort(), TimeoutSeconds = 5 }),
+            NullLogger<ClamAvScanner>.Instance);
+
+        await Assert.ThrowsAsync<ScannerUnavailableException>(() => away.ScanAsync(new MemoryStream(DepositFiles.Pdf), default));
+
+        var after = await app.ScrapeAsync();
+        Assert.Equal(1, after.Sum("guichet_scans_total", ("result", "unavailable")) - before.Sum("guichet_scans_total", ("result", "unavailable")));
+    }
+
+    [Fact]
+    public async Task The_outbox_backlog_and_its_oldest_age_follow_the_waiting_emails_and_fall_to_zero_once_they_are_sent()
+    {
+        var before = await app.ScrapeFreshAsync();
+        var waitingBefore = await Unsent();
+        Assert.Equal(waitingBefore, before.Sum("guichet_outbox_backlog"));
+
+        await app.EnqueueAsync(2);
+        app.Clock.Advance(TimeSpan.FromMinutes(5));
+        var waiting = await app.ScrapeFreshAsync();
+        Assert.Equal(waitingBefore + 2, waiting.Sum("guichet_outbox_backlog"));
+        Assert.True(waiting.Sum("guichet_outbox_oldest_age_seconds") >= 5 * 60, waiting.Raw);
+
+        int sent;
+        using (var scope = app.Services.CreateScope())
+            sent = await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().DispatchDueAsync();
+        Assert.Equal(waitingBefore + 2, sent);
+
+        var after = await app.ScrapeFreshAsync();
+        Assert.Equal(sent, after.Sum("guichet_emails_sent_total") - waiting.Sum("guichet_emails_sent_total"));
+        Assert.Equal(0, after.Sum("guichet_outbox_backlog"));
+        Assert.Equal(0, after.Sum("guichet_outbox_oldest_age_seconds"));
+    }
+
+    [Fact]
+    public async Task A_send_the_server_refuses_counts_as_failed_and_the_email_stays_in_the_backlog()
+    {
+        await app.DrainOutboxAsync();
+        var before = await app.ScrapeFreshAsync();
+        Assert.Equal(0, before.Sum("guichet_outbox_backlog"));
+        await app.EnqueueAsync(1);
+
+        await app.DispatchOnceAsync(app.Clock, Dispatchers.Smtp(ClamdServer.ClosedPort(), timeoutSeconds: 5));
+
+        var after = await app.ScrapeFreshAsync();
+        Assert.Equal(1, after.Sum("guichet_emails_failed_total") - before.Sum("guichet_emails_failed_total"));
+        Assert.Equal(before.Sum("guichet_emails_sent_total"), after.Sum("guichet_emails_sent_total"));
+        Assert.Equal(1, after.Sum("guichet_outbox_backlog"));
+        await app.DrainOutboxAsync();
+    }
+
+    [Fact]
+    public async Task The_sweep_counts_the_reminders_and_closings_it_made()
+    {
+        var due = await app.NewAsync();
+        using (app.Clock.At(app.Clock.UtcNow.AddDays(-11)))
+            await app.OpenRoundAsManagerAsync(due, "Corrigez le contact.", EditableField.ContactSupport);
+        await app.NewRemindedAsync(daysAgo: 25);
+        var before = await app.ScrapeAsync();
+
+        SweepResult result;
+        using (var scope = app.Services.CreateScope())
+            result = await scope.ServiceProvider.GetRequiredService<DeadlineSweep>().RunAsync();
+
+        var after = await app.ScrapeAsync();
+        Assert.True(result.Reminders >= 1 && result.Closings >= 1, $"{result}");
+        Assert.Equal(result.Reminders, after.Sum("guichet_deadlines_reminders_total") - before.Sum("guichet_deadlines_reminders_total"));
+        Assert.Equal(result.Closings, after.Sum("guichet_deadlines_closings_total") - before.Sum("guichet_deadlines_closings_total"));
+    }
+
+    [Fact]
+    public async Task Requests_per_status_follow_a_decision()
+    {
+        var number = await app.NewAsync();
+        var before = await app.ScrapeFreshAsync();
+
+        var validated = await app.Bearer("demo-gestionnaire").PostAsync($"/api/v1/demandes/{number}/valider", JsonHttp.Body("{}"));
+        Assert.Equal(HttpStatusCode.OK, validated.StatusCode);
+
+        var after = await app.ScrapeFreshAsync();
+        Assert.Equal(-1, after.Sum("guichet_requests_by_status", ("status", "EN_COURS")) - before.Sum("guichet_requests_by_status", ("status", "EN_COURS")));
+        Assert.Equal(1, after.Sum("guichet_requests_by_status", ("status", "VALIDEE")) - before.Sum("guichet_requests_by_status", ("status", "VALIDEE")));
+    }
+
+    [Fact]
+    public async Task Metrics_are_refused_to_an_address_outside_the_allowed_networks()
+    {
+        var outsider = app.Anonymous();
+        outsider.DefaultRequestHeaders.Add(TestSource.Header, "203.0.113.7");
+
+        var response = await outsider.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Telemetry:PrometheusAllowedNetworks", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Anonymous().GetAsync("/metrics")).StatusCode); // no known address
+    }
+
+    [Fact]
+    public async Task The_portal_with_its_scanner_up_is_ready_and_says_the_scanner_answers()
+    {
+        var response = await app.Anonymous().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var antivirus = (await JsonHttp.Json(response)).GetProperty("verifications").EnumerateArray().Single(c => c.GetProperty("nom").GetString() == "antivirus");
+        Assert.Equal("Healthy", antivirus.GetProperty("statut").GetString());
+        Assert.StartsWith("Antivirus joignable", antivirus.GetProperty("description").GetString());
+    }
+
+    private Task<int> Unsent() => app.Db(db => db.OutboxMessages.CountAsync(m => m.SentAt == null));
+}
+
+[Collection(nameof(TelemetryCollection))]
+public sealed class TelemetryTestsOnSqlite(TelemetrySqliteApp app) : TelemetryTests(app), IClassFixture<TelemetrySqliteApp>;
+
+[Collection(nameof(TelemetryCollection))]
+public sealed class TelemetryTestsOnPostgres(TelemetryPostgresApp app) : TelemetryTests(app), IClassFixture<TelemetryPostgresApp>;
+
+/// <summary>Which console format the logs take: JSON lines in Production unless told otherwise.</summary>
+public sealed class LogFormatTests
+{
+    private static IConfiguration Config(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+
+    [Fact]
+    public void Production_logs_in_json_and_the_other_environments_in_text_unless_Logging_Format_says_otherwise()
+    {
+        Assert.True(LogFormat.IsJson(Config(), "Production"));
+        Assert.False(LogFormat.IsJson(Config(), "Development"));
+        Assert.False(LogFormat.IsJson(Config(("Logging:Format", "text")), "Production"));
+        Assert.True(LogFormat.IsJson(Config(("Logging:Format", "JSON")), "Development"));
+        Assert.False(LogFormat.IsJson(Config(("Logging:Console:FormatterName", "simple")), "Production"));
+    }
+
+    [Fact]
+    public void An_unknown_log_format_stops_the_start_with_a_French_message()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => LogFormat.IsJson(Config(("Logging:Format", "xml")), "Production"));
+        Assert.Equal("Logging:Format doit valoir « json » ou « text » : « xml ».", e.Message);
+    }
+}
