@@ -250,6 +250,38 @@ public sealed class LogFormatTests
     }
 
     [Fact]
+    public async Task In_Production_a_failed_start_is_logged_as_one_JSON_line_in_French_without_the_passwords_of_its_settings()
+    {
+        const string databasePassword = "Mot-De-Passe-Base-42", smtpPassword = "Mot-De-Passe-Smtp-42";
+        var folder = Path.Combine(Path.GetTempPath(), "guichet-logs-" + Guid.NewGuid().ToString("N")[..8]);
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Guichet.dll"));
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        psi.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        psi.Environment["Storage__Path"] = Path.Combine(folder, "pieces");
+        psi.Environment["Database__Provider"] = "Postgres";
+        psi.Environment["Database__MigrateOnStart"] = "true";
+        psi.Environment["ConnectionStrings__Guichet"] = $"Host=127.0.0.1;Port={ClamdServer.ClosedPort()};Username=guichet;Password={databasePassword};Database=guichet;Timeout=5";
+        psi.Environment["Email__Smtp__Host"] = "127.0.0.1";
+        psi.Environment["Email__Smtp__Password"] = smtpPassword;
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        var text = await stdout + await stderr;
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+
+        Assert.NotEqual(0, process.ExitCode);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        var entries = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList(); // every line is one JSON object
+        Assert.Contains(entries, e => e.GetProperty("LogLevel").GetString() == "Critical"
+            && e.GetProperty("Message").GetString()!.Contains("Démarrage impossible", StringComparison.Ordinal));
+        Assert.DoesNotContain(databasePassword, text);
+        Assert.DoesNotContain(smtpPassword, text);
+    }
+
+    [Fact]
     public void An_unknown_log_format_stops_the_start_with_a_French_message()
     {
         var e = Assert.Throws<InvalidOperationException>(() => LogFormat.IsJson(Config(("Logging:Format", "xml")), "Production"));
