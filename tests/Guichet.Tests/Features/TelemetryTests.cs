@@ -288,3 +288,95 @@ public sealed class LogFormatTests
         Assert.Equal("Logging:Format doit valoir « json » ou « text » : « xml ».", e.Message);
     }
 }
+
+/// <summary>A collector on the loopback that keeps what the portal posts to it (OTLP over HTTP/protobuf).</summary>
+public sealed class OtlpCatcher : IAsyncDisposable
+{
+    private readonly System.Net.HttpListener _listener = new();
+    private readonly Task _loop;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Path, byte[] Body)> _received = new();
+
+    public int Port { get; }
+
+    public OtlpCatcher()
+    {
+        Port = ClamdServer.ClosedPort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    /// <summary>Whether a body posted to <paramref name="path"/> holds <paramref name="text"/> (protobuf keeps strings as UTF-8).</summary>
+    public bool Received(string path, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return _received.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0);
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            System.Net.HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception) { return; } // stopped
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            _received.Enqueue((context.Request.Url!.AbsolutePath, body.ToArray()));
+            context.Response.StatusCode = 200;
+            context.Response.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        await _loop;
+        _listener.Close();
+    }
+}
+
+public sealed class OtlpSqliteApp(int port) : GuichetApp
+{
+    protected override string Provider => "Sqlite";
+    protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Telemetry:OtlpEndpoint", $"http://127.0.0.1:{port}");
+        builder.UseSetting("Telemetry:OtlpProtocol", "http");
+        builder.UseSetting("Telemetry:ServiceName", "guichet-essai");
+    }
+}
+
+/// <summary>With Telemetry:OtlpEndpoint, the traces and metrics reach the collector (at the latest when the portal stops).</summary>
+[Collection(nameof(TelemetryCollection))]
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task A_deposit_reaches_the_collector_as_a_span_under_its_request_and_as_a_counted_deposit()
+    {
+        await using var collector = new OtlpCatcher();
+        var app = new OtlpSqliteApp(collector.Port);
+        await app.InitializeAsync();
+        try
+        {
+            var example = await DepositFiles.Example(app.Anonymous());
+            var file = DepositFiles.With(example, DepositFiles.FreshAdvance(example, DepositFiles.NextSeed()));
+            var response = await app.Bearer("demo-agendapro").PostAsync("/api/v1/depots",
+                DepositFiles.Form(file, DepositFiles.Zip(("bc-2026-001.pdf", DepositFiles.Pdf))));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await app.Anonymous().GetAsync("/health/live")).StatusCode);
+        }
+        finally
+        {
+            await app.DisposeAsync(); // the providers flush what they hold when the host stops
+        }
+
+        Assert.True(collector.Received("/v1/traces", "guichet.deposit"), "span du dépôt non reçu");
+        Assert.True(collector.Received("/v1/traces", "/api/v1/depots"), "span de la requête HTTP non reçu");
+        Assert.False(collector.Received("/v1/traces", "/health/live"), "la supervision ne fait pas de traces");
+        Assert.True(collector.Received("/v1/metrics", "guichet.deposits.completed"), "métrique des dépôts non reçue");
+        Assert.True(collector.Received("/v1/metrics", "guichet-essai"), "service.name non reçu");
+    }
+}
