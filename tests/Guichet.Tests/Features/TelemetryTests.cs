@@ -380,3 +380,44 @@ public sealed class OtlpExportTests
         Assert.True(collector.Received("/v1/metrics", "guichet-essai"), "service.name non reçu");
     }
 }
+
+/// <summary>Telemetry:* settings that cannot work are named in French at start; /metrics answers the loopback by default.</summary>
+public sealed class TelemetryOptionsTests
+{
+    [Fact]
+    public void Invalid_telemetry_settings_are_each_named_in_French()
+    {
+        var options = new TelemetryOptions
+        {
+            PrometheusAllowedNetworks = ["10.0.0.0/8", "pas-un-reseau"], OtlpEndpoint = "collecteur:4317", OtlpProtocol = "udp", ServiceName = " ",
+        };
+
+        Assert.Equal(
+        [
+            "Telemetry:PrometheusAllowedNetworks : « pas-un-reseau » n'est pas un réseau CIDR (ex. 10.0.0.0/24).",
+            "Telemetry:OtlpEndpoint doit être une adresse http(s) absolue : « collecteur:4317 ».",
+            "Telemetry:OtlpProtocol doit valoir « grpc » ou « http » : « udp ».",
+            "Telemetry:ServiceName ne peut pas être vide.",
+        ], options.Errors());
+        Assert.Empty(new TelemetryOptions { Prometheus = true, OtlpEndpoint = "http://collecteur:4317" }.Errors());
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("::1", true)]
+    [InlineData("::ffff:127.0.0.1", true)]
+    [InlineData("10.0.0.5", false)]
+    [InlineData("203.0.113.7", false)]
+    public void By_default_only_the_machine_itself_may_read_the_metrics(string address, bool allowed) =>
+        Assert.Equal(allowed, TelemetrySetup.Allowed(IPAddress.Parse(address), new TelemetryOptions().AllowedNetworks()));
+
+    [Fact]
+    public void Configured_networks_replace_the_loopback()
+    {
+        var networks = new TelemetryOptions { PrometheusAllowedNetworks = ["10.0.0.0/24"] }.AllowedNetworks();
+
+        Assert.True(TelemetrySetup.Allowed(IPAddress.Parse("10.0.0.9"), networks));
+        Assert.False(TelemetrySetup.Allowed(IPAddress.Parse("127.0.0.1"), networks));
+        Assert.False(TelemetrySetup.Allowed(null, networks));
+    }
+}
