@@ -252,6 +252,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             .Where(j => j.Status == DepositJobStatus.EnTraitement && j.HeartbeatAt < limit && !held.Contains(j.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, now)
                 .SetProperty(j => j.ResultJson, json), ct);
+        Telemetry.GuichetTelemetry.DepositsInterrupted(closed);
         if (closed > 0) logger.LogWarning("{Count} dépôt(s) interrompu(s) clos en échec (plus de battement depuis {Seconds} s).", closed, options.Value.StaleAfterSeconds);
         return closed;
     }

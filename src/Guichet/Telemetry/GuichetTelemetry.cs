@@ -49,6 +49,12 @@ public static class GuichetTelemetry
         DepositDuration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, outcome);
     }
 
+    /// <summary>Deposits whose process died (or lost them) closed as failed by the takeover: their duration is unknown.</summary>
+    public static void DepositsInterrupted(int count)
+    {
+        if (count > 0) DepositsCompleted.Add(count, new KeyValuePair<string, object?>("outcome", "failed"));
+    }
+
     public static void EmailSent() => EmailsSent.Add(1);
     public static void EmailFailed() => EmailsFailed.Add(1);
 

@@ -72,6 +72,7 @@ public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
 {
     private static readonly (string, string) Ok = ("outcome", "ok");
     private static readonly (string, string) RefusedOutcome = ("outcome", "refused");
+    private static readonly (string, string) Failed = ("outcome", "failed");
 
     [Fact]
     public async Task An_accepted_deposit_counts_once_as_ok_with_its_requests_its_duration_and_its_scanned_file()
@@ -111,6 +112,28 @@ public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
         Assert.Equal(before.Sum("guichet_deposits_completed_total", Ok), after.Sum("guichet_deposits_completed_total", Ok));
         Assert.Equal(1, after.Sum("guichet_deposits_requests_sum", RefusedOutcome) - before.Sum("guichet_deposits_requests_sum", RefusedOutcome));
         Assert.Equal(1, after.Sum("guichet_scans_total", ("result", "infected")) - before.Sum("guichet_scans_total", ("result", "infected")));
+    }
+
+    [Fact]
+    public async Task A_deposit_whose_process_died_is_in_progress_until_the_takeover_closes_it_and_then_counts_as_failed()
+    {
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+            var org = await db.Organisations.SingleAsync(o => o.Siret == "90000001900019");
+            var user = await db.Users.SingleAsync(u => u.Email == "editeur@agendapro.test");
+            db.DepositJobs.Add(Guichet.Deposits.DepositJob.Start(org.Id, user.Id, "mort.json", null, app.Clock.UtcNow.AddHours(-2)));
+            await db.SaveChangesAsync();
+        }
+        var before = await app.ScrapeFreshAsync();
+        Assert.True(before.Sum("guichet_deposits_in_progress") >= 1, before.Raw);
+
+        var closed = await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseStaleAsync(CancellationToken.None);
+
+        var after = await app.ScrapeFreshAsync();
+        Assert.True(closed >= 1);
+        Assert.Equal(closed, after.Sum("guichet_deposits_completed_total", Failed) - before.Sum("guichet_deposits_completed_total", Failed));
+        Assert.Equal(before.Sum("guichet_deposits_in_progress") - closed, after.Sum("guichet_deposits_in_progress"));
     }
 
     [Fact]
