@@ -9,6 +9,7 @@ using Guichet.Hosting;
 using Guichet.Instruction;
 using Guichet.Requests;
 using Guichet.Storage;
+using Guichet.Telemetry;
 using Guichet.Tracking;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -22,6 +23,9 @@ var started = false;
 try
 {
     var isDevelopment = builder.Environment.IsDevelopment();
+    // Logs: JSON lines in Production, text elsewhere (Logging:Format); traces and metrics when Telemetry:* asks (Telemetry/).
+    builder.Logging.AddConsoleIn(builder.Configuration, builder.Environment.EnvironmentName);
+    builder.AddGuichetTelemetry();
 
     // Options, bound by section and validated on start.
     builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateOnStart();
@@ -137,7 +141,7 @@ try
         o.SerializerOptions.RespectNullableAnnotations = true;
         o.SerializerOptions.RespectRequiredConstructorParameters = true;
     });
-    builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+    builder.Services.AddGuichetHealthChecks(); // /health (database), /health/live, /health/ready (Hosting/HealthEndpoints.cs)
     builder.Services.Configure<HostOptions>(Lifecycle.Configure);
 
     var app = builder.Build();
@@ -180,7 +184,8 @@ try
     app.UseAuthorization();
     app.UseGuichetRateLimits(); // after authorization: the API's Bearer user is known; refusals are 429 in French
 
-    app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.WriteAsync });
+    app.MapGuichetHealth();
+    app.MapGuichetMetrics(); // /metrics when Telemetry:Prometheus, to Telemetry:PrometheusAllowedNetworks only
     app.MapOpenApi("/api/openapi/{documentName}.json");
     app.MapScalarApiReference("/api/documentation", o => o
         .WithTitle("Guichet Ségur numérique — API v1").WithOpenApiRoutePattern("/api/openapi/{documentName}.json").DisableDefaultFonts());

@@ -62,7 +62,37 @@ public sealed class ClamAvScanner(IOptions<AntivirusOptions> options, ILogger<Cl
             // clamd closes the connection when the stream passes its StreamMaxLength, sometimes before its answer is read.
             throw Unavailable(e.Message, e);
         }
-        return Parse(answer) ?? throw Unavailable($"réponse inattendue « {answer} »", null);
+        var verdict = Parse(answer) ?? throw Unavailable($"réponse inattendue « {answer} »", null);
+        Telemetry.GuichetTelemetry.Scanned(verdict.Infected ? "infected" : "clean");
+        return verdict;
+    }
+
+    /// <summary>
+    /// « zPING\0 », answered « PONG » by a live clamd (the readiness check): throws <see cref="ScannerUnavailableException"/>
+    /// otherwise, within <paramref name="timeout"/>. Without a scanner configured there is nothing to ask.
+    /// </summary>
+    public async Task PingAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (!Enabled) return;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        string answer;
+        try
+        {
+            using var socket = await ConnectAsync(limit.Token);
+            await using var stream = new NetworkStream(socket, ownsSocket: false);
+            await stream.WriteAsync("zPING\0"u8.ToArray(), limit.Token);
+            answer = await ReadAnswerAsync(stream, limit.Token);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new ScannerUnavailableException($"pas de réponse en {timeout.TotalSeconds:0.#} s", e);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+            throw new ScannerUnavailableException(e.Message, e);
+        }
+        if (answer.TrimEnd('\0', '\n', '\r', ' ') != "PONG") throw new ScannerUnavailableException($"réponse inattendue « {answer} »");
     }
 
     /// <summary>Scans a seekable stream from its start and puts it back there, for the caller to store it next.</summary>
@@ -89,6 +119,7 @@ public sealed class ClamAvScanner(IOptions<AntivirusOptions> options, ILogger<Cl
     private ScannerUnavailableException Unavailable(string detail, Exception? inner)
     {
         logger.LogWarning("Analyse antivirus indisponible ({Endpoint}) : {Detail}", Endpoint, detail);
+        Telemetry.GuichetTelemetry.Scanned("unavailable");
         return new ScannerUnavailableException(detail, inner);
     }
 

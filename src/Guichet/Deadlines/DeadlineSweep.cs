@@ -25,6 +25,7 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
 
     public async Task<SweepResult> RunAsync(CancellationToken ct = default)
     {
+        using var span = Telemetry.GuichetTelemetry.Source.StartActivity("guichet.deadlines.sweep");
         var now = clock.UtcNow();
         // Reminders first: a late one pushes its closing back, so the closing pass below no longer sees that round.
         var reminders = await PassAsync(r => r.ClosedAt == null && r.ReminderSentAt == null && r.ReminderDueAt <= now,
@@ -32,6 +33,7 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
         var closings = await PassAsync(r => r.ClosedAt == null && r.ReminderSentAt != null && r.ClosingDueAt <= now,
             ids => _close.RunAsync(ids, now, ct), ct);
         var conflicts = reminders.Conflicts + closings.Conflicts;
+        Telemetry.GuichetTelemetry.Swept(reminders.Done, closings.Done);
         if (reminders.Done + closings.Done > 0)
             logger.LogInformation("Échéances : {Reminders} relance(s), {Closings} clôture(s), {Conflicts} conflit(s).", reminders.Done, closings.Done, conflicts);
         return new SweepResult(reminders.Done, closings.Done, conflicts);

@@ -127,6 +127,8 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     {
         _held.TryAdd(id, (0, 0));
         var resolved = false;
+        using var span = Telemetry.GuichetTelemetry.Source.StartActivity("guichet.deposit")?.SetTag("guichet.deposit.id", id);
+        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var scope = scopes.CreateScope();
@@ -163,14 +165,17 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             {
                 // The scanner is away: nothing was kept; the vendor is told to come back, as a 503 would.
                 logger.LogWarning("Dépôt {Id} en échec : analyse antivirus indisponible ({Detail}).", id, e.Detail);
+                Telemetry.GuichetTelemetry.DepositFailed(startedAt);
                 return resolved = await TryFailAsync(id, e.Message);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Échec du dépôt {Id}", id);
+                Telemetry.GuichetTelemetry.DepositFailed(startedAt);
                 return resolved = await TryFailAsync(id, FailedMessage);
             }
             // A valid deposit wrote TERMINE in its own transaction; a refused one says why.
+            Telemetry.GuichetTelemetry.DepositDone(result.Valid, result.Count, startedAt);
             return resolved = result.Valid || await TryFailAsync(id, DepositJob.ResultJsonOf(result), isJson: true);
         }
         finally
@@ -247,6 +252,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             .Where(j => j.Status == DepositJobStatus.EnTraitement && j.HeartbeatAt < limit && !held.Contains(j.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, now)
                 .SetProperty(j => j.ResultJson, json), ct);
+        Telemetry.GuichetTelemetry.DepositsInterrupted(closed);
         if (closed > 0) logger.LogWarning("{Count} dépôt(s) interrompu(s) clos en échec (plus de battement depuis {Seconds} s).", closed, options.Value.StaleAfterSeconds);
         return closed;
     }

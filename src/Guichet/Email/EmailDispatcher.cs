@@ -152,6 +152,7 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
             if (marked == 0 || !leaseKept)
                 logger.LogWarning("E-mail {MessageId} envoyé, mais son bail a été perdu pendant l'envoi : un autre envoi a pu le prendre "
                     + "et le renverra peut-être, avec le même Message-ID.", message.MessageId);
+            Telemetry.GuichetTelemetry.EmailSent();
             return Outcome.Sent;
         }
         if (!leaseKept)
@@ -206,6 +207,7 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
         var attempts = message.Attempts + 1;
         var next = clock.UtcNow() + OutboxMessage.Backoff(attempts);
         var error = e.GetType().Name + " : " + e.Message;
+        Telemetry.GuichetTelemetry.EmailFailed();
         if (error.Length > 1000) error = error[..1000];
         logger.LogWarning("Envoi de l'e-mail {MessageId} échoué (tentative {Attempts}), nouvel essai à {Next:o} : {Error}",
             message.MessageId, attempts, next, error);

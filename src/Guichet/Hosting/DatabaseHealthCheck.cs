@@ -10,7 +10,7 @@ public sealed class DatabaseHealthCheck(GuichetDbContext db) : IHealthCheck
     {
         try
         {
-            return await db.Database.CanConnectAsync(ct) ? HealthCheckResult.Healthy() : Unreachable(null);
+            return await db.Database.CanConnectAsync(ct) ? HealthCheckResult.Healthy("Base de données joignable.") : Unreachable(null);
         }
         catch (Exception e) when (TransientFailures.Is(e))
         {

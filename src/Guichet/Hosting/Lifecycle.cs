@@ -1,3 +1,4 @@
+using Guichet.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Guichet.Hosting;
@@ -50,7 +51,8 @@ public static class Lifecycle
     // A logger of its own: the host's may already be disposed (a failed Run disposes it) and would drop the line.
     private static void Log(IConfiguration configuration, Exception? error, string message, params object?[] args)
     {
-        using var factory = LoggerFactory.Create(b => b.AddConfiguration(configuration.GetSection("Logging")).AddConsole());
+        using var factory = LoggerFactory.Create(b => b.AddConfiguration(configuration.GetSection("Logging"))
+            .AddConsoleIn(configuration, configuration[HostDefaults.EnvironmentKey] ?? Environments.Production, lenient: true));
 #pragma warning disable CA2254 // the templates are the constants above
         factory.CreateLogger("Guichet.Startup").LogCritical(error, message, args);
 #pragma warning restore CA2254

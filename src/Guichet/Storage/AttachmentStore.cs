@@ -95,6 +95,24 @@ public sealed class AttachmentStore
         }
     }
 
+    /// <summary>
+    /// Writes, reads back and deletes a small file at the root (the readiness check); throws when the store cannot.
+    /// The file is outside the key folders, so the purge of orphan files never sees it.
+    /// </summary>
+    public async Task ProbeAsync(CancellationToken ct)
+    {
+        var path = Path.Combine(_root, ".sonde-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await File.WriteAllBytesAsync(path, "sonde"u8.ToArray(), ct);
+            if ((await File.ReadAllBytesAsync(path, ct)).Length != 5) throw new IOException("Fichier de sonde relu incomplet.");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     public void Delete(string key)
     {
         var path = PathOf(key);

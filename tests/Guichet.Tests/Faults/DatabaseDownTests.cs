@@ -42,4 +42,31 @@ public sealed class DatabaseDownTests() : FaultScenario("Postgres")
         Assert.Empty(await OrphansAfterPurgeAsync(40));
         await AssertCountersExactAsync();
     }
+
+    [Fact]
+    public async Task The_database_stopped_makes_the_portal_not_ready_naming_the_database_while_it_stays_live()
+    {
+        await using var portal = await PortalProcess.StartAsync(Env);
+        var client = portal.Client("demo-agendapro");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+
+        await Server!.StopAsync();
+        var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var database = Guichet.Tests.Features.HealthTests.ChecksOf(await Guichet.Tests.Support.JsonHttp.Json(ready))["base-de-donnees"];
+        Assert.Equal("Unhealthy", database.GetProperty("statut").GetString());
+        Assert.Equal("Base de données injoignable.", database.GetProperty("description").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+
+        await Server.StartAgainAsync();
+        // The pool may hand out a connection the stop broke: ready again within a few checks.
+        var back = false;
+        for (var i = 0; i < 60 && !back; i++)
+        {
+            back = (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+            if (!back) await Task.Delay(500);
+        }
+        Assert.True(back, "Toujours pas prêt 30 s après le retour de la base : " + portal.Log);
+        Assert.False(portal.HasExited);
+    }
 }
