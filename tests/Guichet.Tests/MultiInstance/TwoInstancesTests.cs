@@ -282,3 +282,34 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
         Assert.Fail($"{what} : pas observé en {seconds} s.");
     }
 }
+
+/// <summary>The shared sign-in counter lives in the database: with the database down, signing in is an honest 503, never a 500.</summary>
+[Trait("Category", "Faults")]
+public sealed partial class SharedLimitOutageTests() : FaultScenario("Postgres")
+{
+    [Fact]
+    public async Task Signing_in_while_the_database_is_down_answers_503_in_French_and_works_once_it_is_back()
+    {
+        var env = new Dictionary<string, string>(Env) { ["RateLimits__Enabled"] = "true" };
+        await using var portal = await PortalProcess.StartAsync(env);
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+            { BaseAddress = portal.BaseAddress };
+        var token = Token().Match(await client.GetStringAsync("/connexion")).Groups[1].Value;
+        FormUrlEncodedContent Form() => new(new Dictionary<string, string>
+            { ["Email"] = "editeur@agendapro.test", ["Password"] = "Guichet-Demo-2026!", ["__RequestVerificationToken"] = token });
+
+        await Server!.StopAsync("immediate");
+        try
+        {
+            await FaultRequests.AssertUnavailable(await client.PostAsync("/connexion", Form()), api: false);
+        }
+        finally
+        {
+            await Server.StartAgainAsync();
+        }
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostAsync("/connexion", Form())).StatusCode);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial System.Text.RegularExpressions.Regex Token();
+}
