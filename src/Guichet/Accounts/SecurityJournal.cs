@@ -148,6 +148,7 @@ public static class SecurityJournalServices
         services.AddScoped<SecurityJournal>();
         services.AddScoped<SecurityJournalPurge>();
         services.TryAddScoped<SharedCounters>();
+        services.TryAddSingleton<SharedCounters.PurgeSchedule>();
         services.AddHostedService<SecurityJournalPurgeWorker>();
         return services;
     }

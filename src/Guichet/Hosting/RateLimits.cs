@@ -73,6 +73,7 @@ public static class RateLimits
             .Validate(o => !o.Errors().Any(), "Configuration RateLimits invalide (Permits et WindowSeconds de chaque limite).")
             .ValidateOnStart();
         services.TryAddScoped<SharedCounters>();
+        services.TryAddSingleton<SharedCounters.PurgeSchedule>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>((options, limits) =>
         {

@@ -25,10 +25,19 @@ public readonly record struct CounterHit(int Count, int SecondsLeft);
 /// (<c>INSERT … ON CONFLICT DO UPDATE … RETURNING</c>, alike on SQLite and PostgreSQL), windows aligned on the Unix epoch so
 /// that every instance agrees on them (their clocks synchronised). Expired rows are purged now and then by whoever hits.
 /// </summary>
-public sealed class SharedCounters(GuichetDbContext db, TimeProvider clock)
+public sealed class SharedCounters(GuichetDbContext db, TimeProvider clock, SharedCounters.PurgeSchedule schedule)
 {
-    // Per instance: the purge of expired windows runs at most once a minute here (any instance may run it).
-    private static long _nextPurge;
+    /// <summary>Per instance: the purge of expired windows runs at most once a minute here (any instance may run it).</summary>
+    public sealed class PurgeSchedule
+    {
+        private long _next;
+
+        public bool IsDue(long now)
+        {
+            var next = Interlocked.Read(ref _next);
+            return now >= next && Interlocked.CompareExchange(ref _next, now + 60, next) == next;
+        }
+    }
 
     public async Task<CounterHit> HitAsync(string key, RateLimit limit, CancellationToken ct = default)
     {
@@ -47,8 +56,7 @@ public sealed class SharedCounters(GuichetDbContext db, TimeProvider clock)
 
     private async Task PurgeNowAndThenAsync(long now, CancellationToken ct)
     {
-        var next = Interlocked.Read(ref _nextPurge);
-        if (now < next || Interlocked.CompareExchange(ref _nextPurge, now + 60, next) != next) return;
+        if (!schedule.IsDue(now)) return;
         await db.RateCounters.Where(c => c.ExpiresAt < now).ExecuteDeleteAsync(ct);
     }
 
