@@ -201,13 +201,14 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
     }
 
     [Fact]
-    public async Task Sign_in_failures_spread_over_both_instances_share_one_limit_and_one_journal_row()
+    public async Task Sign_in_and_password_reset_requests_spread_over_both_instances_share_one_limit_and_one_journal_row()
     {
         var (a, b) = await StartBothAsync(new()
         {
             ["RateLimits__Enabled"] = "true",
             ["RateLimits__SignInPerAddress__Permits"] = "4",
             ["RateLimits__SignInPerAddress__WindowSeconds"] = "600",
+            ["RateLimits__ForgotPasswordPerAddress__Permits"] = "2",
         });
         await using var _ = a;
         await using var __ = b;
@@ -217,6 +218,13 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
             using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
                 { BaseAddress = portal.BaseAddress };
             return await client.PostForm("/connexion", new() { ["Email"] = target, ["Password"] = password });
+        }
+
+        async Task<HttpResponseMessage> ForgotAsync(PortalProcess portal)
+        {
+            using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+                { BaseAddress = portal.BaseAddress };
+            return await client.PostForm("/compte/mot-de-passe-oublie", new() { ["Email"] = target });
         }
 
         // Two tries on each instance: within a budget of 4 on either alone, the whole budget together.
@@ -230,6 +238,14 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
             Assert.Contains("Trop de tentatives de connexion", await refused.Content.ReadAsStringAsync());
         }
         Assert.Equal(1, await ScalarAsync($"SELECT COUNT(*) FROM \"SecurityEvents\" WHERE \"Kind\" = 'TENTATIVES_RALENTIES' AND \"SubjectEmail\" = '{target}'"));
+        // « Mot de passe oublié » alike: one request on each instance, then refused on both; two e-mails in all.
+        foreach (var portal in new[] { a, b })
+            Assert.Equal(HttpStatusCode.OK, (await ForgotAsync(portal)).StatusCode);
+        foreach (var portal in new[] { a, b })
+            Assert.Contains("Aucun e-mail supplémentaire", await (await ForgotAsync(portal)).Content.ReadAsStringAsync());
+        await UntilAsync(() => Sent("Réinitialisation de votre mot de passe") >= 2, 30, "les e-mails de réinitialisation");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(2, Sent("Réinitialisation de votre mot de passe"));
         // Another account is not slowed by it, on either instance.
         using var other = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = b.BaseAddress };
         Assert.Equal(HttpStatusCode.Redirect, (await other.PostForm("/connexion", new() { ["Email"] = Vendor, ["Password"] = Password })).StatusCode);
