@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Guichet.Data;
 using Guichet.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Guichet.Accounts;
@@ -29,7 +29,7 @@ public sealed record JournalAccount(string? Id, string? Email)
 /// (a failed sign-in) and never throws: a journal that cannot be written is logged, the user's answer stays the same.
 /// The actor is the signed-in user unless given; the source is the client's address as ASP.NET Core sees it.
 /// </summary>
-public sealed class SecurityJournal(GuichetDbContext db, IHttpContextAccessor http, TimeProvider clock, JournalThrottle throttle,
+public sealed class SecurityJournal(GuichetDbContext db, IHttpContextAccessor http, TimeProvider clock, SharedCounters counters,
     ILogger<SecurityJournal> logger)
 {
     /// <summary>The source of events written outside a web request: « système », or « ligne de commande » in a verb.</summary>
@@ -71,45 +71,28 @@ public sealed class SecurityJournal(GuichetDbContext db, IHttpContextAccessor ht
     }
 
     /// <summary>
-    /// A 429 on « Se connecter » or « Mot de passe oublié »: one row per limiter partition and window at most, so that a
-    /// flood of refused requests cannot fill the table.
+    /// A 429 on « Se connecter » or « Mot de passe oublié »: one row per limiter partition and window at most, across
+    /// instances (a shared counter marks the first), so that a flood of refused requests cannot fill the table.
     /// </summary>
-    public Task RecordThrottledAsync(string page, string partition, RateLimit limit, string? typedAddress)
+    public async Task RecordThrottledAsync(string page, string partition, RateLimit limit, string? typedAddress)
     {
-        if (!throttle.FirstInWindow(page + "|" + partition, TimeSpan.FromSeconds(limit.WindowSeconds)))
-            return Task.CompletedTask;
+        try
+        {
+            if ((await counters.HitAsync("journal|" + page + "|" + partition, limit)).Count != 1) return;
+        }
+        catch (Exception error)
+        {
+            logger.LogWarning(error, "Journal de sécurité : refus {Page} non enregistré.", page);
+            return;
+        }
         var per = partition.StartsWith("address:", StringComparison.Ordinal) ? "par adresse saisie" : "par adresse IP";
         var detail = $"{page} : limite {per} atteinte ({limit.Permits} essais en {RateLimits.Wait(limit.WindowSeconds)}) ; "
             + "les refus suivants de la même fenêtre ne sont pas journalisés.";
-        return RecordAsync(SecurityEventKind.SignInThrottled,
+        await RecordAsync(SecurityEventKind.SignInThrottled,
             string.IsNullOrEmpty(typedAddress) ? null : JournalAccount.Typed(typedAddress.ToLowerInvariant()), detail);
     }
 
     private static string? Cut(string? value, int max) => string.IsNullOrEmpty(value) ? null : value.Length > max ? value[..max] : value;
-}
-
-/// <summary>Remembers, per instance, which limiter partitions already have their 429 in the journal for the current window.</summary>
-public sealed class JournalThrottle
-{
-    private readonly ConcurrentDictionary<string, long> _until = new();
-
-    public bool FirstInWindow(string partition, TimeSpan window)
-    {
-        var now = Environment.TickCount64;
-        if (_until.Count > 10_000)
-            foreach (var (key, until) in _until)
-                if (until <= now) _until.TryRemove(key, out _);
-        var recorded = false;
-        _until.AddOrUpdate(partition,
-            _ => { recorded = true; return now + (long)window.TotalMilliseconds; },
-            (_, until) =>
-            {
-                if (until > now) return until;
-                recorded = true;
-                return now + (long)window.TotalMilliseconds;
-            });
-        return recorded;
-    }
 }
 
 /// <summary>
@@ -157,14 +140,15 @@ public sealed class SecurityJournalPurgeWorker(IServiceScopeFactory scopes, IOpt
 
 public static class SecurityJournalServices
 {
-    /// <summary>The journal, its throttle memory and its purge; <c>SecurityJournal:RetentionDays</c> validated at start.</summary>
+    /// <summary>The journal, the shared counters that mark its first 429 per window, and its purge; <c>SecurityJournal:RetentionDays</c> validated at start.</summary>
     public static IServiceCollection AddSecurityJournal(this IServiceCollection services)
     {
         services.AddOptions<SecurityJournalOptions>().BindConfiguration(SecurityJournalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHttpContextAccessor();
         services.AddScoped<SecurityJournal>();
         services.AddScoped<SecurityJournalPurge>();
-        services.AddSingleton<JournalThrottle>();
+        services.TryAddScoped<SharedCounters>();
+        services.TryAddSingleton<SharedCounters.PurgeSchedule>();
         services.AddHostedService<SecurityJournalPurgeWorker>();
         return services;
     }

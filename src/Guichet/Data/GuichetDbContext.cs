@@ -29,6 +29,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<RequestView> RequestViews => Set<RequestView>();
     public DbSet<RequestCount> RequestCounts => Set<RequestCount>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
+    public DbSet<Hosting.RateCounter> RateCounters => Set<Hosting.RateCounter>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -53,6 +54,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new RequestCountConfiguration());
         b.ApplyConfiguration(new NumberSequenceConfiguration());
         b.ApplyConfiguration(new SecurityEventConfiguration());
+        b.ApplyConfiguration(new RateCounterConfiguration());
 
         if (IsSqlite) ReadDateTimesAsUtc(b);
     }

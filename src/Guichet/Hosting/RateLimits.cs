@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Guichet.Accounts;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Guichet.Hosting;
 
@@ -52,9 +53,10 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// ASP.NET Core's rate limiter as one global chained limiter: each link looks at the request and either counts it in its
-/// partition (address, source, user, organisation) or lets it through. Refusals answer 429 with Retry-After, in French:
-/// Problem Details on <c>/api</c>, a page elsewhere.
+/// The limits as chained links: each link looks at the request and either counts it in its partition (address, source,
+/// user, organisation) or lets it through. The security limits are counted in the database, shared by every instance
+/// (<see cref="SharedCounters"/>); the throughput limits (API per user, simulations) by ASP.NET Core's rate limiter, per
+/// instance. Refusals answer 429 with Retry-After, in French: Problem Details on <c>/api</c>, a page elsewhere.
 /// </summary>
 public static class RateLimits
 {
@@ -70,6 +72,8 @@ public static class RateLimits
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
             .Validate(o => !o.Errors().Any(), "Configuration RateLimits invalide (Permits et WindowSeconds de chaque limite).")
             .ValidateOnStart();
+        services.TryAddScoped<SharedCounters>();
+        services.TryAddSingleton<SharedCounters.PurgeSchedule>();
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>((options, limits) =>
         {
@@ -77,14 +81,10 @@ public static class RateLimits
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = OnRejectedAsync;
             if (!o.Enabled) return;
+            // Throughput limits: counted in memory, per instance (a database write per API call would cost too much).
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                Link(o.SignInPerAddress, c => IsPost(c, SignInPath) ? "address:" + Address(c) : null, SignInMessage),
-                Link(o.SignInPerSource, c => IsPost(c, SignInPath) ? "source:" + Source(c) : null, SignInMessage),
-                Link(o.ForgotPasswordPerAddress, c => IsPost(c, ForgotPasswordPath) ? "address:" + Address(c) : null, ForgotMessage),
-                Link(o.ForgotPasswordPerSource, c => IsPost(c, ForgotPasswordPath) ? "source:" + Source(c) : null, ForgotMessage),
                 Link(o.SimulationsPerOrganisation, c => IsSimulation(c) ? "org:" + Organisation(c) : null, SimulationsMessage),
-                Link(o.ApiPerUser, c => IsApiUser(c) ? "user:" + c.User.Id() : null, ApiMessage),
-                Link(o.TwoFactorPerUser, c => TwoFactorUser(c) is { } id ? "2fa:" + id : null, TwoFactorMessage));
+                Link(o.ApiPerUser, c => IsApiUser(c) ? "user:" + c.User.Id() : null, ApiMessage));
         });
         return services;
     }
@@ -113,10 +113,48 @@ public static class RateLimits
             // The code steps of sign-in count against the user of Identity's two-factor cookie (no session yet).
             if (IsPost(context, LoginCodeModel.CodePath) || IsPost(context, LoginCodeModel.RecoveryPath))
                 context.Items[TwoFactorUserKey] = await TwoFactorGate.PendingUserIdAsync(context);
+            if (await RefusedBySharedLimitAsync(context) is { } seconds)
+            {
+                await RefuseAsync(context, seconds);
+                return;
+            }
             await next(context);
         });
         return app.UseRateLimiter();
     }
+
+    /// <summary>
+    /// The security limits (sign-in, « mot de passe oublié », two-factor codes), counted in the database so that every
+    /// instance shares one budget: an attacker spreading over N instances gets no more tries. As a chained limiter, the
+    /// links are counted in order up to the first refusal. Returns the seconds to wait, or null when the request may go on.
+    /// A database outage propagates to <see cref="ErrorHandling"/>, which answers 503 « réessayez ».
+    /// </summary>
+    private static async Task<int?> RefusedBySharedLimitAsync(HttpContext context)
+    {
+        var o = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value;
+        if (!o.Enabled) return null;
+        SharedCounters? counters = null;
+        foreach (var (name, limit, key, message) in SharedLinks(o))
+        {
+            if (key(context) is not { } partition) continue;
+            counters ??= context.RequestServices.GetRequiredService<SharedCounters>();
+            var hit = await counters.HitAsync(name + "|" + partition, limit, context.RequestAborted);
+            if (hit.Count <= limit.Permits) continue;
+            context.Items[MessageKey] = message;
+            context.Items[RefusedByKey] = (partition, limit);
+            return hit.SecondsLeft;
+        }
+        return null;
+    }
+
+    private static IEnumerable<(string Name, RateLimit Limit, Func<HttpContext, string?> Key, string Message)> SharedLinks(RateLimitOptions o) =>
+    [
+        ("connexion", o.SignInPerAddress, c => IsPost(c, SignInPath) ? "address:" + Address(c) : null, SignInMessage),
+        ("connexion", o.SignInPerSource, c => IsPost(c, SignInPath) ? "source:" + Source(c) : null, SignInMessage),
+        ("mot-de-passe-oublie", o.ForgotPasswordPerAddress, c => IsPost(c, ForgotPasswordPath) ? "address:" + Address(c) : null, ForgotMessage),
+        ("mot-de-passe-oublie", o.ForgotPasswordPerSource, c => IsPost(c, ForgotPasswordPath) ? "source:" + Source(c) : null, ForgotMessage),
+        ("double-authentification", o.TwoFactorPerUser, c => TwoFactorUser(c) is { } id ? "user:" + id : null, TwoFactorMessage),
+    ];
 
     private const string SignInMessage = "Trop de tentatives de connexion pour cette adresse ou depuis votre connexion.";
     private const string ForgotMessage = "Trop de demandes de réinitialisation du mot de passe pour cette adresse ou depuis votre connexion. Aucun e-mail supplémentaire n'a été envoyé.";
@@ -197,9 +235,14 @@ public static class RateLimits
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext rejected, CancellationToken ct)
     {
-        var context = rejected.HttpContext;
         var seconds = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
             ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 60;
+        await RefuseAsync(rejected.HttpContext, seconds);
+    }
+
+    /// <summary>The one 429 of every limit, shared or per instance: Retry-After, French message, journal row for the sign-in pages.</summary>
+    private static async Task RefuseAsync(HttpContext context, int seconds)
+    {
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         var reason = context.Items[MessageKey] as string ?? "Trop de requêtes.";

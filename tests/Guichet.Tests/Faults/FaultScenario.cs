@@ -36,7 +36,7 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
         Env = PortalProcess.Environment(provider, connectionString, Folder);
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

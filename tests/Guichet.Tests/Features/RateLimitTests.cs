@@ -113,6 +113,36 @@ public abstract class RateLimitTests(LimitedApp app)
     }
 
     [Fact]
+    public async Task A_very_long_typed_address_is_counted_like_any_other_and_apart_from_its_neighbours()
+    {
+        // Beyond the counter's key length, the key keeps a hash of the whole address: two long addresses with the same
+        // beginning are two partitions.
+        var start = new string('a', 400) + Guid.NewGuid().ToString("N");
+        string first = start + "1@nulle-part.test", second = start + "2@nulle-part.test";
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(app.From(NewSource()), first, "mauvais")).StatusCode);
+        await AssertTooManyPage(await SignIn(app.From(NewSource()), first, "mauvais"), "Trop de tentatives de connexion");
+        Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(app.From(NewSource()), second, "mauvais")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_windows_of_the_shared_counters_are_purged_once_over()
+    {
+        var now = app.Clock.GetUtcNow().ToUnixTimeSeconds();
+        var old = "essai|" + Guid.NewGuid().ToString("N");
+        await app.Db(db =>
+        {
+            db.RateCounters.Add(new Guichet.Hosting.RateCounter { Key = old, WindowStart = now - 700, Count = 9, ExpiresAt = now - 100 });
+            return db.SaveChangesAsync();
+        });
+        // A day later, the first hit of a new window purges what is over (ours, and the windows of the tests before).
+        using (app.Clock.At(app.Clock.UtcNow.AddDays(1)))
+            Assert.Equal(HttpStatusCode.BadRequest, (await SignIn(app.From(NewSource()), $"purge-{Guid.NewGuid():N}@nulle-part.test", "mauvais")).StatusCode);
+        Assert.False(await app.Db(db => db.RateCounters.AnyAsync(c => c.Key == old)));
+        Assert.True(await app.Db(db => db.RateCounters.AnyAsync(c => c.Key.StartsWith("connexion|address:PURGE-"))));
+    }
+
+    [Fact]
     public async Task Sign_in_is_throttled_per_source_whatever_the_addresses()
     {
         var source = NewSource();
