@@ -182,7 +182,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
         }
         catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException or InfectedFileException)
         {
-            foreach (var key in stored) store.Delete(key);
+            foreach (var key in stored) await store.DeleteAsync(key, CancellationToken.None);
             db.ChangeTracker.Clear();
             if (e is InfectedFileException infected)
             {
@@ -201,7 +201,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
         }
         catch
         {
-            foreach (var key in stored) store.Delete(key);
+            foreach (var key in stored) await store.DeleteAsync(key, CancellationToken.None);
             throw;
         }
     }

@@ -48,7 +48,7 @@ public sealed class DocumentIntake(AttachmentStore store, ClamAvScanner scanner,
         }
         catch
         {
-            store.Delete(document.StorageKey);
+            await store.DeleteAsync(document.StorageKey, CancellationToken.None);
             throw;
         }
     }
