@@ -85,7 +85,17 @@ public sealed class S3Server : IAsyncDisposable
     });
 
     /// <summary>Every object of the bucket under <paramref name="prefix"/>: key and size.</summary>
+    /// <remarks>s3rver answers 500 when an object goes while it lists (the portal's purge): the list is then read again.</remarks>
     public async Task<List<(string Key, long Size)>> ObjectsAsync(string prefix = "")
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await ListAsync(prefix); }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.InternalServerError && attempt < 10) { await Task.Delay(200); }
+        }
+    }
+
+    private async Task<List<(string Key, long Size)>> ListAsync(string prefix)
     {
         using var client = Client();
         var all = new List<(string, long)>();
