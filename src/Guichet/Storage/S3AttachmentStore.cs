@@ -21,6 +21,8 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     private readonly string _bucket;
     private readonly string _prefix;
     private readonly int _partSize;
+    // Part buffers of this store only, at most four kept between uploads: a few large buffers, not one per core and thread.
+    private readonly ArrayPool<byte> _buffers;
 
     public S3AttachmentStore(IOptions<StorageOptions> options, IHostEnvironment env, ILogger<S3AttachmentStore> logger)
         : base(StorageRoot.Of(options.Value, env), logger)
@@ -29,6 +31,7 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
         _bucket = o.Bucket;
         _prefix = o.Prefix;
         _partSize = o.PartSizeMegabytes * 1024 * 1024;
+        _buffers = ArrayPool<byte>.Create(_partSize, maxArraysPerBucket: 4);
         var config = new AmazonS3Config
         {
             ForcePathStyle = o.ForcePathStyle,
@@ -56,7 +59,7 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     private async Task<(long Size, string Sha256)> PutAsync(string objectKey, Stream content, long? maxBytes, CancellationToken ct)
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        var buffer = ArrayPool<byte>.Shared.Rent(_partSize);
+        var buffer = _buffers.Rent(_partSize);
         string? uploadId = null;
         long size = 0;
         try
@@ -103,7 +106,7 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            _buffers.Return(buffer);
         }
         return (size, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
