@@ -58,6 +58,21 @@ public abstract class S3StorageTests(S3App app) : DepositScenario(app)
     }
 
     [Fact]
+    public async Task A_file_found_over_its_limit_during_a_multipart_upload_is_refused_and_leaves_no_object()
+    {
+        var store = App.Services.GetRequiredService<AttachmentStore>();
+        var objects = (await S3App.S3.ObjectsAsync()).Count;
+        var log = S3App.S3.Log.Length;
+        // Two full parts went up before the third read passes the limit.
+        using var content = new MemoryStream(RandomPdf(12 * 1024 * 1024));
+        var refused = await Assert.ThrowsAsync<FileTooLargeException>(() => store.SaveAsync(content, maxBytes: 11 * 1024 * 1024));
+        Assert.Contains("taille maximale", refused.Message);
+        Assert.Equal(objects, (await S3App.S3.ObjectsAsync()).Count);
+        Assert.Contains("partNumber=2", S3App.S3.Log[log..]);
+        Assert.DoesNotContain("partNumber=3", S3App.S3.Log[log..]);
+    }
+
+    [Fact]
     public async Task A_deposit_whose_transaction_fails_leaves_no_object_in_the_bucket()
     {
         var example = await Example();
