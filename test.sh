@@ -32,6 +32,8 @@ if ! node_ok; then
   node_ok || { echo "Redocly CLI demande Node.js 20.19 ou plus récent (trouvé : $(node --version))." >&2; exit 1; }
 fi
 (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error >/dev/null && REDOCLY_TELEMETRY=off npm run --silent lint)
+# The S3 mode's tests run against a local S3-compatible server, s3rver (pinned in tools/s3rver, started by tests/Shared/S3Server.cs).
+(cd tools/s3rver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 log=$(mktemp)
 set +e
 dotnet test --solution Guichet.slnx -c Release --no-build "$@" 2>&1 | tee "$log"

@@ -30,6 +30,7 @@ try
     // Options, bound by section and validated on start.
     builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database").ValidateOnStart();
     builder.Services.AddOptions<StorageOptions>().BindConfiguration("Storage").ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<StorageOptions>, StorageValidation>();
     builder.Services.AddOptions<WorkersOptions>().BindConfiguration("Workers");
     builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
     builder.Services.AddOptions<TwoFactorOptions>().BindConfiguration(TwoFactorOptions.Section).ValidateOnStart();
@@ -49,7 +50,11 @@ try
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
         .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds).")
         .ValidateOnStart();
-    builder.Services.AddSingleton<AttachmentStore>();
+    // Attachments on disk or in an S3-compatible bucket (Storage:Provider); Storage:Path stays the local working folder.
+    builder.Services.AddSingleton<AttachmentStore>(sp =>
+        sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.Provider == StorageProvider.S3
+            ? ActivatorUtilities.CreateInstance<S3AttachmentStore>(sp)
+            : ActivatorUtilities.CreateInstance<FileSystemAttachmentStore>(sp));
     // Antivirus: every file that enters is scanned by clamd over INSTREAM; without Antivirus:Host or Antivirus:Socket, nothing is.
     builder.Services.AddOptions<Guichet.Antivirus.AntivirusOptions>().BindConfiguration(Guichet.Antivirus.AntivirusOptions.Section)
         .Validate(o => !o.Errors().Any(), "Configuration Antivirus invalide (Host et Socket exclusifs, Port, TimeoutSeconds, ChunkBytes).")

@@ -13,7 +13,7 @@ namespace Guichet.Admin;
 public static class AdminVerbs
 {
     /// <summary>The verbs, each handled by <see cref="RunAsync"/>.</summary>
-    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount", "purge-pieces", "rescan"];
+    public static readonly IReadOnlyList<string> Names = ["migrate", "seed-demo", "sweep", "create-user", "recount", "purge-pieces", "rescan", "storage-gc"];
 
     public static bool IsVerb(string arg) => Names.Contains(arg);
 
@@ -83,6 +83,8 @@ public static class AdminVerbs
                 }
                 case "rescan":
                     return await RescanAsync(app);
+                case "storage-gc":
+                    return await StorageGcAsync(app);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or DbUpdateException)
@@ -111,6 +113,31 @@ public static class AdminVerbs
                 + "relancez « rescan » quand l'antivirus répond.");
             return 3;
         }
+    }
+
+    // Orphan files or objects and staged deposits, older than Deposits:OrphanFilesAfterSeconds; exit 3 when the storage does not answer.
+    private static async Task<int> StorageGcAsync(WebApplication app)
+    {
+        var store = app.Services.GetRequiredService<Storage.AttachmentStore>();
+        var provider = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.StorageOptions>>().Value.Provider;
+        var where = provider == Hosting.StorageProvider.S3 ? "compartiment S3" : "dossier des pièces";
+        try
+        {
+            await store.ProbeAsync(default);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"Nettoyage impossible : le stockage ({where}) ne répond pas ({e.GetBaseException().Message}). Rien n'a été supprimé.");
+            return 3;
+        }
+        var runner = app.Services.GetRequiredService<Deposits.DepositRunner>();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var closed = await runner.CloseStaleAsync(default);
+        var purged = await runner.PurgeAsync(default);
+        Console.WriteLine($"Nettoyage du stockage ({where}) : {purged.Files} pièce(s) orpheline(s), {purged.StagedDeposits} copie(s) de dépôt, "
+            + $"{purged.JobFolders} dossier(s) de dépôt et {purged.Uploads} envoi(s) abandonné(s) supprimés ; {closed} dépôt(s) interrompu(s) clos ; "
+            + $"en {Seconds(watch.Elapsed)}.");
+        return 0;
     }
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.GetCultureInfo("fr-FR")) + " s";

@@ -36,15 +36,14 @@ public sealed class Rescan(GuichetDbContext db, AttachmentStore store, ClamAvSca
                 var found = 0;
                 foreach (var doc in request.Documents.Where(d => !d.IsQuarantined).OrderBy(d => d.AddedAt))
                 {
-                    if (!store.Exists(doc.StorageKey))
+                    await using var content = await store.OpenReadAsync(doc.StorageKey, ct);
+                    if (content is null)
                     {
                         errors++;
                         logger.LogWarning("Réanalyse : fichier absent du stockage pour la pièce {Document} de la demande {Number}", doc.Id, request.Number);
                         continue;
                     }
-                    ScanVerdict verdict;
-                    await using (var content = store.OpenRead(doc.StorageKey))
-                        verdict = await scanner.ScanAsync(content, ct);
+                    var verdict = await scanner.ScanAsync(content, ct);
                     scanned++;
                     if (!verdict.Infected) continue;
                     doc.Quarantine(verdict.Signature!, clock.GetUtcNow().UtcDateTime);

@@ -47,11 +47,14 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         db.DepositJobs.Add(job);
         try
         {
+            // In a bucket before the job is visible: whichever instance runs or cleans up the job finds its files.
+            await store.StageAsync(job.Id, Folder(job.Id), ct);
             await db.SaveChangesAsync(ct);
         }
         catch
         {
             try { Directory.Delete(Folder(job.Id), recursive: true); } catch (IOException) { }
+            await DeleteStagedAsync(job.Id);
             db.Entry(job).State = EntityState.Detached;
             throw;
         }
@@ -141,6 +144,8 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 var org = await db.Organisations.SingleAsync(o => o.Id == job.OrganisationId, ct);
                 var user = await db.Users.Where(u => u.Id == job.UserId).Select(u => new { u.FullName, u.Email }).SingleAsync(ct);
                 var actor = new Actor(string.IsNullOrEmpty(user.FullName) ? user.Email ?? "" : user.FullName, Roles.Fournisseur, job.UserId);
+                // Another instance accepted the job (or this one lost its working folder): its staged copy, if any.
+                if (!File.Exists(JsonPath(id))) await store.FetchStagedAsync(id, Folder(id), ct);
                 var json = await File.ReadAllBytesAsync(JsonPath(id), ct);
                 var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
                 var service = scope.ServiceProvider.GetRequiredService<DepositService>();
@@ -184,7 +189,18 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             {
                 _held.TryRemove(id, out _);
                 try { Directory.Delete(Folder(id), recursive: true); } catch (IOException) { }
+                await DeleteStagedAsync(id);
             }
+        }
+    }
+
+    /// <summary>Deletes a job's staged copy; one left behind (storage away) is the purge's.</summary>
+    private async Task DeleteStagedAsync(Guid id)
+    {
+        try { await store.DeleteStagedAsync(id, CancellationToken.None); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Copie déposée du dépôt {Id} non supprimée ; la purge s'en chargera.", id);
         }
     }
 
@@ -258,7 +274,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     }
 
     /// <summary>What a purge removed.</summary>
-    public sealed record PurgeResult(int Files, int JobFolders, int Uploads);
+    public sealed record PurgeResult(int Files, int JobFolders, int Uploads, int StagedDeposits = 0);
 
     /// <summary>
     /// Deletes what no row refers to: stored files (written by a deposit, a completion or a draft whose transaction never
@@ -279,21 +295,21 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         if (running.Count > 0 && running.Min(j => j.CreatedAt) is var oldest && oldest < cutoff) cutoff = oldest;
 
         var files = 0;
-        foreach (var batch in store.Keys(cutoff).Chunk(500))
+        await foreach (var batch in store.KeysAsync(cutoff, ct).Chunk(500).WithCancellation(ct))
         {
             var referenced = await db.Documents.AsNoTracking().Where(d => batch.Contains(d.StorageKey)).Select(d => d.StorageKey).ToListAsync(ct);
             foreach (var key in batch.Except(referenced))
             {
-                try { store.Delete(key); files++; }
-                catch (IOException e) { logger.LogWarning(e, "Pièce orpheline {Key} non supprimée.", key); }
+                try { await store.DeleteAsync(key, ct); files++; }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Pièce orpheline {Key} non supprimée.", key); }
             }
         }
 
         var folders = 0;
         var jobsRoot = Path.Combine(store.Root, "_depots");
+        var live = running.Select(j => j.Id.ToString("N")).ToHashSet();
         if (Directory.Exists(jobsRoot))
         {
-            var live = running.Select(j => j.Id.ToString("N")).ToHashSet();
             foreach (var folder in new DirectoryInfo(jobsRoot).EnumerateDirectories())
             {
                 if (live.Contains(folder.Name)) continue;
@@ -303,10 +319,19 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 catch (IOException) { }
             }
         }
+        // Staged copies (bucket) of jobs that ended or were never committed.
+        var staged = 0;
+        await foreach (var job in store.StagedJobsAsync(cutoff, ct))
+        {
+            if (live.Contains(job.ToString("N"))) continue;
+            try { await store.DeleteStagedAsync(job, ct); staged++; }
+            catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Copie déposée du dépôt {Id} non supprimée.", job); }
+        }
         var uploads = DepositUploads.DeleteAbandoned(store, now.AddHours(-1));
-        if (files + folders + uploads > 0)
-            logger.LogInformation("Purge : {Files} pièce(s) orpheline(s), {Folders} dossier(s) de dépôt, {Uploads} envoi(s) abandonné(s) supprimés.", files, folders, uploads);
-        return new PurgeResult(files, folders, uploads);
+        if (files + folders + uploads + staged > 0)
+            logger.LogInformation("Purge : {Files} pièce(s) orpheline(s), {Folders} dossier(s) de dépôt, {Staged} copie(s) de dépôt, {Uploads} envoi(s) abandonné(s) supprimés.",
+                files, folders, staged, uploads);
+        return new PurgeResult(files, folders, uploads, staged);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -182,7 +182,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
         }
         catch (Exception e) when (e is DbUpdateException or FileTooLargeException or InvalidDataException or InfectedFileException)
         {
-            foreach (var key in stored) store.Delete(key);
+            await DeleteStoredAsync(stored);
             db.ChangeTracker.Clear();
             if (e is InfectedFileException infected)
             {
@@ -201,8 +201,21 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
         }
         catch
         {
-            foreach (var key in stored) store.Delete(key);
+            await DeleteStoredAsync(stored);
             throw;
+        }
+    }
+
+    /// <summary>Deletes the files of a deposit that was not saved; one left behind (storage away) is the purge's, never the caller's error.</summary>
+    private async Task DeleteStoredAsync(List<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            try { await store.DeleteAsync(key, CancellationToken.None); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Pièce {Key} d'un dépôt non enregistré non supprimée ; la purge s'en chargera.", key);
+            }
         }
     }
 

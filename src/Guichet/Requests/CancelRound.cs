@@ -17,7 +17,7 @@ public sealed class CancelRound(GuichetDbContext db, AttachmentStore store, Time
         var now = clock.UtcNow();
         var discarded = request.CancelModificationRound(actor, now, comment);
         await RequestAccess.SaveAsync(db, request, EmailKind.RoundCancelled, now, ct);
-        store.DeleteDropped(discarded);
+        await store.DeleteDroppedAsync(discarded);
         return request;
     }
 }

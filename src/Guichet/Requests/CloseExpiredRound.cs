@@ -14,7 +14,7 @@ public sealed class CloseExpiredRound(GuichetDbContext db, AttachmentStore store
     {
         var (outcome, dropped) = await SystemBatch.RunAsync(db, requestIds, withDocuments: true, now,
             request => (EmailKind.RoundClosed, request.CloseExpiredRound(now)), ct);
-        store.DeleteDropped(dropped);
+        await store.DeleteDroppedAsync(dropped);
         return outcome;
     }
 }

@@ -17,7 +17,7 @@ public sealed class DeclineModification(GuichetDbContext db, AttachmentStore sto
         var now = clock.UtcNow();
         var discarded = request.DeclineModification(actor, now);
         await RequestAccess.SaveAsync(db, request, EmailKind.ModificationDeclined, now, ct);
-        store.DeleteDropped(discarded);
+        await store.DeleteDroppedAsync(discarded);
         return request;
     }
 }

@@ -48,7 +48,9 @@ public sealed class DocumentIntake(AttachmentStore store, ClamAvScanner scanner,
         }
         catch
         {
-            store.Delete(document.StorageKey);
+            // Best effort: the refusal is the answer; a file left behind (storage away) is the purge's.
+            try { await store.DeleteAsync(document.StorageKey, CancellationToken.None); }
+            catch (Exception e) when (e is not OperationCanceledException) { }
             throw;
         }
     }

@@ -16,6 +16,6 @@ public sealed class RemoveDraftDocument(GuichetDbContext db, AttachmentStore sto
         var now = clock.UtcNow();
         var removed = request.RemoveDraftDocument(documentId, now);
         await RequestAccess.SaveAsync(db, request, null, now, ct);
-        store.DeleteDropped([removed]);
+        await store.DeleteDroppedAsync([removed]);
     }
 }

@@ -1,129 +1,104 @@
 using System.Security.Cryptography;
-using Guichet.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Guichet.Storage;
 
 public sealed record StoredFile(string Key, long Size, string Sha256);
 
-/// <summary>Attachments on disk, outside the web root, under random keys; written once, never changed.</summary>
-public sealed class AttachmentStore
+/// <summary>
+/// Where attachments are kept, under random keys, written once and never changed: on disk
+/// (<see cref="FileSystemAttachmentStore"/>) or in an S3-compatible bucket (<see cref="S3AttachmentStore"/>), chosen by
+/// Storage:Provider. <see cref="Root"/> is a local working folder in both (uploads being received, deposits being run).
+/// </summary>
+public abstract class AttachmentStore(string root, ILogger logger)
 {
-    private readonly string _root;
-    private readonly ILogger<AttachmentStore> _logger;
-
-    public AttachmentStore(IOptions<StorageOptions> options, IHostEnvironment env, ILogger<AttachmentStore> logger)
-    {
-        var path = options.Value.Path;
-        _root = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(env.ContentRootPath, path));
-        Directory.CreateDirectory(_root);
-        _logger = logger;
-    }
-
-    public string Root => _root;
+    /// <summary>The local working folder (Storage:Path): uploads and deposit folders, and the attachments themselves on disk.</summary>
+    public string Root { get; } = root;
 
     /// <summary>Streams the content to a new file, hashing it on the way; returns its key, size and SHA-256.</summary>
-    public async Task<StoredFile> SaveAsync(Stream content, long? maxBytes = null, CancellationToken ct = default)
-    {
-        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        long size = 0;
-        try
-        {
-            // One pooled buffer and an unbuffered file: a deposit of 10 000 files allocates no 10 000 pairs of 80 KB buffers.
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
-            try
-            {
-                int read;
-                while ((read = await content.ReadAsync(buffer.AsMemory(0, 81920), ct)) > 0)
-                {
-                    size += read;
-                    if (maxBytes is { } max && size > max) throw new FileTooLargeException(max);
-                    sha.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-        catch
-        {
-            File.Delete(path);
-            throw;
-        }
-        return new StoredFile(key, size, Convert.ToHexStringLower(sha.GetHashAndReset()));
-    }
+    public abstract Task<StoredFile> SaveAsync(Stream content, long? maxBytes = null, CancellationToken ct = default);
 
-    public Stream OpenRead(string key) => new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+    /// <summary>The stored file's content, streamed; null when there is no such file.</summary>
+    public abstract Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default);
 
-    public bool Exists(string key) => File.Exists(PathOf(key));
+    public abstract Task<bool> ExistsAsync(string key, CancellationToken ct = default);
+
+    /// <summary>Deletes a stored file; nothing happens when it is already gone.</summary>
+    public abstract Task DeleteAsync(string key, CancellationToken ct = default);
+
+    /// <summary>
+    /// The keys of the stored files last written before <paramref name="before"/>, read lazily (the purge of orphan
+    /// files); working files (« _depots », « _envois ») are not attachments and are skipped.
+    /// </summary>
+    public abstract IAsyncEnumerable<string> KeysAsync(DateTime before, CancellationToken ct = default);
+
+    /// <summary>Throws when the storage cannot be written and read (the readiness check and « storage-gc » call it).</summary>
+    public abstract Task ProbeAsync(CancellationToken ct);
 
     /// <summary>
     /// Deletes the files of attachments dropped by a committed change (a discarded draft). A file left behind is harmless
-    /// (nothing points to it), so a failure is logged, not thrown after the change is saved.
+    /// (nothing points to it, the purge takes it), so a failure is logged, not thrown after the change is saved.
     /// </summary>
-    public void DeleteDropped(IEnumerable<SupportingDocument> documents)
+    public async Task DeleteDroppedAsync(IEnumerable<SupportingDocument> documents)
     {
         foreach (var d in documents)
         {
-            try { Delete(d.StorageKey); }
-            catch (IOException e) { _logger.LogWarning(e, "Pièce abandonnée {Key} non supprimée.", d.StorageKey); }
+            try { await DeleteAsync(d.StorageKey); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "Pièce abandonnée {Key} non supprimée.", d.StorageKey);
+            }
         }
     }
 
-    /// <summary>
-    /// The keys of the stored files last written before <paramref name="before"/>, read lazily folder by folder (the
-    /// purge of orphan files); the working folders (« _depots », « _envois ») are not attachments and are skipped.
-    /// </summary>
-    public IEnumerable<string> Keys(DateTime before)
+    // A deposit's uploaded files, for whichever instance runs or closes its job. On disk the deposit folder under Root is
+    // already shared storage: nothing to copy.
+
+    /// <summary>Copies a deposit's folder (<c>depot.json</c>, <c>depot.zip</c>) to shared storage, before its job is visible.</summary>
+    public virtual Task StageAsync(Guid job, string folder, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Brings a staged deposit into <paramref name="folder"/> when this instance does not have it; false when there is none.</summary>
+    public virtual Task<bool> FetchStagedAsync(Guid job, string folder, CancellationToken ct) => Task.FromResult(false);
+
+    /// <summary>Deletes a deposit's staged copy (its job ended); nothing happens when there is none.</summary>
+    public virtual Task DeleteStagedAsync(Guid job, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>The jobs whose staged copy was written before <paramref name="before"/> (the purge deletes those of finished jobs).</summary>
+    public virtual IAsyncEnumerable<Guid> StagedJobsAsync(DateTime before, CancellationToken ct) => AsyncEnumerable.Empty<Guid>();
+
+    /// <summary>A new random key: 32 lowercase hex characters.</summary>
+    protected static string NewKey() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>Keys are hex only, so a key can never name a path outside the root, nor another object of the bucket.</summary>
+    protected static bool IsKey(string key) => key.Length == 32 && key.All(char.IsAsciiHexDigitLower);
+
+    protected static void CheckKey(string key)
     {
-        foreach (var folder in new DirectoryInfo(_root).EnumerateDirectories())
-        {
-            if (folder.Name.Length != 2 || !folder.Name.All(char.IsAsciiHexDigitLower)) continue;
-            IEnumerable<FileInfo> files;
-            try { files = folder.EnumerateFiles().ToList(); }
-            catch (DirectoryNotFoundException) { continue; }
-            foreach (var file in files)
-                if (file.Name.Length == 32 && file.Name.StartsWith(folder.Name, StringComparison.Ordinal)
-                    && file.Name.All(char.IsAsciiHexDigitLower) && file.LastWriteTimeUtc < before)
-                    yield return file.Name;
-        }
+        if (!IsKey(key)) throw new ArgumentException("Clé de stockage invalide.", nameof(key));
     }
 
-    /// <summary>
-    /// Writes, reads back and deletes a small file at the root (the readiness check); throws when the store cannot.
-    /// The file is outside the key folders, so the purge of orphan files never sees it.
-    /// </summary>
-    public async Task ProbeAsync(CancellationToken ct)
+    /// <summary>Copies <paramref name="content"/> to <paramref name="write"/> through one pooled buffer, counting and hashing.</summary>
+    protected static async Task<(long Size, string Sha256)> CopyHashedAsync(Stream content, Func<ReadOnlyMemory<byte>, ValueTask> write,
+        long? maxBytes, CancellationToken ct)
     {
-        var path = Path.Combine(_root, ".sonde-" + Guid.NewGuid().ToString("N"));
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long size = 0;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
         try
         {
-            await File.WriteAllBytesAsync(path, "sonde"u8.ToArray(), ct);
-            if ((await File.ReadAllBytesAsync(path, ct)).Length != 5) throw new IOException("Fichier de sonde relu incomplet.");
+            int read;
+            while ((read = await content.ReadAsync(buffer.AsMemory(0, 81920), ct)) > 0)
+            {
+                size += read;
+                if (maxBytes is { } max && size > max) throw new FileTooLargeException(max);
+                sha.AppendData(buffer, 0, read);
+                await write(buffer.AsMemory(0, read));
+            }
         }
         finally
         {
-            File.Delete(path);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    public void Delete(string key)
-    {
-        var path = PathOf(key);
-        if (File.Exists(path)) File.Delete(path);
-    }
-
-    // Keys are hex only, so a key can never name a path outside the root.
-    private string PathOf(string key)
-    {
-        if (key.Length != 32 || !key.All(char.IsAsciiHexDigitLower)) throw new ArgumentException("Clé de stockage invalide.", nameof(key));
-        return Path.Combine(_root, key[..2], key);
+        return (size, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 }
 

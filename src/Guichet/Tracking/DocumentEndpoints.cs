@@ -17,7 +17,7 @@ public static class DocumentEndpoints
                 .SelectMany(r => r.Documents).Where(d => d.Id == id)
                 .FirstOrDefaultAsync(ct);
             // Draft attachments are the vendor's until « Confirmer »: the agency does not see them.
-            if (doc is null || (doc.IsDraft && !user.IsVendor()) || !store.Exists(doc.StorageKey))
+            if (doc is null || (doc.IsDraft && !user.IsVendor()) || !await store.ExistsAsync(doc.StorageKey, ct))
                 return Results.NotFound();
             // Found infected by a later scan (« rescan »): kept for the record, never served again, to anyone.
             if (doc.IsQuarantined)
@@ -29,7 +29,9 @@ public static class DocumentEndpoints
             var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue("inline");
             disposition.SetHttpFileName(doc.FileName);
             http.Response.Headers.ContentDisposition = disposition.ToString();
-            return Results.File(store.OpenRead(doc.StorageKey), doc.ContentType, enableRangeProcessing: true);
+            var content = await store.OpenReadAsync(doc.StorageKey, ct);
+            if (content is null) return Results.NotFound();
+            return Results.File(content, doc.ContentType, enableRangeProcessing: true);
         }).RequireAuthorization().ExcludeFromDescription();
 
     /// <summary>Why a quarantined attachment is not served (the pages show the same flag beside it).</summary>

@@ -122,7 +122,7 @@ public abstract class DeadlineTests(GuichetApp app)
             request.EditDraft(EditableField.ContactSupport, "support@agendapro.test", Paris(2026, 2, 3));
             request.AddDraftDocument(SupportingDocument.Create(DocumentType.Facture, "facture.pdf", stored.Key, "application/pdf", stored.Size, stored.Sha256, Paris(2026, 2, 3)), scheme, Paris(2026, 2, 3));
             await db.SaveChangesAsync();
-            Assert.True(store.Exists(key));
+            Assert.True(await store.ExistsAsync(key));
         }
         await SweepAt(Paris(2026, 2, 12));
         await SweepAt(Paris(2026, 2, 22));
@@ -132,7 +132,7 @@ public abstract class DeadlineTests(GuichetApp app)
         Assert.DoesNotContain(closed.Documents, d => d.StorageKey == key);
         Assert.Empty(closed.Rounds.Single().Draft);
         using var check = app.Services.CreateScope();
-        Assert.False(check.ServiceProvider.GetRequiredService<AttachmentStore>().Exists(key));
+        Assert.False(await check.ServiceProvider.GetRequiredService<AttachmentStore>().ExistsAsync(key));
     }
 
     [Fact]

@@ -13,13 +13,16 @@ namespace Guichet.Tests.Faults;
 /// fault — the job's state, requests all or nothing, no stored file that no row refers to.
 /// </summary>
 /// <param name="provider">« Sqlite » (a file in the test's folder) or « Postgres » (a cluster of the test's own, which it may stop).</param>
-public abstract class FaultScenario(string provider) : IAsyncLifetime
+/// <param name="s3">Attachments in a bucket of the test's own s3rver (Storage:Provider S3) instead of the folder.</param>
+public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLifetime
 {
     protected readonly string Folder = Path.Combine(Path.GetTempPath(), "guichet-faults-" + Guid.NewGuid().ToString("N")[..8]);
     protected Dictionary<string, string> Env { get; private set; } = [];
     protected string StoragePath => Path.Combine(Folder, "pieces");
     /// <summary>The PostgreSQL cluster of this test; null on SQLite.</summary>
     protected Guichet.Testing.PostgresCluster? Server { get; private set; }
+    /// <summary>The S3 server of this test; null when the attachments are on disk.</summary>
+    protected Guichet.Testing.S3Server? S3 { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
@@ -33,12 +36,14 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
             connectionString = await Server.CreateDatabaseAsync("guichet_faults");
         }
         else connectionString = $"Data Source={Path.Combine(Folder, "guichet.db")}";
-        Env = PortalProcess.Environment(provider, connectionString, Folder);
+        if (s3) S3 = await Guichet.Testing.S3Server.StartAsync("guichet-faults-s3-", "pieces", "lancez ./test.sh, qui l'installe");
+        Env = PortalProcess.Environment(provider, connectionString, Folder, S3);
     }
 
     public virtual async ValueTask DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync();
+        if (S3 is not null) await S3.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
         GC.SuppressFinalize(this);
@@ -107,11 +112,20 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
     protected static int Done(JsonElement s) => s.GetProperty("traitees").GetInt32();
     protected static int Total(JsonElement s) => s.GetProperty("total").GetInt32();
 
-    /// <summary>The keys of the files in the store (not the working folders).</summary>
-    protected List<string> StoredKeys() => Directory.Exists(StoragePath)
-        ? Directory.GetDirectories(StoragePath).Where(d => Path.GetFileName(d).Length == 2)
-            .SelectMany(Directory.GetFiles).Select(f => Path.GetFileName(f)).ToList()
-        : [];
+    /// <summary>The keys of the files in the store (not the working folders): on disk, or the objects of the bucket.</summary>
+    protected async Task<List<string>> StoredKeysAsync()
+    {
+        if (S3 is not null)
+            return (await S3.ObjectsAsync()).Select(o => o.Key).Where(k => k.Length == 32 && k.All(char.IsAsciiHexDigitLower)).ToList();
+        return Directory.Exists(StoragePath)
+            ? Directory.GetDirectories(StoragePath).Where(d => Path.GetFileName(d).Length == 2)
+                .SelectMany(Directory.GetFiles).Select(f => Path.GetFileName(f)).ToList()
+            : [];
+    }
+
+    /// <summary>The deposits' staged copies left in the bucket (none on disk, where the job folders are the copies).</summary>
+    protected async Task<List<string>> StagedObjectsAsync() =>
+        S3 is null ? [] : (await S3.ObjectsAsync("_depots/")).Select(o => o.Key).ToList();
 
     protected async Task<HashSet<string>> ReferencedKeysAsync()
     {
@@ -134,7 +148,10 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Waits until every stored file is referenced by a row (the purge of the running portal removed the rest).</summary>
+    /// <summary>
+    /// Waits until every stored file is referenced by a row and no staged copy is left in the bucket (the purge of the
+    /// running portal removed the rest); returns what is left.
+    /// </summary>
     protected async Task<List<string>> OrphansAfterPurgeAsync(int seconds)
     {
         var bound = DateTime.UtcNow.AddSeconds(seconds);
@@ -142,7 +159,7 @@ public abstract class FaultScenario(string provider) : IAsyncLifetime
         do
         {
             var referenced = await ReferencedKeysAsync();
-            orphans = StoredKeys().Where(k => !referenced.Contains(k)).ToList();
+            orphans = [.. (await StoredKeysAsync()).Where(k => !referenced.Contains(k)), .. await StagedObjectsAsync()];
             if (orphans.Count == 0) break;
             await Task.Delay(500);
         } while (DateTime.UtcNow < bound);

@@ -5,9 +5,10 @@ namespace Guichet.Tests.Faults;
 /// restart: the job is closed (no EN_TRAITEMENT past the takeover delay), its requests are all absent, and the purge
 /// leaves no stored file that no row refers to.
 /// </summary>
-public abstract class KillDuringDepositTests(string provider) : FaultScenario(provider)
+/// <param name="count">Requests of the deposit (each with its file): fewer with S3, where each file is a request to the server.</param>
+public abstract class KillDuringDepositTests(string provider, bool s3 = false, int count = 3000) : FaultScenario(provider, s3)
 {
-    private const int Count = 3000;
+    private readonly int Count = count;
 
     [Theory]
     [InlineData("pieces")]
@@ -27,7 +28,7 @@ public abstract class KillDuringDepositTests(string provider) : FaultScenario(pr
                 : Done(s) > Count && Done(s) < Total(s)), 60, $"phase {phase} du dépôt");
             Assert.Equal("EN_TRAITEMENT", Statut(seen)); // the deposit had not finished: the fault hits it
             await portal.KillAsync();
-            Assert.NotEmpty(StoredKeys()); // files of the deposit were written before the kill
+            Assert.NotEmpty(await StoredKeysAsync()); // files of the deposit were written before the kill
         }
 
         await using var again = await PortalProcess.StartAsync(Env);
@@ -40,6 +41,13 @@ public abstract class KillDuringDepositTests(string provider) : FaultScenario(pr
         // Orphan files go once 8 s old (the test setting), by the purge every 2 s.
         Assert.Empty(await OrphansAfterPurgeAsync(40));
         Assert.Empty(JobFolders());
+        Assert.Empty(await StagedObjectsAsync());
+        // The operator's verb finds nothing more to remove, and the store still holds every file a row cites.
+        var (code, output) = await PortalProcess.VerbAsync(Env, "storage-gc");
+        Assert.True(code == 0, output);
+        Assert.Contains("0 pièce(s) orpheline(s), 0 copie(s) de dépôt", output);
+        var stored = (await StoredKeysAsync()).ToHashSet();
+        Assert.All(await ReferencedKeysAsync(), key => Assert.Contains(key, stored));
         Assert.False(again.HasExited);
         await AssertCountersExactAsync();
     }
@@ -50,3 +58,6 @@ public sealed class KillDuringDepositTestsOnSqlite() : KillDuringDepositTests("S
 
 [Trait("Category", "Faults")]
 public sealed class KillDuringDepositTestsOnPostgres() : KillDuringDepositTests("Postgres");
+
+[Trait("Category", "Faults")]
+public sealed class KillDuringDepositTestsOnS3() : KillDuringDepositTests("Sqlite", s3: true, count: 1000);

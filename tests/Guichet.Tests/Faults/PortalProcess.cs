@@ -27,8 +27,15 @@ public sealed class PortalProcess : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    /// <summary>The environment of the portal and its verbs, on this database and folder.</summary>
-    public static Dictionary<string, string> Environment(string provider, string connectionString, string folder) => new()
+    /// <summary>The environment of the portal and its verbs, on this database and folder, and this bucket if <paramref name="s3"/> is given.</summary>
+    public static Dictionary<string, string> Environment(string provider, string connectionString, string folder, Guichet.Testing.S3Server? s3 = null)
+    {
+        var environment = Environment(provider, connectionString, folder);
+        foreach (var (key, value) in s3?.Settings() ?? []) environment[key.Replace(":", "__")] = value;
+        return environment;
+    }
+
+    private static Dictionary<string, string> Environment(string provider, string connectionString, string folder) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Testing",
         ["Database__Provider"] = provider,

@@ -102,6 +102,20 @@ public sealed class StartupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task S3_storage_without_its_bucket_stops_the_start_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(),
+            ["Storage__Provider"] = "S3", ["Storage__S3__ServiceUrl"] = "http://127.0.0.1:9000", ["Storage__S3__AccessKey"] = "cle",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("Storage:S3:Bucket (nom du compartiment) est requis quand Storage:Provider vaut S3.", text);
+        Assert.Contains("Storage:S3:AccessKey et Storage:S3:SecretKey vont ensemble", text);
+    }
+
+    [Fact]
     public async Task The_migrate_verb_on_an_unreachable_database_exits_non_zero_with_a_French_line()
     {
         var (code, text) = await RunAsync(new()

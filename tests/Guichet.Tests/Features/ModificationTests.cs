@@ -122,12 +122,12 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("présente avant la modification", await refused.Content.ReadAsStringAsync());
 
-        var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
+        var filesBefore = await app.StoredFilesAsync();
         var added = await Json(await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("AUTRE", DepositFiles.Png, "capture.png")));
-        Assert.Equal(filesBefore + 1, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(filesBefore + 1, await app.StoredFilesAsync());
         var removed = await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{added.GetProperty("id").GetString()}");
         Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
-        Assert.Equal(filesBefore, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(filesBefore, await app.StoredFilesAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await AgendaPro.DeleteAsync($"/api/v1/demandes/{number}/modification/pieces/{Guid.NewGuid()}")).StatusCode);
 
         var hostile = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", [0x4D, 0x5A, 0x90, 0x00], "facture.pdf"));
@@ -142,7 +142,7 @@ public abstract class ModificationTests(GuichetApp app)
     {
         var number = await RequestToModify();
         await AgendaPro.PatchAsync($"/api/v1/demandes/{number}/modification", Body("{\"informations\":{\"contactSupport\":\"01 23 45 67 89\"}}"));
-        var filesBefore = Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length;
+        var filesBefore = await app.StoredFilesAsync();
         await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", DepositFiles.Pdf, "facture.pdf"));
         var declined = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/renoncer", null);
         Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
@@ -150,7 +150,7 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Equal("EN_COURS", detail.GetProperty("statut").GetString());
         Assert.Equal("https://support.agendapro.test/sas", detail.GetProperty("informations").GetProperty("contactSupport").GetString());
         Assert.Equal(1, detail.GetProperty("piecesJointes").GetArrayLength());
-        Assert.Equal(filesBefore, Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(filesBefore, await app.StoredFilesAsync());
     }
 
     [Fact]

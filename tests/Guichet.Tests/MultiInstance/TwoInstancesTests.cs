@@ -125,7 +125,7 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
             60, "dépôt en cours sur A");
         Assert.Equal("EN_TRAITEMENT", Statut(seen));
         await a.KillAsync();
-        Assert.NotEmpty(StoredKeys()); // A had written files of the deposit
+        Assert.NotEmpty(await StoredKeysAsync()); // A had written files of the deposit
 
         // B, still running, notices the missing heartbeat (4 s) and takes the job over: it closes it, « interrompu ».
         var fromB = b.Client("demo-agendapro");

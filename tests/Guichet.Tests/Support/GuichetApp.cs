@@ -33,6 +33,7 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
 
     public async ValueTask InitializeAsync()
     {
+        await StartDependenciesAsync();
         _connectionString = await ConnectionStringAsync();
         // Starting the host applies the migrations and seeds the demo data, as a developer's first run would.
         _ = Services;
@@ -86,6 +87,13 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         await process.WaitForExitAsync();
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>Starts what the app needs before its host (e.g. the S3 server of the S3 apps).</summary>
+    protected virtual ValueTask StartDependenciesAsync() => default;
+
+    /// <summary>How many files the app holds: on disk (attachments and working folders), and in its bucket for the S3 apps.</summary>
+    public virtual Task<int> StoredFilesAsync() => Task.FromResult(Directory.Exists(StoragePath)
+        ? Directory.GetFiles(StoragePath, "*", SearchOption.AllDirectories).Length : 0);
 
     /// <summary>Settings this app adds to its verbs' process, as « Section:Key » (e.g. the antivirus of the scanned apps).</summary>
     protected virtual IEnumerable<(string Key, string Value)> VerbSettings() => [];

@@ -46,8 +46,7 @@ public abstract partial class DepositScenario(GuichetApp app)
     protected async Task<int> TotalRequests() =>
         (await App.Bearer("demo-gestionnaire").GetJsonAsync("/api/v1/demandes?taille=1")).GetProperty("total").GetInt32();
 
-    protected Task<int> StoredFiles() => Task.FromResult(Directory.Exists(App.StoragePath)
-        ? Directory.GetFiles(App.StoragePath, "*", SearchOption.AllDirectories).Length : 0);
+    protected Task<int> StoredFiles() => App.StoredFilesAsync();
 
     /// <summary>Deposits and asserts a French 4xx with an error at the expected path, and that nothing was stored.</summary>
     protected async Task<JsonElement> Refused(HttpClient client, MultipartFormDataContent form, string expectedPath, string expectedWords, int status = 400)
