@@ -18,7 +18,7 @@ public static class QueueExport
     private static readonly (string Name, double Width)[] Columns =
     [
         ("Numéro", 22), ("Référence fournisseur", 22), ("Fournisseur", 28), ("SIRET", 16), ("Type", 9), ("Dispositif", 14),
-        ("Client", 30), ("Montant demandé (€)", 16), ("Statut", 20), ("Déposée le", 17), ("Dernière modification", 17),
+        ("Client", 30), ("Montant demandé (€)", 16), ("Statut", 20), ("Déposée le", 17), ("Dernière modification", 17), ("Attribuée à", 24),
     ];
 
     public static void MapQueueExport(this IEndpointRouteBuilder app)
@@ -35,7 +35,7 @@ public static class QueueExport
             await csv.LineAsync(string.Join(';',
                 Cell(r.Number), Cell(r.VendorReference), Cell(r.OrganisationName), Cell(r.Siret), Cell(r.Type.Label()),
                 Cell(Fr.SchemeLabel(r.SchemeCode)), Cell(r.ClientName), r.Amount.ToString("0.00", CultureInfo.GetCultureInfo("fr-FR")),
-                Cell(r.Status.Label()), Fr.Date(r.DepositedAt), Fr.Date(r.UpdatedAt)));
+                Cell(r.Status.Label()), Fr.Date(r.DepositedAt), Fr.Date(r.UpdatedAt), Cell(r.AssignedToName ?? "")));
     }
 
     private static async Task XlsxAsync(HttpContext http, GuichetDbContext db, CancellationToken ct)
@@ -46,7 +46,7 @@ public static class QueueExport
         {
             xlsx.Text(r.Number).Text(r.VendorReference).Text(r.OrganisationName).Text(r.Siret).Text(r.Type.Label())
                 .Text(Fr.SchemeLabel(r.SchemeCode)).Text(r.ClientName).Euros(r.Amount)
-                .Text(r.Status.Label()).Date(r.DepositedAt).Date(r.UpdatedAt);
+                .Text(r.Status.Label()).Date(r.DepositedAt).Date(r.UpdatedAt).Text(r.AssignedToName);
             await xlsx.EndRowAsync();
         }
     }

@@ -29,7 +29,7 @@ public abstract class QueueSpreadsheetTests(GuichetApp app)
 
         var sheet = Sheet.Read(await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(["Numéro", "Référence fournisseur", "Fournisseur", "SIRET", "Type", "Dispositif", "Client", "Montant demandé (€)",
-            "Statut", "Déposée le", "Dernière modification"], sheet.Rows[0].Select(c => c.Text));
+            "Statut", "Déposée le", "Dernière modification", "Attribuée à"], sheet.Rows[0].Select(c => c.Text));
         Assert.True(sheet.FrozenRows == 1, "the header row stays in view");
         var row = Assert.Single(sheet.Rows.Skip(1));
 
