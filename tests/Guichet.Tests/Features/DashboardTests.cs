@@ -1,4 +1,5 @@
 using System.Net;
+using Guichet.Data;
 using Guichet.Domain;
 using Guichet.Instruction;
 using Guichet.Tests.Support;
@@ -77,6 +78,29 @@ public abstract class DashboardTests(GuichetApp app)
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
             Assert.StartsWith("/acces-refuse", response.Headers.Location!.PathAndQuery);
         }
+    }
+
+    [Fact]
+    public async Task The_migration_takes_the_decision_time_of_requests_decided_before_it_from_their_history()
+    {
+        var number = await app.NewAsync();
+        await app.ChangeAsync(number, r => r.Validate(Manager, r.DepositedAt.AddDays(4).AddMinutes(7)));
+        // As before the migration: decided requests without their decision time.
+        await app.Db(db => db.Requests.Where(r => r.DecidedAt != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.DecidedAt, (DateTime?)null).SetProperty(r => r.DecisionSeconds, (long?)null)));
+        await app.Db(db => db.Database.ExecuteSqlRawAsync(db.Database.IsNpgsql() ? DecisionTimes.PostgresBackfill : DecisionTimes.SqliteBackfill));
+
+        var decided = await app.Db(db => db.Requests.AsNoTracking().Include(r => r.History)
+            .Where(r => r.Status == RequestStatus.Validee || r.Status == RequestStatus.Rejetee || r.Status == RequestStatus.DecideeEtPayee).ToListAsync());
+        Assert.True(decided.Count > 1);
+        foreach (var r in decided)
+        {
+            var first = r.History.Where(h => h.FromStatus == RequestStatus.EnCours && h.ToStatus is RequestStatus.Validee or RequestStatus.Rejetee).Min(h => h.At);
+            Assert.Equal(first, r.DecidedAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.InRange(r.DecisionSeconds!.Value, (long)(first - r.DepositedAt).TotalSeconds - 1, (long)(first - r.DepositedAt).TotalSeconds);
+        }
+        var mine = Assert.Single(decided, r => r.Number == number);
+        Assert.Equal((long)TimeSpan.FromDays(4).Add(TimeSpan.FromMinutes(7)).TotalSeconds, mine.DecisionSeconds);
     }
 
     // PostgreSQL's percentile_cont, written out: rank p·(n−1), linear between the two neighbours.

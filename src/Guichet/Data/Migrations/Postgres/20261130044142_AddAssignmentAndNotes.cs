@@ -88,12 +88,7 @@ namespace Guichet.Data.Migrations.Postgres
                 table: "InternalNotes",
                 columns: new[] { "FundingRequestId", "At" });
             // Requests decided before this migration: their first validation or rejection, read from the history.
-            migrationBuilder.Sql("""
-                UPDATE "Requests" r SET "DecidedAt" = d.at, "DecisionSeconds" = floor(extract(epoch from d.at - r."DepositedAt"))::bigint
-                FROM (SELECT h."FundingRequestId" AS id, MIN(h."At") AS at FROM "History" h
-                      WHERE h."ToStatus" IN ('VALIDEE', 'REJETEE') AND h."FromStatus" = 'EN_COURS' GROUP BY h."FundingRequestId") d
-                WHERE d.id = r."Id" AND r."Status" IN ('VALIDEE', 'REJETEE', 'DECIDEE_ET_PAYEE');
-                """);
+            migrationBuilder.Sql(Guichet.Data.DecisionTimes.PostgresBackfill);
         }
 
         /// <inheritdoc />

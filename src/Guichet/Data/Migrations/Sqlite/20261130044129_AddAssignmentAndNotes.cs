@@ -87,13 +87,7 @@ namespace Guichet.Data.Migrations.Sqlite
                 table: "InternalNotes",
                 columns: new[] { "FundingRequestId", "At" });
             // Requests decided before this migration: their first validation or rejection, read from the history.
-            migrationBuilder.Sql("""
-                UPDATE "Requests" SET "DecidedAt" = (SELECT MIN(h."At") FROM "History" h
-                    WHERE h."FundingRequestId" = "Requests"."Id" AND h."ToStatus" IN ('VALIDEE', 'REJETEE') AND h."FromStatus" = 'EN_COURS')
-                WHERE "Status" IN ('VALIDEE', 'REJETEE', 'DECIDEE_ET_PAYEE');
-                UPDATE "Requests" SET "DecisionSeconds" = CAST((julianday("DecidedAt") - julianday("DepositedAt")) * 86400 AS INTEGER)
-                WHERE "DecidedAt" IS NOT NULL;
-                """);
+            migrationBuilder.Sql(Guichet.Data.DecisionTimes.SqliteBackfill);
         }
 
         /// <inheritdoc />
