@@ -67,7 +67,7 @@ public sealed class DetailsModel(GuichetDbContext db, UserManager<GuichetUser> u
         Act(numero, "attribution", () => assign.RunAsync(User, numero, null, Version, ct), "La demande vous est attribuée.", ct);
 
     public Task<IActionResult> OnPostAttribuerAsync(string numero, [FromServices] AssignRequest assign, CancellationToken ct) =>
-        Act(numero, "attribution", () => assign.RunAsync(User, numero, Attributaire ?? "-", Version, ct), "L'attribution est enregistrée.", ct);
+        Act(numero, "attribution", () => assign.RunAsync(User, numero, string.IsNullOrEmpty(Attributaire) ? "-" : Attributaire, Version, ct), "L'attribution est enregistrée.", ct);
 
     public Task<IActionResult> OnPostRetirerAttributionAsync(string numero, [FromServices] UnassignRequest unassign, CancellationToken ct) =>
         Act(numero, "attribution", () => unassign.RunAsync(User, numero, Version, ct), "La demande n'est plus attribuée.", ct);

@@ -15,8 +15,9 @@ public sealed class AssignRequest(GuichetDbContext db, UserManager<GuichetUser> 
     public async Task<FundingRequest> RunAsync(ClaimsPrincipal user, string numero, string? assigneeId, int? expectedVersion, CancellationToken ct)
     {
         var actor = RequestAccess.ActorFor(user, Roles.Gestionnaire);
-        var taking = string.IsNullOrEmpty(assigneeId) || assigneeId == user.Id();
-        var assignee = taking ? await users.FindByIdAsync(user.Id()) : await users.FindByIdAsync(assigneeId!);
+        // No assignee is « M'attribuer »; choosing oneself in « Attribuer à » may take the request over from a colleague.
+        var taking = string.IsNullOrEmpty(assigneeId);
+        var assignee = await users.FindByIdAsync(taking ? user.Id() : assigneeId!);
         if (assignee is not { IsActive: true } || !await users.IsInRoleAsync(assignee, Roles.Gestionnaire))
             throw Refusal.Invalid("Choisissez un gestionnaire actif.", "$.attributaire");
         var request = await LoadAsync(user, numero, expectedVersion, ct);

@@ -58,11 +58,19 @@ public abstract class AssignmentTests(GuichetApp app)
         Assert.Contains("vient d&#x27;être attribuée à Bruno Colleague", await grabbed.Content.ReadAsStringAsync());
         Assert.Equal(colleague.Id, (await app.LoadAsync(number)).AssignedToUserId);
 
+        // Choosing oneself in « Attribuer à » takes it over.
+        var me = await UserIdAsync(Manager);
+        var takenOver = await Post(manager, number, "Attribuer", new() { ["Version"] = version, ["Attributaire"] = me });
+        Assert.Equal(HttpStatusCode.Redirect, takenOver.StatusCode);
+        Assert.Equal(me, (await app.LoadAsync(number)).AssignedToUserId);
+        Assert.Contains("(auparavant : Bruno Colleague).", await manager.GetStringAsync($"/instruction/{number}"));
+
+        version = await VersionOf(number);
         var removed = await Post(manager, number, "RetirerAttribution", new() { ["Version"] = version });
         Assert.Equal(HttpStatusCode.Redirect, removed.StatusCode);
         var page = await manager.GetStringAsync($"/instruction/{number}");
         Assert.Contains("Non attribuée.", page);
-        Assert.Contains("Attribution retirée (la demande était attribuée à Bruno Colleague).", page);
+        Assert.Contains("Attribution retirée (la demande était attribuée à ", page);
         Assert.Null((await app.LoadAsync(number)).AssignedToUserId);
     }
 
