@@ -20,6 +20,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<SupportingDocument> Documents => Set<SupportingDocument>();
     public DbSet<HistoryEntry> History => Set<HistoryEntry>();
     public DbSet<ModificationRound> Rounds => Set<ModificationRound>();
+    public DbSet<InternalNote> InternalNotes => Set<InternalNote>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<NumberSequence> Sequences => Set<NumberSequence>();
@@ -45,6 +46,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new SupportingDocumentConfiguration());
         b.ApplyConfiguration(new HistoryEntryConfiguration());
         b.ApplyConfiguration(new ModificationRoundConfiguration());
+        b.ApplyConfiguration(new InternalNoteConfiguration());
         b.ApplyConfiguration(new ApiTokenConfiguration());
         b.ApplyConfiguration(new UserSessionConfiguration());
         b.ApplyConfiguration(new GuichetUserConfiguration());

@@ -42,10 +42,18 @@ public class FundingRequest
     public RoundOutcome? LastRoundOutcome { get; private set; }
     /// <summary>Optimistic concurrency token, bumped by every change.</summary>
     public int Version { get; private set; }
+    /// <summary>The agency user who has the request in hand (« attribuée à »); null when nobody has it.</summary>
+    public string? AssignedToUserId { get; private set; }
+    public string? AssignedToName { get; private set; }
+    /// <summary>When it was first validated or rejected, and how long after its deposit (seconds, indexed for the dashboard's percentiles).</summary>
+    public DateTime? DecidedAt { get; private set; }
+    public long? DecisionSeconds { get; private set; }
 
     public List<SupportingDocument> Documents { get; private set; } = [];
     public List<HistoryEntry> History { get; private set; } = [];
     public List<ModificationRound> Rounds { get; private set; } = [];
+    /// <summary>Agency-only notes; never loaded by <c>RequestAccess</c>, only added to (see <see cref="InternalNote"/>).</summary>
+    public List<InternalNote> Notes { get; private set; } = [];
 
     private FundingRequest() { }
 
@@ -244,6 +252,7 @@ public class FundingRequest
     public void Validate(Actor actor, DateTime now)
     {
         Require("Valider", RequestAction.Validate);
+        RecordDecision(now);
         Transition(actor, now, "Demande validée", RequestStatus.Validee);
     }
 
@@ -254,6 +263,7 @@ public class FundingRequest
         if (string.IsNullOrWhiteSpace(reason)) throw Refusal.Invalid("Le motif du rejet est obligatoire.");
         CheckFreeText(reason, "Le motif", "$.motif");
         RejectionReason = reason.Trim();
+        RecordDecision(now);
         Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
     }
 
@@ -262,6 +272,46 @@ public class FundingRequest
     {
         Require("Décidée et payée", RequestAction.MarkPaid);
         Transition(actor, now, "Paiement décidé et effectué", RequestStatus.DecideeEtPayee);
+    }
+
+    /// <summary>« M'attribuer » or « Attribuer à »: the request goes to <paramref name="userId"/>, whoever had it.</summary>
+    public void AssignTo(Actor actor, string userId, string name, DateTime now, bool taking)
+    {
+        if (AssignedToUserId == userId) throw Refusal.Conflict($"La demande est déjà attribuée à {name}.");
+        // Taking a request someone already has is a decision to take it from them: only « Attribuer à » does that.
+        if (taking && AssignedToUserId is not null)
+            throw Refusal.Conflict($"La demande vient d'être attribuée à {AssignedToName} : rechargez la page ; « Attribuer à » permet de la reprendre.");
+        var text = taking ? $"{actor.Name} prend la demande." : $"Demande attribuée à {name}"
+            + (AssignedToName is { } before ? $" (auparavant : {before})." : ".");
+        (AssignedToUserId, AssignedToName) = (userId, name);
+        Version++;
+        Notes.Add(InternalNote.Create(actor, now, InternalNoteKind.Assignment, text));
+    }
+
+    /// <summary>« Retirer l'attribution ».</summary>
+    public void Unassign(Actor actor, DateTime now)
+    {
+        if (AssignedToName is not { } before) throw Refusal.Conflict("La demande n'est attribuée à personne.");
+        (AssignedToUserId, AssignedToName) = (null, null);
+        Version++;
+        Notes.Add(InternalNote.Create(actor, now, InternalNoteKind.Assignment, $"Attribution retirée (la demande était attribuée à {before})."));
+    }
+
+    /// <summary>A « note interne » from an agency user; the request itself does not change (no version bump).</summary>
+    public InternalNote AddNote(Actor actor, string? text, DateTime now)
+    {
+        if (string.IsNullOrWhiteSpace(text)) throw Refusal.Invalid("La note est vide.", "$.note");
+        CheckFreeText(text, "La note", "$.note");
+        var note = InternalNote.Create(actor, now, InternalNoteKind.Note, text.Trim());
+        Notes.Add(note);
+        return note;
+    }
+
+    private void RecordDecision(DateTime now)
+    {
+        if (DecidedAt is not null) return; // the first decision counts; a later one (none today) would not reset it
+        DecidedAt = now;
+        DecisionSeconds = (long)(now - DepositedAt).TotalSeconds;
     }
 
     private IReadOnlyList<SupportingDocument> CloseRound(Actor actor, DateTime now, RoundOutcome outcome, string evt, string? comment)

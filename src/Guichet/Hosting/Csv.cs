@@ -43,8 +43,14 @@ public sealed class CsvDownload : IAsyncDisposable
     // Quoted when needed; a leading = + - @ is neutralised so that a text never runs as a spreadsheet formula.
     public static string Cell(string? value)
     {
-        value ??= "";
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r') value = "'" + value;
+        value = Defused(value);
         return value.IndexOfAny([';', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
+    }
+
+    /// <summary>The text with a leading = + - @ (or tab, CR) prefixed by « ' »: the CSV's and the xlsx's one rule.</summary>
+    public static string Defused(string? value)
+    {
+        value ??= "";
+        return value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + value : value;
     }
 }

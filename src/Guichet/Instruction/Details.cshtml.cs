@@ -5,21 +5,25 @@ using Guichet.Hosting;
 using Guichet.Pages.Shared;
 using Guichet.Requests;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Guichet.Instruction;
 
 /// <summary>
-/// The manager's request page: all data, the last confirmed changes highlighted, history, e-mails sent, and the
-/// decisions the request allows, each behind a confirmation checkbox (works without JavaScript).
+/// The manager's request page: all data, the last confirmed changes highlighted, who has it (assignment), internal notes,
+/// history, e-mails sent, and the decisions the request allows, each behind a confirmation checkbox (works without JavaScript).
 /// </summary>
 [Authorize(Roles = Roles.Gestionnaire)]
-public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : PageModel
+public sealed class DetailsModel(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock) : PageModel
 {
     public FundingRequest Demande { get; private set; } = null!;
     public FundingScheme Scheme => Demande.Scheme!;
     public List<OutboxMessage> Emails { get; private set; } = [];
+    public List<InternalNote> Notes { get; private set; } = [];
+    /// <summary>Active managers, for « Attribuer à ».</summary>
+    public List<(string Id, string Name)> Managers { get; private set; } = [];
     public DateTime Now { get; private set; }
 
     [TempData] public string? Message { get; set; }
@@ -32,6 +36,8 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     [BindProperty] public string? Motif { get; set; }
     [BindProperty] public int? Version { get; set; }
     [BindProperty] public bool Confirme { get; set; }
+    [BindProperty] public string? Attributaire { get; set; }
+    [BindProperty] public string? Note { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string numero, CancellationToken ct)
     {
@@ -57,12 +63,26 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     public Task<IActionResult> OnPostPayerAsync(string numero, [FromServices] MarkPaid pay, CancellationToken ct) =>
         Decide(numero, "payer", () => pay.RunAsync(User, numero, Version, ct), "La demande est « Décidée et payée ».", ct);
 
-    private async Task<IActionResult> Decide(string numero, string form, Func<Task<FundingRequest>> decide, string done, CancellationToken ct)
+    public Task<IActionResult> OnPostMAttribuerAsync(string numero, [FromServices] AssignRequest assign, CancellationToken ct) =>
+        Act(numero, "attribution", () => assign.RunAsync(User, numero, null, Version, ct), "La demande vous est attribuée.", ct);
+
+    public Task<IActionResult> OnPostAttribuerAsync(string numero, [FromServices] AssignRequest assign, CancellationToken ct) =>
+        Act(numero, "attribution", () => assign.RunAsync(User, numero, string.IsNullOrEmpty(Attributaire) ? "-" : Attributaire, Version, ct), "L'attribution est enregistrée.", ct);
+
+    public Task<IActionResult> OnPostRetirerAttributionAsync(string numero, [FromServices] UnassignRequest unassign, CancellationToken ct) =>
+        Act(numero, "attribution", () => unassign.RunAsync(User, numero, Version, ct), "La demande n'est plus attribuée.", ct);
+
+    public Task<IActionResult> OnPostNoteAsync(string numero, [FromServices] AddInternalNote add, CancellationToken ct) =>
+        Act(numero, "note", () => add.RunAsync(User, numero, Note, ct), "La note interne est enregistrée.", ct);
+
+    private Task<IActionResult> Decide(string numero, string form, Func<Task<FundingRequest>> decide, string done, CancellationToken ct) =>
+        Act(numero, form, () => { PageRefusals.RequireTicked(Confirme); return decide(); }, done, ct);
+
+    private async Task<IActionResult> Act(string numero, string form, Func<Task> act, string done, CancellationToken ct)
     {
         try
         {
-            PageRefusals.RequireTicked(Confirme);
-            await decide();
+            await act();
             Message = done;
             return Redirect("/instruction/" + Uri.EscapeDataString(numero)); // after a POST, a GET: a reload never decides twice
         }
@@ -77,7 +97,9 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     private async Task<bool> LoadAsync(string numero, CancellationToken ct)
     {
         if (await AgencyRequestView.LoadAsync(db, User, numero, ct) is not { } view) return false;
-        (Demande, Emails, Now) = (view.Request, view.Emails, clock.UtcNow());
+        (Demande, Emails, Notes, Now) = (view.Request, view.Emails, view.Notes, clock.UtcNow());
+        Managers = (await users.GetUsersInRoleAsync(Roles.Gestionnaire)).Where(u => u.IsActive).OrderBy(u => u.FullName)
+            .Select(u => (u.Id, u.FullName)).ToList();
         return true;
     }
 }

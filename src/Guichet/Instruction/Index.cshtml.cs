@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Guichet.Instruction;
 
-/// <summary>The manager queue: filters, oldest first, paging, counts per status, CSV export of the same filters.</summary>
+/// <summary>The manager queue: filters, oldest first, paging, counts per status, CSV and xlsx exports of the same filters.</summary>
 [Authorize(Roles = Roles.Gestionnaire)]
 public sealed class IndexModel(GuichetDbContext db) : PageModel
 {
@@ -34,5 +34,6 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
     public string Link(params (string Key, string? Value)[] changes) =>
         QueueQuery.Link("/instruction", Request.Query, changes.ToDictionary(c => c.Key, c => c.Value));
 
-    public string ExportLink => QueueQuery.Link("/instruction/export.csv", Request.Query, new Dictionary<string, string?> { ["page"] = null, ["taille"] = null });
+    public string ExportLink(string format) =>
+        QueueQuery.Link("/instruction/export." + format, Request.Query, new Dictionary<string, string?> { ["page"] = null, ["taille"] = null });
 }

@@ -9,11 +9,13 @@ using Microsoft.Extensions.Primitives;
 
 namespace Guichet.Instruction;
 
-/// <summary>The manager queue's filters: those of the tracking list plus vendor, deposit dates and the two flags.</summary>
+/// <summary>The manager queue's filters: those of the tracking list plus vendor, deposit dates, the two flags and the assignment.</summary>
 public sealed record QueueFilter(RequestFilter Base, int? OrganisationId, DateOnly? DepositedFrom, DateOnly? DepositedTo,
-    bool ModifiedSinceMyLastView, bool DeadlineExpired, string Sort)
+    bool ModifiedSinceMyLastView, bool DeadlineExpired, string Sort, string? Assignment = null)
 {
     public static readonly string[] Sorts = ["anciennete", "recent", "modification"];
+    /// <summary>« attribution »: « mes demandes » (moi) or « non attribuées » (aucune).</summary>
+    public static readonly string[] Assignments = ["moi", "aucune"];
 }
 
 /// <summary>The instruction queue and its CSV export: one filtered query, every request visible (agency only).</summary>
@@ -39,7 +41,13 @@ public static class QueueQuery
             errors.Add(new("$.tri", null, $"Tri inconnu. Valeurs possibles : {string.Join(", ", QueueFilter.Sorts)}."));
             sort = "anciennete";
         }
-        return new QueueFilter(baseFilter, org, from, to, Flag(query, "modifiee"), Flag(query, "delaiDepasse"), sort);
+        var assignment = Value(query, "attribution");
+        if (assignment is not null && !QueueFilter.Assignments.Contains(assignment))
+        {
+            errors.Add(new("$.attribution", null, "Filtre d'attribution inconnu. Valeurs possibles : moi, aucune."));
+            assignment = null;
+        }
+        return new QueueFilter(baseFilter, org, from, to, Flag(query, "modifiee"), Flag(query, "delaiDepasse"), sort, assignment);
     }
 
     /// <summary>The filtered requests (no paging, no order).</summary>
@@ -61,6 +69,8 @@ public static class QueueQuery
             var end = ParisCalendar.StartOfDayUtc(to.AddDays(1));
             q = q.Where(r => r.DepositedAt < end);
         }
+        if (f.Assignment == "moi") q = q.Where(r => r.AssignedToUserId == userId);
+        else if (f.Assignment == "aucune") q = q.Where(r => r.AssignedToUserId == null);
         if (b.Text is { } text) q = q.MatchingText(text);
         if (f.ModifiedSinceMyLastView)
             q = q.Where(r => r.LastModifiedByVendorAt != null && !db.RequestViews.Any(v =>
@@ -86,7 +96,7 @@ public static class QueueQuery
         // Counts per status over the other filters, so each status link says what it would show: from the counter table
         // when the other filters are among its keys (vendor, scheme, type), else counted on the requests.
         Dictionary<RequestStatus, int> counts;
-        if (f is { DepositedFrom: null, DepositedTo: null, ModifiedSinceMyLastView: false, DeadlineExpired: false, Base.Text: null })
+        if (f is { DepositedFrom: null, DepositedTo: null, ModifiedSinceMyLastView: false, DeadlineExpired: false, Assignment: null, Base.Text: null })
         {
             IQueryable<RequestCount> c = db.RequestCounts;
             if (f.OrganisationId is { } org) c = c.Where(x => x.OrganisationId == org);

@@ -15,5 +15,8 @@ public static class RequestActions
         .AddScoped<CancelRound>()
         .AddScoped<ValidateRequest>()
         .AddScoped<RejectRequest>()
-        .AddScoped<MarkPaid>();
+        .AddScoped<MarkPaid>()
+        .AddScoped<AssignRequest>()
+        .AddScoped<UnassignRequest>()
+        .AddScoped<AddInternalNote>();
 }

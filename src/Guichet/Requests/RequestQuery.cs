@@ -118,11 +118,11 @@ public static class RequestQuery
 
 /// <summary>A request as the agency's lists show it (instruction queue, its export, the support desk's search).</summary>
 public sealed record QueueRow(long Id, string Number, string VendorReference, RequestType Type, string SchemeCode, RequestStatus Status,
-    decimal Amount, string ClientName, DateTime DepositedAt, DateTime UpdatedAt, string OrganisationName, string Siret);
+    decimal Amount, string ClientName, DateTime DepositedAt, DateTime UpdatedAt, string OrganisationName, string Siret, string? AssignedToName);
 
 public static class AgencyRows
 {
     public static IQueryable<QueueRow> Of(IQueryable<FundingRequest> q) =>
         q.Select(r => new QueueRow(r.Id, r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount, r.ClientName,
-            r.DepositedAt, r.UpdatedAt, r.Organisation!.Name, r.Organisation.Siret));
+            r.DepositedAt, r.UpdatedAt, r.Organisation!.Name, r.Organisation.Siret, r.AssignedToName));
 }

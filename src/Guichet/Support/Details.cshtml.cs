@@ -20,6 +20,8 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     public FundingRequest Demande { get; private set; } = null!;
     public FundingScheme Scheme => Demande.Scheme!;
     public List<OutboxMessage> Emails { get; private set; } = [];
+    public List<InternalNote> Notes { get; private set; } = [];
+    public string? NoteError { get; private set; }
     public DateTime Now { get; private set; }
 
     [TempData] public string? Message { get; set; }
@@ -29,9 +31,26 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     [BindProperty] public List<string> Elements { get; set; } = [];
     [BindProperty] public int? Version { get; set; }
     [BindProperty] public bool Confirme { get; set; }
+    [BindProperty] public string? Note { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string numero, CancellationToken ct) =>
         await LoadAsync(numero, ct) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostNoteAsync(string numero, [FromServices] AddInternalNote add, CancellationToken ct)
+    {
+        try
+        {
+            await add.RunAsync(User, numero, Note, ct);
+            Message = "La note interne est enregistrée.";
+            return Redirect("/assistance/" + Uri.EscapeDataString(numero));
+        }
+        catch (Refusal refusal)
+        {
+            if (!this.Record(refusal, "note")) return NotFound();
+            NoteError = refusal.Message;
+            return await LoadAsync(numero, ct) ? Page() : NotFound();
+        }
+    }
 
     public async Task<IActionResult> OnPostDemanderModificationAsync(string numero, [FromServices] OpenRound open, CancellationToken ct)
     {
@@ -52,7 +71,7 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
     private async Task<bool> LoadAsync(string numero, CancellationToken ct)
     {
         if (await AgencyRequestView.LoadAsync(db, User, numero, ct) is not { } view) return false;
-        (Demande, Emails, Now) = (view.Request, view.Emails, clock.UtcNow());
+        (Demande, Emails, Notes, Now) = (view.Request, view.Emails, view.Notes, clock.UtcNow());
         return true;
     }
 }

@@ -32,6 +32,10 @@ public sealed class FundingRequestConfiguration(bool sqlite) : IEntityTypeConfig
         e.HasIndex(x => x.LastModifiedByVendorAt); // « modifiée depuis ma dernière consultation »
         e.HasIndex(x => new { x.LastRoundOutcome, x.Status, x.DepositedAt }); // « délai de modification dépassé »
         e.Property(x => x.LastRoundOutcome).HasConversion<string>().HasMaxLength(20);
+        e.Property(x => x.AssignedToUserId).HasMaxLength(450);
+        e.Property(x => x.AssignedToName).HasMaxLength(200);
+        e.HasIndex(x => new { x.AssignedToUserId, x.DepositedAt }); // « mes demandes » and « non attribuées », oldest first
+        e.HasIndex(x => x.DecisionSeconds); // the dashboard's median and 90th percentile: an ordered read of this index
         // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) serve LIKE '%…%'; lower("ClientName") is in the migration.
         if (!sqlite)
         {
@@ -55,6 +59,7 @@ public sealed class FundingRequestConfiguration(bool sqlite) : IEntityTypeConfig
         e.HasMany(x => x.Documents).WithOne().HasForeignKey(x => x.FundingRequestId);
         e.HasMany(x => x.History).WithOne().HasForeignKey(x => x.FundingRequestId);
         e.HasMany(x => x.Rounds).WithOne().HasForeignKey(x => x.FundingRequestId);
+        e.HasMany(x => x.Notes).WithOne().HasForeignKey(x => x.FundingRequestId);
         e.Ignore(x => x.OpenRound);
         e.Ignore(x => x.ConfirmedDocuments);
         // SQLite has no decimal type: amounts are stored there as whole cents.

@@ -19,5 +19,7 @@ public sealed class ModificationRoundConfiguration : IEntityTypeConfiguration<Mo
         e.Ignore(x => x.LastDay);
         e.HasIndex(x => new { x.FundingRequestId, x.ClosedAt });
         e.HasIndex(x => new { x.ClosedAt, x.ReminderDueAt });
+        e.HasIndex(x => new { x.ClosedAt, x.ClosingDueAt }); // the dashboard's J+20 closings due in the next 7 days
+        e.HasIndex(x => x.Outcome); // the dashboard's outcomes of closed rounds, counted from the index
     }
 }

@@ -353,6 +353,14 @@ namespace Guichet.Data.Migrations.Postgres
                         .HasPrecision(12, 2)
                         .HasColumnType("numeric(12,2)");
 
+                    b.Property<string>("AssignedToName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("AssignedToUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(14)
@@ -372,6 +380,12 @@ namespace Guichet.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("DecisionSeconds")
+                        .HasColumnType("bigint");
 
                     b.Property<DateTime>("DepositedAt")
                         .HasColumnType("timestamp with time zone");
@@ -442,6 +456,8 @@ namespace Guichet.Data.Migrations.Postgres
 
                     b.HasIndex("ClientId");
 
+                    b.HasIndex("DecisionSeconds");
+
                     b.HasIndex("DepositedAt");
 
                     b.HasIndex("LastModifiedByVendorAt");
@@ -452,6 +468,8 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex("SolutionId");
 
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("AssignedToUserId", "DepositedAt");
 
                     b.HasIndex("OrganisationId", "UpdatedAt");
 
@@ -613,6 +631,51 @@ namespace Guichet.Data.Migrations.Postgres
                     b.ToTable("History");
                 });
 
+            modelBuilder.Entity("Guichet.Domain.InternalNote", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("AuthorRole")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
+
+                    b.Property<string>("AuthorUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long>("FundingRequestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FundingRequestId", "At");
+
+                    b.ToTable("InternalNotes", (string)null);
+                });
+
             modelBuilder.Entity("Guichet.Domain.ModificationRound", b =>
                 {
                     b.Property<long>("Id")
@@ -679,6 +742,10 @@ namespace Guichet.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Outcome");
+
+                    b.HasIndex("ClosedAt", "ClosingDueAt");
 
                     b.HasIndex("ClosedAt", "ReminderDueAt");
 
@@ -1157,6 +1224,15 @@ namespace Guichet.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Guichet.Domain.InternalNote", b =>
+                {
+                    b.HasOne("Guichet.Domain.FundingRequest", null)
+                        .WithMany("Notes")
+                        .HasForeignKey("FundingRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Guichet.Domain.ModificationRound", b =>
                 {
                     b.HasOne("Guichet.Domain.FundingRequest", null)
@@ -1278,6 +1354,8 @@ namespace Guichet.Data.Migrations.Postgres
                     b.Navigation("Documents");
 
                     b.Navigation("History");
+
+                    b.Navigation("Notes");
 
                     b.Navigation("Rounds");
                 });

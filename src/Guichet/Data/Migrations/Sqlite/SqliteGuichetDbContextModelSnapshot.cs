@@ -340,6 +340,14 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.Property<long>("Amount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AssignedToName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AssignedToUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClientId")
                         .IsRequired()
                         .HasMaxLength(14)
@@ -359,6 +367,12 @@ namespace Guichet.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DecisionSeconds")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("DepositedAt")
                         .HasColumnType("TEXT");
@@ -429,6 +443,8 @@ namespace Guichet.Data.Migrations.Sqlite
 
                     b.HasIndex("ClientId");
 
+                    b.HasIndex("DecisionSeconds");
+
                     b.HasIndex("DepositedAt");
 
                     b.HasIndex("LastModifiedByVendorAt");
@@ -439,6 +455,8 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.HasIndex("SolutionId");
 
                     b.HasIndex("UpdatedAt");
+
+                    b.HasIndex("AssignedToUserId", "DepositedAt");
 
                     b.HasIndex("OrganisationId", "UpdatedAt");
 
@@ -588,6 +606,49 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.ToTable("History");
                 });
 
+            modelBuilder.Entity("Guichet.Domain.InternalNote", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorRole")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AuthorUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("FundingRequestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("FundingRequestId", "At");
+
+                    b.ToTable("InternalNotes", (string)null);
+                });
+
             modelBuilder.Entity("Guichet.Domain.ModificationRound", b =>
                 {
                     b.Property<long>("Id")
@@ -652,6 +713,10 @@ namespace Guichet.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Outcome");
+
+                    b.HasIndex("ClosedAt", "ClosingDueAt");
 
                     b.HasIndex("ClosedAt", "ReminderDueAt");
 
@@ -1118,6 +1183,15 @@ namespace Guichet.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Guichet.Domain.InternalNote", b =>
+                {
+                    b.HasOne("Guichet.Domain.FundingRequest", null)
+                        .WithMany("Notes")
+                        .HasForeignKey("FundingRequestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Guichet.Domain.ModificationRound", b =>
                 {
                     b.HasOne("Guichet.Domain.FundingRequest", null)
@@ -1239,6 +1313,8 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.Navigation("Documents");
 
                     b.Navigation("History");
+
+                    b.Navigation("Notes");
 
                     b.Navigation("Rounds");
                 });
