@@ -63,6 +63,7 @@ public static class DepotsApi
             var done = await db.DepositJobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
             // The scanner was away: nothing was stored, and the caller gets the French 503 « réessayez » of any intake (ErrorHandling).
             if (done.ScannerWasUnavailable) throw new Antivirus.ScannerUnavailableException($"dépôt {done.Id}");
+            if (done.StorageWasUnavailable) throw new StorageUnavailableException($"dépôt {done.Id}");
             return Outcome(done);
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithName("Deposit").Accepts<DepotFormulaire>("multipart/form-data")

@@ -36,6 +36,10 @@ public class DepositJob
     public const string InterruptedMessage = "Le traitement de ce dépôt a été interrompu par un arrêt du service : aucune demande n'a été "
         + "enregistrée. Déposez-le à nouveau.";
 
+    /// <summary>The message of a job stopped by a storage outage: its transaction never committed.</summary>
+    public const string StorageUnavailableMessage = "Le stockage des pièces est devenu momentanément indisponible pendant ce dépôt : aucune "
+        + "demande n'a été enregistrée. Déposez-le à nouveau dans quelques instants.";
+
     private DepositJob() { }
 
     public static DepositJob Start(int organisationId, string userId, string jsonName, string? zipName, DateTime now,
@@ -75,6 +79,9 @@ public class DepositJob
 
     /// <summary>The job failed because the scanner did not answer (nothing stored): a deposit answered at once is a 503 « réessayez ».</summary>
     public bool ScannerWasUnavailable => Errors is [{ Chemin: "$", Message: Antivirus.ScannerUnavailableException.Text }];
+
+    /// <summary>The job failed because the storage did not answer (nothing committed): a deposit answered at once is a 503 « réessayez ».</summary>
+    public bool StorageWasUnavailable => Errors is [{ Chemin: "$", Message: StorageUnavailableMessage }];
 
     public string StatusCode => Status switch
     {

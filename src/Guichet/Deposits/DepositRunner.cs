@@ -173,6 +173,13 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 Telemetry.GuichetTelemetry.DepositFailed(startedAt);
                 return resolved = await TryFailAsync(id, e.Message);
             }
+            catch (StorageUnavailableException e)
+            {
+                // The storage went away during the deposit: nothing was committed; the vendor is told to come back, as a 503 would.
+                logger.LogWarning("Dépôt {Id} en échec : stockage des pièces injoignable ({Detail}).", id, e.Detail);
+                Telemetry.GuichetTelemetry.DepositFailed(startedAt);
+                return resolved = await TryFailAsync(id, DepositJob.StorageUnavailableMessage);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "Échec du dépôt {Id}", id);

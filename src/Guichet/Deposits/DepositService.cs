@@ -212,6 +212,12 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
         foreach (var key in keys)
         {
             try { await store.DeleteAsync(key, CancellationToken.None); }
+            catch (StorageUnavailableException e)
+            {
+                // The storage is away: the other deletions would wait as long each; the purge takes them all once it is back.
+                logger.LogWarning("{Count} pièce(s) d'un dépôt non enregistré non supprimée(s) : {Detail} ; la purge s'en chargera.", keys.Count, e.Detail);
+                return;
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogWarning(e, "Pièce {Key} d'un dépôt non enregistré non supprimée ; la purge s'en chargera.", key);

@@ -15,9 +15,12 @@ public static class ErrorHandling
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Guichet.Errors");
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
-            // The database, a bounded queue of the portal or the scanner is away or busy: the client is told when to come back; the log says why, without alarm.
-            logger.LogWarning("Service momentanément indisponible sur {Path} (base de données injoignable ou occupée, file pleine ou antivirus injoignable) : {Error}",
-                error?.Path, Describe(error?.Error));
+            // The database, a bounded queue of the portal, the scanner or the storage is away or busy: the client is told when to come back; the log says why, without alarm.
+            if (error?.Error is Guichet.Storage.StorageUnavailableException storage)
+                logger.LogWarning("Service momentanément indisponible sur {Path} : stockage des pièces injoignable ({Detail})", error.Path, storage.Detail);
+            else
+                logger.LogWarning("Service momentanément indisponible sur {Path} (base de données injoignable ou occupée, file pleine ou antivirus injoignable) : {Error}",
+                    error?.Path, Describe(error?.Error));
             context.Response.Headers.RetryAfter = TransientFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         else if (status >= 500)
@@ -47,6 +50,8 @@ public static class ErrorHandling
         OperationCanceledException => (400, "La requête a été interrompue."),
         ServiceBusyException busy => (503, busy.Message),
         Guichet.Antivirus.ScannerUnavailableException scanner => (503, scanner.Message),
+        // Before the transient check: a storage timeout wraps a TimeoutException, and is not the database.
+        Guichet.Storage.StorageUnavailableException storage => (503, storage.Message),
         _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
         _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };

@@ -29,6 +29,7 @@ public static class Lifecycle
         var reason = error switch
         {
             OptionsValidationException o => "configuration invalide : " + o.Message,
+            Guichet.Storage.StorageUnavailableException s => "le stockage des pièces est injoignable (" + s.Detail + ")",
             _ when TransientFailures.Is(error) || error is System.Data.Common.DbException =>
                 "la base de données est injoignable ou refuse la connexion (" + error.GetBaseException().Message + ")",
             _ => error.Message,

@@ -38,6 +38,8 @@ public sealed class StorageOptions
             yield return "Storage:S3:AccessKey et Storage:S3:SecretKey vont ensemble : donnez les deux, ou aucun (identifiants de l'environnement).";
         if (S3.PartSizeMegabytes is < 5 or > 512)
             yield return "Storage:S3:PartSizeMegabytes doit être compris entre 5 et 512 (taille des parties d'un envoi en plusieurs parties).";
+        if (S3.TimeoutSeconds is < 1 or > 3600)
+            yield return "Storage:S3:TimeoutSeconds doit être compris entre 1 et 3600 (délai d'attente d'une requête au service S3).";
         if (S3.Prefix.Length > 0 && !S3.Prefix.EndsWith('/')) yield return "Storage:S3:Prefix doit se terminer par « / » (ex. « guichet/ »).";
     }
 }
@@ -66,6 +68,8 @@ public sealed class S3StorageOptions
     public string Prefix { get; set; } = "";
     /// <summary>The size of each part of a multipart upload, and of the one buffer a file upload holds.</summary>
     public int PartSizeMegabytes { get; set; } = 8;
+    /// <summary>How long one request to the service may take (a part upload included); connecting is given 5 s at most.</summary>
+    public int TimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary>Section « Workers »: background loops (deadline sweep, e-mail dispatch).</summary>

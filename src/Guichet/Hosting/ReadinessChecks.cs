@@ -17,6 +17,10 @@ public sealed class StorageHealthCheck(AttachmentStore store) : IHealthCheck
             await store.ProbeAsync(ct);
             return HealthCheckResult.Healthy("Stockage des pièces accessible en écriture.");
         }
+        catch (StorageUnavailableException e)
+        {
+            return HealthCheckResult.Unhealthy($"Stockage des pièces injoignable : {e.Detail}");
+        }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy($"Stockage des pièces inaccessible : {e.Message}", e);

@@ -12,7 +12,8 @@ namespace Guichet.Storage;
 /// Attachments in an S3-compatible bucket, under <c>{Prefix}{key}</c>. A file is streamed through one pooled buffer of
 /// Storage:S3:PartSizeMegabytes: one PUT when it fits, else a multipart upload part by part (aborted on any failure),
 /// hashed on the way; downloads are streamed from GET. A deposit's uploaded files are staged under
-/// <c>{Prefix}_depots/{job}/</c> so that any instance can run or clean up its job.
+/// <c>{Prefix}_depots/{job}/</c> so that any instance can run or clean up its job. A call that finds the service away (after
+/// a short connect timeout and two retries) throws <see cref="StorageUnavailableException"/>: a 503, never a 500.
 /// </summary>
 public sealed class S3AttachmentStore : AttachmentStore, IDisposable
 {
@@ -38,6 +39,11 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
             // Only the checksums S3 requires: many compatible services (and older ones) reject the SDK's newer trailing checksums.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // A service that is down answers nothing: give up soon and say « réessayez » rather than hold the user's request.
+            ConnectTimeout = TimeSpan.FromSeconds(Math.Min(5, o.TimeoutSeconds)),
+            Timeout = TimeSpan.FromSeconds(o.TimeoutSeconds),
+            RetryMode = RequestRetryMode.Standard,
+            MaxErrorRetry = 2,
         };
         if (string.IsNullOrWhiteSpace(o.ServiceUrl)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(o.Region);
         else
@@ -51,7 +57,7 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     public override async Task<StoredFile> SaveAsync(Stream content, long? maxBytes = null, CancellationToken ct = default)
     {
         var key = NewKey();
-        var (size, sha) = await PutAsync(_prefix + key, content, maxBytes, ct);
+        var (size, sha) = await GuardAsync("envoi d'une pièce", () => PutAsync(_prefix + key, content, maxBytes, ct), ct);
         return new StoredFile(key, size, sha);
     }
 
@@ -123,21 +129,24 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     public override async Task<Stream?> OpenReadAsync(string key, CancellationToken ct = default)
     {
         CheckKey(key);
-        try
+        return await GuardAsync<Stream?>("lecture d'une pièce", async () =>
         {
-            var response = await _s3.GetObjectAsync(_bucket, _prefix + key, ct);
-            return new ResponseStream(response);
-        }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
+            try
+            {
+                var response = await _s3.GetObjectAsync(_bucket, _prefix + key, ct);
+                return new ResponseStream(response);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, ct);
     }
 
     public override async Task<bool> ExistsAsync(string key, CancellationToken ct = default)
     {
         CheckKey(key);
-        return await ExistsObjectAsync(_prefix + key, ct);
+        return await GuardAsync("présence d'une pièce", () => ExistsObjectAsync(_prefix + key, ct), ct);
     }
 
     private async Task<bool> ExistsObjectAsync(string objectKey, CancellationToken ct)
@@ -156,7 +165,7 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     public override async Task DeleteAsync(string key, CancellationToken ct = default)
     {
         CheckKey(key);
-        await _s3.DeleteObjectAsync(_bucket, _prefix + key, ct);
+        await GuardAsync("suppression d'une pièce", () => _s3.DeleteObjectAsync(_bucket, _prefix + key, ct), ct);
     }
 
     public override async IAsyncEnumerable<string> KeysAsync(DateTime before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
@@ -169,18 +178,20 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
     }
 
     public override async Task ProbeAsync(CancellationToken ct) =>
-        await _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix, MaxKeys = 1 }, ct);
+        await GuardAsync("lecture du compartiment",
+            () => _s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix, MaxKeys = 1 }, ct), ct);
 
-    public override async Task StageAsync(Guid job, string folder, CancellationToken ct)
+    public override Task StageAsync(Guid job, string folder, CancellationToken ct) => GuardAsync("copie d'un dépôt", async () =>
     {
         foreach (var file in Directory.EnumerateFiles(folder))
         {
             await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true);
             await PutAsync(StagedKey(job, Path.GetFileName(file)), content, null, ct);
         }
-    }
+        return true;
+    }, ct);
 
-    public override async Task<bool> FetchStagedAsync(Guid job, string folder, CancellationToken ct)
+    public override Task<bool> FetchStagedAsync(Guid job, string folder, CancellationToken ct) => GuardAsync("lecture d'un dépôt", async () =>
     {
         var found = false;
         await foreach (var o in ListAsync(StagedKey(job, ""), ct))
@@ -192,11 +203,25 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
             found = true;
         }
         return found;
-    }
+    }, ct);
 
-    public override async Task DeleteStagedAsync(Guid job, CancellationToken ct)
+    public override Task DeleteStagedAsync(Guid job, CancellationToken ct) => GuardAsync("suppression d'un dépôt", async () =>
     {
         await foreach (var o in ListAsync(StagedKey(job, ""), ct)) await _s3.DeleteObjectAsync(_bucket, o.Key, ct);
+        return true;
+    }, ct);
+
+    /// <summary>One use of the service: an outage becomes <see cref="StorageUnavailableException"/>, any other error stays as it is.</summary>
+    private static async Task<T> GuardAsync<T>(string what, Func<Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is not StorageUnavailableException && StorageUnavailableException.IsOutage(e, ct))
+        {
+            throw new StorageUnavailableException($"{what} : {StorageUnavailableException.Describe(e)}", e);
+        }
     }
 
     public override async IAsyncEnumerable<Guid> StagedJobsAsync(DateTime before, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
