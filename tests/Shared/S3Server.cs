@@ -41,35 +41,64 @@ public sealed class S3Server : IAsyncDisposable
     {
         var script = FindScript() ?? throw new InvalidOperationException(
             $"s3rver n'est pas installé (tools/s3rver/node_modules) : {missing} (ou « npm ci » dans tools/s3rver).");
-        var server = new S3Server { _root = Path.Combine(Path.GetTempPath(), folderPrefix + Guid.NewGuid().ToString("N")[..8]), Bucket = bucket, Port = FreePort() };
+        var server = new S3Server
+        {
+            _script = script, _root = Path.Combine(Path.GetTempPath(), folderPrefix + Guid.NewGuid().ToString("N")[..8]), Bucket = bucket, Port = FreePort(),
+        };
         Directory.CreateDirectory(server._root);
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>Whether the server process runs (false between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Kills the server (SIGKILL, as a crash): its port refuses connections until <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    /// <summary>Starts the server again on the same port and data folder (its objects are still there) and waits until it answers.</summary>
+    public Task StartAgainAsync() => IsRunning ? Task.CompletedTask : LaunchAsync();
+
+    private string _script = "";
+
+    private async Task LaunchAsync()
+    {
         var psi = new ProcessStartInfo("node") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { script, "-d", server._root, "-p", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "-a", "127.0.0.1", "--configure-bucket", bucket })
+        foreach (var arg in new[] { _script, "-d", _root, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "-a", "127.0.0.1", "--configure-bucket", Bucket })
             psi.ArgumentList.Add(arg);
         // s3rver's continuation tokens (a list of more than a page) use DES, which Node 17+ keeps in OpenSSL's legacy provider.
         psi.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
-        server._process = Process.Start(psi)!;
-        server._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
-        server._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (server._log) server._log.AppendLine(e.Data); };
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
+        var process = Process.Start(psi)!;
+        _process = process;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         var until = DateTime.UtcNow.AddSeconds(30);
-        using var client = server.Client();
+        using var client = Client();
         while (true)
         {
             try
             {
-                await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket, MaxKeys = 1 });
-                return server;
+                await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, MaxKeys = 1 });
+                return;
             }
             catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or SocketException)
             {
-                if (server._process.HasExited || DateTime.UtcNow > until)
+                if (process.HasExited || DateTime.UtcNow > until)
                 {
-                    string log;
-                    lock (server._log) log = server._log.ToString();
-                    await server.DisposeAsync();
+                    var log = Log;
+                    await DisposeAsync();
                     throw new InvalidOperationException($"s3rver n'a pas répondu : {e.Message} {log}");
                 }
                 await Task.Delay(200);
@@ -138,12 +167,7 @@ public sealed class S3Server : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process?.Dispose();
+        await StopAsync();
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
