@@ -69,7 +69,7 @@ public sealed class S3StorageOptions
     /// <summary>The size of each part of a multipart upload, and of the one buffer a file upload holds.</summary>
     public int PartSizeMegabytes { get; set; } = 8;
     /// <summary>How long one request to the service may take (a part upload included); connecting is given 5 s at most.</summary>
-    public int TimeoutSeconds { get; set; } = 60;
+    public int TimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary>Section « Workers »: background loops (deadline sweep, e-mail dispatch).</summary>

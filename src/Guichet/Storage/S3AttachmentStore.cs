@@ -43,7 +43,9 @@ public sealed class S3AttachmentStore : AttachmentStore, IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(Math.Min(5, o.TimeoutSeconds)),
             Timeout = TimeSpan.FromSeconds(o.TimeoutSeconds),
             RetryMode = RequestRetryMode.Standard,
+            // Two retries in all: a reset or timed-out connection is one of them, not ten more (the SDK's default for « stale » ones).
             MaxErrorRetry = 2,
+            MaxStaleConnectionRetries = 0,
         };
         if (string.IsNullOrWhiteSpace(o.ServiceUrl)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(o.Region);
         else

@@ -44,7 +44,8 @@ public sealed class StorageUnavailableException(string detail, Exception? inner 
     public static string Describe(Exception error)
     {
         var parts = new List<string>();
-        for (Exception? e = error; e is not null && parts.Count < 3; e = e.InnerException) parts.Add($"{e.GetType().Name}: {e.Message}");
+        for (Exception? e = error; e is not null && parts.Count < 3; e = e.InnerException)
+            parts.Add(e is AmazonServiceException s ? $"{e.GetType().Name} ({(int)s.StatusCode} {s.ErrorCode}): {e.Message}" : $"{e.GetType().Name}: {e.Message}");
         return string.Join(" ← ", parts);
     }
 }
