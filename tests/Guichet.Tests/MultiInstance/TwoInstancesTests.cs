@@ -10,22 +10,24 @@ using static Guichet.Tests.Support.JsonHttp;
 namespace Guichet.Tests.MultiInstance;
 
 /// <summary>
-/// Two real portals (<see cref="PortalProcess"/>) on one PostgreSQL database and one storage folder, workers on in both,
-/// one SMTP catcher: as a load balancer would spread users over them, they behave as one portal — sessions, deposits,
-/// e-mails, deadlines and sign-in throttling.
+/// Two real portals (<see cref="PortalProcess"/>) on one PostgreSQL database and one S3 bucket (each with a local working
+/// folder of its own, as two machines), workers on in both, one SMTP catcher: as a load balancer would spread users over
+/// them, they behave as one portal — sessions, deposits, e-mails, deadlines and sign-in throttling.
 /// </summary>
 [Trait("Category", "Faults")]
-public sealed class TwoInstancesTests() : FaultScenario("Postgres")
+public sealed class TwoInstancesTests() : FaultScenario("Postgres", s3: true)
 {
     private const string Vendor = "editeur@agendapro.test";
     private const string Password = "Guichet-Demo-2026!";
     private SmtpCatcher? _smtp;
 
     /// <summary>
-    /// The environment of both instances, in this one place: FaultScenario's database and storage folder (Storage:Path;
-    /// for object storage, put its settings here), every worker on with short periods, e-mails to the catcher.
+    /// The environment of both instances, in this one place: FaultScenario's database and bucket (attachments and staged
+    /// deposits shared through it), every worker on with short periods, e-mails to the catcher. The local working folders
+    /// (Storage:Path) differ, so that whatever one instance needs of the other's work comes from the bucket: B's is
+    /// FaultScenario's (<see cref="FaultScenario.JobFolders"/> looks there), A's its own.
     /// </summary>
-    private async Task<Dictionary<string, string>> InstanceEnvironmentAsync(Dictionary<string, string>? extra)
+    private async Task<(Dictionary<string, string> A, Dictionary<string, string> B)> InstanceEnvironmentsAsync(Dictionary<string, string>? extra)
     {
         _smtp ??= await SmtpCatcher.StartAsync();
         var env = new Dictionary<string, string>(Env)
@@ -39,15 +41,18 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres")
             ["Deadlines__IntervalSeconds"] = "5",
         };
         foreach (var (key, value) in extra ?? []) env[key] = value;
-        return env;
+        Assert.Equal("S3", env["Storage__Provider"]);
+        var a = new Dictionary<string, string>(env) { ["Storage__Path"] = Path.Combine(Folder, "pieces-a") };
+        var b = new Dictionary<string, string>(env) { ["Storage__Path"] = StoragePath };
+        return (a, b);
     }
 
     /// <summary>A, then B once A has migrated and seeded the database (two first starts would race on the migrations).</summary>
     private async Task<(PortalProcess A, PortalProcess B)> StartBothAsync(Dictionary<string, string>? extra = null)
     {
-        var env = await InstanceEnvironmentAsync(extra);
-        var a = await PortalProcess.StartAsync(env);
-        try { return (a, await PortalProcess.StartAsync(env)); }
+        var (envA, envB) = await InstanceEnvironmentsAsync(extra);
+        var a = await PortalProcess.StartAsync(envA);
+        try { return (a, await PortalProcess.StartAsync(envB)); }
         catch { await a.DisposeAsync(); throw; }
     }
 
