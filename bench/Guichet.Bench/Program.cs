@@ -247,6 +247,32 @@ try
         File.Delete(zipPath);
     }
 
+    // 5c. The same deposit with the attachments on S3-compatible storage: a throwaway s3rver (tests/Shared/S3Server.cs),
+    // beside a bare copy of the same files to the same server (one PutObject per file, in sequence, as the portal stores them).
+    if (o.Runs("deposit-s3"))
+    {
+        await using var s3 = await S3Server.StartAsync("guichet-bench-s3-", "guichet-bench", "cd tools/s3rver && npm ci");
+        var json = Scenarios.DepositJson(o.DepositRequests, now, "S3");
+        var zipPath = Path.Combine(work, "pieces-s3.zip");
+        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
+        var zipBytes = new FileInfo(zipPath).Length;
+        using var api = Load.Client();
+        api.Timeout = TimeSpan.FromMinutes(30);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        var s3Env = new Dictionary<string, string>(env);
+        foreach (var (key, value) in s3.Settings()) s3Env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        s3Env["Storage__S3__PartSizeMegabytes"] = "8";
+        var (elapsed, peak, _) = await DepositAsync(portalDll, s3Env, api, json, zipPath);
+        Console.WriteLine($"  dépôt sur S3 : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo");
+        var bare = await Scenarios.BareS3CopyAsync(s3, zipPath, Path.Combine(work, "s3-nu"));
+        Console.WriteLine($"  copie nue vers le même serveur : {bare.TotalSeconds:F1} s");
+        report.Add("Dépôt avec pièces sur S3 (s3rver local) + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+            null, null, null, null, elapsed.TotalMilliseconds, $"unzip + PutObject nu des mêmes fichiers : {bare.TotalSeconds:F1} s", bare.TotalMilliseconds, "—", null);
+        report.Add("Dépôt sur S3 : mémoire de pointe du portail (VmHWM)", "", null, null, null, null, null,
+            $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
+        File.Delete(zipPath);
+    }
+
     // 6. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it.
     if (o.Runs("sweep"))
     {

@@ -6,6 +6,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Amazon.S3.Model;
+using Guichet.Testing;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
@@ -34,6 +36,32 @@ public static partial class Scenarios
         if (r.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"Connexion de {email} refusée : HTTP {(int)r.StatusCode}.");
     }
 
+    // Each series of deposits has its own clients, so that a second deposit of the run is not refused as a duplicate advance.
+    private static int SeriesDigit(string series) => series switch { "DEP" => 9, "AV" => 8, _ => 7 };
+
+    /// <summary>
+    /// The bare cost of storing the deposit's files on S3: unzip them, then one PutObject per file in sequence with the
+    /// same SDK and server, nothing else (no hashing, no antivirus, no database). Returns the wall time of both steps.
+    /// </summary>
+    public static async Task<TimeSpan> BareS3CopyAsync(S3Server s3, string zipPath, string folder)
+    {
+        var watch = Stopwatch.StartNew();
+        ZipFile.ExtractToDirectory(zipPath, folder);
+        using var client = s3.Client();
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            await client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = s3.Bucket, Key = "nu/" + Path.GetFileName(file), InputStream = content, AutoCloseStream = false,
+                UseChunkEncoding = false,
+            });
+        }
+        var elapsed = watch.Elapsed;
+        Directory.Delete(folder, recursive: true);
+        return elapsed;
+    }
+
     /// <summary>The deposit JSON: <paramref name="count"/> advances of the large vendor, each naming one PDF of the ZIP.</summary>
     public static byte[] DepositJson(int count, DateTime now, string series = "DEP")
     {
@@ -44,7 +72,7 @@ public static partial class Scenarios
         {
             if (i > 0) sb.Append(',');
             sb.Append($$"""
-                {"referenceFournisseur":"{{series}}-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"{{(series == "DEP" ? 9 : 8)}}{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-{{series}}-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
+                {"referenceFournisseur":"{{series}}-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"{{SeriesDigit(series)}}{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-{{series}}-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
                 """);
         }
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
