@@ -191,6 +191,7 @@ try
     app.MapFormatFiles();
     app.MapModificationApi();
     app.MapDecisionsApi();
+    app.MapEvenementsApi();
     app.MapQueueExport();
     app.MapJournalExport();
 
