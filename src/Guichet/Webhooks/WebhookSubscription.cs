@@ -71,7 +71,8 @@ public class WebhookSubscription
         UpdatedAt = now;
     }
 
-    private static List<string> CheckTypes(IReadOnlyCollection<string>? types)
+    /// <summary>The types asked for, refused in French when empty or unknown.</summary>
+    public static List<string> CheckTypes(IReadOnlyCollection<string>? types)
     {
         if (types is null || types.Count == 0)
             throw Refusal.Invalid("Choisissez au moins un type d'événement.", "$.types");
