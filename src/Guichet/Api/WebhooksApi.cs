@@ -49,7 +49,8 @@ public static class WebhooksApi
 
         api.MapGet("/{id:long}", async (long id, HttpContext http, WebhookSubscriptions hooks, CancellationToken ct) =>
             Results.Ok(ToDto(await hooks.FindAsync(http.User, id, ct))))
-            .WithName("GetWebhook").Answers<WebhookDto>().Refuses(404).WithSummary("Un webhook");
+            .WithName("GetWebhook").Answers<WebhookDto>().Refuses(404).WithSummary("Un webhook")
+            .WithDescription("Adresse, types, état (en pause, motif), échecs en cours ; jamais le secret. Un webhook d'un autre organisme est introuvable (404).");
 
         api.MapPatch("/{id:long}", async (long id, HttpContext http, WebhookSubscriptions hooks, CancellationToken ct) =>
         {
@@ -62,7 +63,8 @@ public static class WebhooksApi
         {
             await hooks.DeleteAsync(http.User, id, ct);
             return Results.NoContent();
-        }).WithName("DeleteWebhook").Produces(StatusCodes.Status204NoContent).Refuses(404).WithSummary("Supprimer un webhook");
+        }).WithName("DeleteWebhook").Produces(StatusCodes.Status204NoContent).Refuses(404).WithSummary("Supprimer un webhook")
+          .WithDescription("Le webhook, ses livraisons en attente et ses tentatives sont supprimés ; les événements restent dans le flux.");
 
         api.MapPost("/{id:long}/secret", async (long id, HttpContext http, WebhookSubscriptions hooks, CancellationToken ct) =>
         {
