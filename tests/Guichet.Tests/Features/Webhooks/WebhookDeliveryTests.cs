@@ -319,6 +319,29 @@ public abstract class WebhookDeliveryTests(GuichetApp app)
         }
     }
 
+    [Fact]
+    public async Task A_vendor_adds_a_webhook_on_the_page_sees_its_secret_once_and_a_bad_address_is_refused_in_French()
+    {
+        using var receiver = WebhookReceiver.StartNew();
+        var page = await app.SignedIn("editeur@agendapro.test");
+        var created = await page.PostForm("/compte/webhooks?handler=Create",
+            new() { ["Address"] = receiver.Url, ["Types"] = "demande.validee" }, "/compte/webhooks");
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var secret = System.Text.RegularExpressions.Regex.Match(await created.Content.ReadAsStringAsync(), "whsec_[A-Za-z0-9+/=]+").Value;
+        Assert.NotEmpty(secret);
+        var again = await page.GetStringAsync("/compte/webhooks");
+        Assert.Contains(receiver.Url, again);
+        Assert.DoesNotContain(secret, again);
+
+        var refused = await page.PostForm("/compte/webhooks?handler=Create",
+            new() { ["Address"] = "https://192.168.1.20/hooks", ["Types"] = "demande.validee" }, "/compte/webhooks");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("privée", await refused.Content.ReadAsStringAsync());
+
+        var id = (await AgendaPro.GetJsonAsync("/api/v1/webhooks")).EnumerateArray().Single(w => w.GetProperty("url").GetString() == receiver.Url).GetProperty("id").GetInt64();
+        await UnsubscribeAsync(id);
+    }
+
     [Theory]
     [InlineData("""{ "url": "ftp://exemple.fr/x", "types": ["demande.creee"] }""", "https://")]
     [InlineData("""{ "url": "https://10.0.0.8/x", "types": ["demande.creee"] }""", "privée")]
