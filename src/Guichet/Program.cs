@@ -83,6 +83,14 @@ try
     builder.Services.AddScoped<EmailDispatcher>();
     builder.Services.AddHostedService<EmailDispatchService>();
 
+    // Webhooks: events written with each change (Data/EventJournal.cs), posted signed by a leased dispatcher (Webhooks:*).
+    builder.Services.AddOptions<Guichet.Webhooks.WebhookOptions>().BindConfiguration(Guichet.Webhooks.WebhookOptions.Section)
+        .ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddSingleton<Guichet.Webhooks.WebhookTransport>();
+    builder.Services.AddScoped<Guichet.Webhooks.WebhookSubscriptions>();
+    builder.Services.AddScoped<Guichet.Webhooks.WebhookDispatcher>();
+    builder.Services.AddHostedService<Guichet.Webhooks.WebhookDispatchService>();
+
     // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
     builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
     builder.Services.AddOptions<Guichet.Deadlines.DeadlinesOptions>().BindConfiguration(Guichet.Deadlines.DeadlinesOptions.Section)
@@ -201,6 +209,8 @@ try
     app.MapFormatFiles();
     app.MapModificationApi();
     app.MapDecisionsApi();
+    app.MapEvenementsApi();
+    app.MapWebhooksApi();
     app.MapQueueExport();
     app.MapJournalExport();
 

@@ -173,6 +173,8 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
             }
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            counts.AddEvent(Webhooks.PortalEvent.DepositFinished(org.Id, created.Count,
+                created.Count(c => c.Statut == RequestStatus.EnCours.Code()), created.Count(c => c.Statut == RequestStatus.Incomplete.Code()), now));
             await counts.FlushAsync(ct);
             var result = new DepositResult([], created, file.Count);
             if (beforeCommit is not null) await beforeCommit(result, ct);
