@@ -178,6 +178,7 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
+        Telemetry.GuichetTelemetry.WebhookAttempted(ok ? "delivered" : giveUp ? "failed" : "retry");
         if (!ok) logger.LogInformation("Livraison {Delivery} échouée (tentative {Attempts}) : {Error}", delivery.Id, attempts, attempt.Error);
     }
 
