@@ -273,6 +273,67 @@ try
         File.Delete(zipPath);
     }
 
+    // 5d. Webhooks: a decision's p95 without then with a subscription (the event is written either way, the subscription
+    // adds its delivery row), then the dispatcher's deliveries per second to a receiver in this process, beside the same
+    // signed posts sent bare (same bodies, same batches of Webhooks:BatchSize in parallel, same receiver).
+    if (o.Runs("webhooks"))
+    {
+        await using var receiver = await HookSink.StartAsync();
+        var managerToken = "bench-g-" + Guid.NewGuid().ToString("N");
+        await db.ExecuteAsync("INSERT INTO \"ApiTokens\" (\"UserId\", \"Name\", \"Hash\", \"Prefix\", \"CreatedAt\") VALUES (@u, 'bench', @h, 'bench-', @t)",
+            ("u", managerId), ("h", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(managerToken)))),
+            ("t", db.IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+        var numbers = await db.ListAsync("SELECT \"Number\" FROM \"Requests\" WHERE \"OrganisationId\" = @o AND \"Status\" = 'EN_COURS' ORDER BY \"Id\"",
+            ("o", DataGenerator.BigVendorId));
+        var warm = Math.Min(100, numbers.Count / 10);
+        var measured = Math.Min(1000, (numbers.Count - 2 * warm) / 2);
+        var hookEnv = new Dictionary<string, string>(env) { ["Webhooks__AllowLoopback"] = "true" };
+        var next = 0;
+        HttpRequestMessage Decide(int _)
+        {
+            var m = new HttpRequestMessage(HttpMethod.Post, "/api/v1/demandes/" + numbers[Interlocked.Increment(ref next) - 1] + "/valider")
+            {
+                Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", managerToken);
+            return m;
+        }
+        Stats without, with;
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], hookEnv))
+        {
+            using var api = Load.Client();
+            api.BaseAddress = new Uri(portal.BaseUrl);
+            await Load.RunAsync("décisions (échauffement)", api, Decide, o.Concurrency, warm, o.LoadTime, warmup: 0);
+            without = await Load.RunAsync("décision sans abonnement", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/v1/webhooks")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new { url = receiver.Url, types = new[] { "demande.validee" } }), System.Text.Encoding.UTF8, "application/json"),
+            };
+            subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            using var subscribed = await api.SendAsync(subscribe);
+            if (subscribed.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Abonnement refusé : HTTP {(int)subscribed.StatusCode} {await subscribed.Content.ReadAsStringAsync()}");
+            await Load.RunAsync("décisions (échauffement, avec abonnement)", api, Decide, o.Concurrency, warm, o.LoadTime, warmup: 0);
+            with = await Load.RunAsync("décision avec un abonnement", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+        }
+        report.AddLoad("Décision POST …/valider (Bearer), 16 clients, avec un webhook abonné", $"{measured:N0} décisions", with, without, null, "sans abonnement");
+
+        // The deliveries now waiting (warm-up + measured, with the subscription) go out from a fresh portal with its workers on.
+        var waiting = (int)await db.ScalarAsync<long>("SELECT count(*) FROM \"WebhookLivraisons\" WHERE \"State\" = 'Pending'");
+        receiver.Reset();
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], new Dictionary<string, string>(hookEnv)
+                     { ["Workers__Enabled"] = "true", ["Webhooks__PeriodSeconds"] = "1" }))
+        {
+            var sw = Stopwatch.StartNew();
+            while (receiver.Count < waiting && sw.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100);
+        }
+        var (count, span) = receiver.Window();
+        var rate = count / Math.Max(span.TotalSeconds, 0.001);
+        var bareRate = await receiver.BarePostsAsync(batch: 20);
+        Console.WriteLine($"  webhooks : {count}/{waiting} livrés en {span.TotalSeconds:F1} s = {rate:F0}/s ; envois nus {bareRate:F0}/s");
+        report.Add("Livraison des webhooks (file → récepteur local, signés)", $"{waiting:N0} livraisons", null, null, null, rate, null,
+            $"mêmes envois signés, nus, par lots de 20 : {bareRate:F0}/s", null, "—", null, throughputBaseline: bareRate);
+    }
+
     // 6. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it.
     if (o.Runs("sweep"))
     {

@@ -8,6 +8,10 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Amazon.S3.Model;
 using Guichet.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
@@ -215,5 +219,85 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         await _stop.CancelAsync();
         try { await _running; } catch (OperationCanceledException) { }
+    }
+}
+
+/// <summary>
+/// A webhook receiver in the bench's process (Kestrel on 127.0.0.1): answers 204 to every POST and keeps each body and
+/// its arrival time. <see cref="BarePostsAsync"/> sends the same bodies again, signed as Standard Webhooks asks, without
+/// the portal: the bare cost of the same HTTP posts.
+/// </summary>
+public sealed class HookSink : IAsyncDisposable
+{
+    private readonly List<(long Ticks, byte[] Body, bool Bare)> _received = [];
+    private Microsoft.AspNetCore.Builder.WebApplication? _app;
+    private bool _bare;
+
+    public string Url { get; private set; } = "";
+
+    public static async Task<HookSink> StartAsync()
+    {
+        var sink = new HookSink();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/hooks", async (HttpRequest request) =>
+        {
+            using var copy = new MemoryStream();
+            await request.Body.CopyToAsync(copy);
+            lock (sink._received) sink._received.Add((Stopwatch.GetTimestamp(), copy.ToArray(), sink._bare));
+            return Results.NoContent();
+        });
+        await app.StartAsync();
+        sink._app = app;
+        sink.Url = app.Urls.First() + "/hooks";
+        return sink;
+    }
+
+    public int Count { get { lock (_received) return _received.Count(r => !r.Bare); } }
+
+    public void Reset() { lock (_received) _received.Clear(); }
+
+    /// <summary>How many the portal delivered, and the time from the first to the last.</summary>
+    public (int Count, TimeSpan Span) Window()
+    {
+        lock (_received)
+        {
+            var mine = _received.Where(r => !r.Bare).Select(r => r.Ticks).ToList();
+            return mine.Count < 2 ? (mine.Count, TimeSpan.Zero) : (mine.Count, Stopwatch.GetElapsedTime(mine.Min(), mine.Max()));
+        }
+    }
+
+    /// <summary>Posts every body the portal delivered again, signed (HMAC-SHA256), <paramref name="batch"/> at a time; posts per second.</summary>
+    public async Task<double> BarePostsAsync(int batch)
+    {
+        List<byte[]> bodies;
+        lock (_received) bodies = _received.Where(r => !r.Bare).Select(r => r.Body).ToList();
+        if (bodies.Count == 0) return 0;
+        _bare = true;
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using var client = Load.Client();
+        var watch = Stopwatch.StartNew();
+        foreach (var chunk in bodies.Chunk(batch))
+            await Task.WhenAll(chunk.Select(async (body, i) =>
+            {
+                var id = "msg_" + Guid.NewGuid().ToString("N");
+                var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(body).ToArray();
+                using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                request.Headers.Add("webhook-id", id);
+                request.Headers.Add("webhook-timestamp", timestamp);
+                request.Headers.Add("webhook-signature", "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(key, signed)));
+                using var response = await client.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+            }));
+        return bodies.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
     }
 }
