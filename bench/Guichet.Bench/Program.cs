@@ -285,8 +285,10 @@ try
             ("t", db.IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
         var numbers = await db.ListAsync("SELECT \"Number\" FROM \"Requests\" WHERE \"OrganisationId\" = @o AND \"Status\" = 'EN_COURS' ORDER BY \"Id\"",
             ("o", DataGenerator.BigVendorId));
-        var warm = Math.Min(100, numbers.Count / 10);
-        var measured = Math.Min(1000, (numbers.Count - 2 * warm) / 2);
+        // Warm-up, then without / with / without again (the subscription removed): the two « without » bracket the « with »,
+        // so that a machine whose load drifts during the run shows in their difference.
+        var warm = Math.Min(300, numbers.Count / 8);
+        var measured = Math.Min(500, (numbers.Count - warm) / 3);
         // One manager decides faster than RateLimits:ApiPerUser allows (600 a minute): the limit is lifted for this measure.
         var hookEnv = new Dictionary<string, string>(env) { ["Webhooks__AllowLoopback"] = "true", ["RateLimits__ApiPerUser__Permits"] = "1000000" };
         var next = 0;
@@ -299,7 +301,7 @@ try
             m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", managerToken);
             return m;
         }
-        Stats without, with;
+        Stats without, with, withoutAgain;
         await using (var portal = await ServerProcess.StartAsync(portalDll, [], hookEnv))
         {
             using var api = Load.Client();
@@ -312,10 +314,27 @@ try
             };
             subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
             using var subscribed = await api.SendAsync(subscribe);
-            if (subscribed.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Abonnement refusé : HTTP {(int)subscribed.StatusCode} {await subscribed.Content.ReadAsStringAsync()}");
-            await Load.RunAsync("décisions (échauffement, avec abonnement)", api, Decide, o.Concurrency, warm, o.LoadTime, warmup: 0);
+            var answer = await subscribed.Content.ReadAsStringAsync();
+            if (subscribed.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Abonnement refusé : HTTP {(int)subscribed.StatusCode} {answer}");
+            var hookId = JsonDocument.Parse(answer).RootElement.GetProperty("webhook").GetProperty("id").GetInt64();
             with = await Load.RunAsync("décision avec un abonnement", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            // Paused, not deleted: its waiting deliveries stay for the dispatch measure below.
+            using var pause = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/webhooks/{hookId}")
+            {
+                Content = new StringContent("{\"actif\":false}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            pause.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            using var paused = await api.SendAsync(pause);
+            if (!paused.IsSuccessStatusCode) throw new InvalidOperationException($"Pause refusée : HTTP {(int)paused.StatusCode} {await paused.Content.ReadAsStringAsync()}");
+            withoutAgain = await Load.RunAsync("décision, abonnement en pause", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            using var resume = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/webhooks/{hookId}")
+            {
+                Content = new StringContent("{\"actif\":true}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            resume.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            (await api.SendAsync(resume)).EnsureSuccessStatusCode();
         }
+        report.AddLoad("Décision POST …/valider (Bearer), 16 clients, sans abonnement", $"{measured:N0} décisions", without, withoutAgain, null, "de nouveau sans (abonnement en pause)");
         report.AddLoad("Décision POST …/valider (Bearer), 16 clients, avec un webhook abonné", $"{measured:N0} décisions", with, without, null, "sans abonnement");
 
         // The deliveries now waiting (warm-up + measured, with the subscription) go out from a fresh portal with its workers on.
