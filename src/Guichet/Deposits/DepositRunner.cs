@@ -483,5 +483,5 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         EveryAsync(what, async c => { await work(c); return 0; }, period, ct);
 }
 
-/// <summary>The job was closed by another instance before the deposit's commit: the deposit rolls back.</summary>
-public sealed class DepositJobClosedException() : Exception("Le dépôt a été clos par une autre instance avant son enregistrement.");
+/// <summary>The job was finished or closed by another instance before this run's commit: this run rolls back.</summary>
+public sealed class DepositJobClosedException() : Exception("Le dépôt a été terminé ou clos par une autre instance avant l'enregistrement de ce traitement.");

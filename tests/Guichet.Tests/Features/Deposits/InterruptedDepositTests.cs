@@ -90,6 +90,29 @@ public abstract class InterruptedDepositTests(GuichetApp app) : DepositScenario(
     }
 
     [Fact]
+    public async Task The_purge_command_closes_a_deposit_resumed_too_often_and_leaves_a_resumable_one_to_the_instances()
+    {
+        var max = App.Services.GetRequiredService<IOptions<DepositOptions>>().Value.MaxTakeovers;
+        var (exhausted, _) = await DeadJobAsync(takeovers: max);
+        var (resumable, reference) = await DeadJobAsync();
+
+        var (code, output, error) = await App.RunVerbAsync("purge-pieces");
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains("Dépôts interrompus clos :", output);
+        Assert.Equal("ECHEC", (await AgendaPro.GetJsonAsync($"/api/v1/depots/{exhausted}")).GetProperty("statut").GetString());
+        Assert.False(Directory.Exists(Runner.Folder(exhausted)));
+        // The command has no queue to run it: the resumable deposit keeps its state and its files for an instance.
+        Assert.Equal("EN_TRAITEMENT", (await AgendaPro.GetJsonAsync($"/api/v1/depots/{resumable}")).GetProperty("statut").GetString());
+        Assert.Equal(0, await TakeoversOf(resumable));
+        Assert.True(File.Exists(Runner.JsonPath(resumable)));
+        var look = await Runner.TakeOverStaleAsync(CancellationToken.None);
+        Assert.Contains(resumable, look.Resumed);
+        Assert.Equal("TERMINE", (await OutcomeAsync(resumable)).GetProperty("statut").GetString());
+        Assert.Equal(1, await RequestsWithReference(reference));
+    }
+
+    [Fact]
     public async Task Two_instances_looking_at_the_same_dead_deposits_at_once_resume_each_of_them_exactly_once()
     {
         // A second instance on the same database and storage: its own queue, heartbeat and look at stale jobs.
