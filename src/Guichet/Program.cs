@@ -48,7 +48,7 @@ try
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
-        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds).")
+        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds, MaxTakeovers).")
         .ValidateOnStart();
     // Attachments on disk or in an S3-compatible bucket (Storage:Provider); Storage:Path stays the local working folder.
     builder.Services.AddSingleton<AttachmentStore>(sp =>

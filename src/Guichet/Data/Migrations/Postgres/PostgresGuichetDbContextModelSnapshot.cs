@@ -313,6 +313,9 @@ namespace Guichet.Data.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<int>("Takeovers")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Total")
                         .HasColumnType("integer");
 
