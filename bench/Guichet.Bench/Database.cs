@@ -37,6 +37,17 @@ public sealed class Database(string provider, string connectionString)
         return (T)Convert.ChangeType(v!, typeof(T), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The first column of every row, as text.</summary>
+    public async Task<List<string>> ListAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var c = await OpenAsync();
+        await using var cmd = Command(c, sql, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var list = new List<string>();
+        while (await reader.ReadAsync()) list.Add(reader.GetValue(0).ToString()!);
+        return list;
+    }
+
     public static DbCommand Command(DbConnection c, string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = c.CreateCommand();

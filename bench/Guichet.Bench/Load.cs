@@ -65,7 +65,11 @@ public static class Load
                     using var r = await client.SendAsync(request(i));
                     await r.Content.ReadAsByteArrayAsync();
                     if (r.IsSuccessStatusCode) mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                    else Interlocked.Increment(ref errors);
+                    else if (Interlocked.Increment(ref errors) == 1)
+                    {
+                        var body = await r.Content.ReadAsStringAsync();
+                        Console.WriteLine($"    première erreur : HTTP {(int)r.StatusCode} {body[..Math.Min(body.Length, 300)]}");
+                    }
                 }
                 catch (HttpRequestException) { Interlocked.Increment(ref errors); }
             }

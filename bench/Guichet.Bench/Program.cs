@@ -247,6 +247,113 @@ try
         File.Delete(zipPath);
     }
 
+    // 5c. The same deposit with the attachments on S3-compatible storage: a throwaway s3rver (tests/Shared/S3Server.cs),
+    // beside a bare copy of the same files to the same server (one PutObject per file, in sequence, as the portal stores them).
+    if (o.Runs("deposit-s3"))
+    {
+        await using var s3 = await S3Server.StartAsync("guichet-bench-s3-", "guichet-bench", "cd tools/s3rver && npm ci");
+        var json = Scenarios.DepositJson(o.DepositRequests, now, "S3");
+        var zipPath = Path.Combine(work, "pieces-s3.zip");
+        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
+        var zipBytes = new FileInfo(zipPath).Length;
+        using var api = Load.Client();
+        api.Timeout = TimeSpan.FromMinutes(30);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        var s3Env = new Dictionary<string, string>(env);
+        foreach (var (key, value) in s3.Settings()) s3Env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        s3Env["Storage__S3__PartSizeMegabytes"] = "8";
+        var (elapsed, peak, _) = await DepositAsync(portalDll, s3Env, api, json, zipPath);
+        Console.WriteLine($"  dépôt sur S3 : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo");
+        var bare = await Scenarios.BareS3CopyAsync(s3, zipPath, Path.Combine(work, "s3-nu"));
+        Console.WriteLine($"  copie nue vers le même serveur : {bare.TotalSeconds:F1} s");
+        report.Add("Dépôt avec pièces sur S3 (s3rver local) + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+            null, null, null, null, elapsed.TotalMilliseconds, $"unzip + PutObject nu des mêmes fichiers : {bare.TotalSeconds:F1} s", bare.TotalMilliseconds, "—", null);
+        report.Add("Dépôt sur S3 : mémoire de pointe du portail (VmHWM)", "", null, null, null, null, null,
+            $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
+        File.Delete(zipPath);
+    }
+
+    // 5d. Webhooks: a decision's p95 without then with a subscription (the event is written either way, the subscription
+    // adds its delivery row), then the dispatcher's deliveries per second to a receiver in this process, beside the same
+    // signed posts sent bare (same bodies, same batches of Webhooks:BatchSize in parallel, same receiver).
+    if (o.Runs("webhooks"))
+    {
+        await using var receiver = await HookSink.StartAsync();
+        var managerToken = "bench-g-" + Guid.NewGuid().ToString("N");
+        await db.ExecuteAsync("INSERT INTO \"ApiTokens\" (\"UserId\", \"Name\", \"Hash\", \"Prefix\", \"CreatedAt\") VALUES (@u, 'bench', @h, 'bench-', @t)",
+            ("u", managerId), ("h", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(managerToken)))),
+            ("t", db.IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+        var numbers = await db.ListAsync("SELECT \"Number\" FROM \"Requests\" WHERE \"OrganisationId\" = @o AND \"Status\" = 'EN_COURS' ORDER BY \"Id\"",
+            ("o", DataGenerator.BigVendorId));
+        // Warm-up, then without / with / without again (the subscription removed): the two « without » bracket the « with »,
+        // so that a machine whose load drifts during the run shows in their difference.
+        var warm = Math.Min(300, numbers.Count / 8);
+        var measured = Math.Min(500, (numbers.Count - warm) / 3);
+        // One manager decides faster than RateLimits:ApiPerUser allows (600 a minute): the limit is lifted for this measure.
+        var hookEnv = new Dictionary<string, string>(env) { ["Webhooks__AllowLoopback"] = "true", ["RateLimits__ApiPerUser__Permits"] = "1000000" };
+        var next = 0;
+        HttpRequestMessage Decide(int _)
+        {
+            var m = new HttpRequestMessage(HttpMethod.Post, "/api/v1/demandes/" + numbers[Interlocked.Increment(ref next) - 1] + "/valider")
+            {
+                Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", managerToken);
+            return m;
+        }
+        Stats without, with, withoutAgain;
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], hookEnv))
+        {
+            using var api = Load.Client();
+            api.BaseAddress = new Uri(portal.BaseUrl);
+            await Load.RunAsync("décisions (échauffement)", api, Decide, o.Concurrency, warm, o.LoadTime, warmup: 0);
+            without = await Load.RunAsync("décision sans abonnement", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            using var subscribe = new HttpRequestMessage(HttpMethod.Post, "/api/v1/webhooks")
+            {
+                Content = new StringContent(JsonSerializer.Serialize(new { url = receiver.Url, types = new[] { "demande.validee" } }), System.Text.Encoding.UTF8, "application/json"),
+            };
+            subscribe.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            using var subscribed = await api.SendAsync(subscribe);
+            var answer = await subscribed.Content.ReadAsStringAsync();
+            if (subscribed.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"Abonnement refusé : HTTP {(int)subscribed.StatusCode} {answer}");
+            var hookId = JsonDocument.Parse(answer).RootElement.GetProperty("webhook").GetProperty("id").GetInt64();
+            with = await Load.RunAsync("décision avec un abonnement", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            // Paused, not deleted: its waiting deliveries stay for the dispatch measure below.
+            using var pause = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/webhooks/{hookId}")
+            {
+                Content = new StringContent("{\"actif\":false}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            pause.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            using var paused = await api.SendAsync(pause);
+            if (!paused.IsSuccessStatusCode) throw new InvalidOperationException($"Pause refusée : HTTP {(int)paused.StatusCode} {await paused.Content.ReadAsStringAsync()}");
+            withoutAgain = await Load.RunAsync("décision, abonnement en pause", api, Decide, o.Concurrency, measured, o.LoadTime, warmup: 0);
+            using var resume = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/webhooks/{hookId}")
+            {
+                Content = new StringContent("{\"actif\":true}", System.Text.Encoding.UTF8, "application/json"),
+            };
+            resume.Headers.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+            (await api.SendAsync(resume)).EnsureSuccessStatusCode();
+        }
+        report.AddLoad("Décision POST …/valider (Bearer), 16 clients, sans abonnement", $"{measured:N0} décisions", without, withoutAgain, null, "de nouveau sans (abonnement en pause)");
+        report.AddLoad("Décision POST …/valider (Bearer), 16 clients, avec un webhook abonné", $"{measured:N0} décisions", with, without, null, "sans abonnement");
+
+        // The deliveries now waiting (warm-up + measured, with the subscription) go out from a fresh portal with its workers on.
+        var waiting = (int)await db.ScalarAsync<long>("SELECT count(*) FROM \"WebhookLivraisons\" WHERE \"State\" = 'Pending'");
+        receiver.Reset();
+        await using (var portal = await ServerProcess.StartAsync(portalDll, [], new Dictionary<string, string>(hookEnv)
+                     { ["Workers__Enabled"] = "true", ["Webhooks__PeriodSeconds"] = "1" }))
+        {
+            var sw = Stopwatch.StartNew();
+            while (receiver.Count < waiting && sw.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100);
+        }
+        var (count, span) = receiver.Window();
+        var rate = count / Math.Max(span.TotalSeconds, 0.001);
+        var bareRate = await receiver.BarePostsAsync(batch: 20);
+        Console.WriteLine($"  webhooks : {count}/{waiting} livrés en {span.TotalSeconds:F1} s = {rate:F0}/s ; envois nus {bareRate:F0}/s");
+        report.Add("Livraison des webhooks (file → récepteur local, signés)", $"{waiting:N0} livraisons", null, null, null, rate, null,
+            $"mêmes envois signés, nus, par lots de 20 : {bareRate:F0}/s", null, "—", null, throughputBaseline: bareRate);
+    }
+
     // 6. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it.
     if (o.Runs("sweep"))
     {

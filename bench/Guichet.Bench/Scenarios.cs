@@ -6,6 +6,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
+using Amazon.S3.Model;
+using Guichet.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Protocol;
@@ -34,6 +40,32 @@ public static partial class Scenarios
         if (r.StatusCode != HttpStatusCode.Redirect) throw new InvalidOperationException($"Connexion de {email} refusée : HTTP {(int)r.StatusCode}.");
     }
 
+    // Each series of deposits has its own clients, so that a second deposit of the run is not refused as a duplicate advance.
+    private static int SeriesDigit(string series) => series switch { "DEP" => 9, "AV" => 8, _ => 7 };
+
+    /// <summary>
+    /// The bare cost of storing the deposit's files on S3: unzip them, then one PutObject per file in sequence with the
+    /// same SDK and server, nothing else (no hashing, no antivirus, no database). Returns the wall time of both steps.
+    /// </summary>
+    public static async Task<TimeSpan> BareS3CopyAsync(S3Server s3, string zipPath, string folder)
+    {
+        var watch = Stopwatch.StartNew();
+        ZipFile.ExtractToDirectory(zipPath, folder);
+        using var client = s3.Client();
+        foreach (var file in Directory.EnumerateFiles(folder))
+        {
+            await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            await client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = s3.Bucket, Key = "nu/" + Path.GetFileName(file), InputStream = content, AutoCloseStream = false,
+                UseChunkEncoding = false,
+            });
+        }
+        var elapsed = watch.Elapsed;
+        Directory.Delete(folder, recursive: true);
+        return elapsed;
+    }
+
     /// <summary>The deposit JSON: <paramref name="count"/> advances of the large vendor, each naming one PDF of the ZIP.</summary>
     public static byte[] DepositJson(int count, DateTime now, string series = "DEP")
     {
@@ -44,7 +76,7 @@ public static partial class Scenarios
         {
             if (i > 0) sb.Append(',');
             sb.Append($$"""
-                {"referenceFournisseur":"{{series}}-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"{{(series == "DEP" ? 9 : 8)}}{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-{{series}}-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
+                {"referenceFournisseur":"{{series}}-{{i:D6}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId)}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"{{SeriesDigit(series)}}{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-{{series}}-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[{"type":"BON_DE_COMMANDE","fichier":"bc-{{i:D6}}.pdf"}]}
                 """);
         }
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
@@ -187,5 +219,85 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         await _stop.CancelAsync();
         try { await _running; } catch (OperationCanceledException) { }
+    }
+}
+
+/// <summary>
+/// A webhook receiver in the bench's process (Kestrel on 127.0.0.1): answers 204 to every POST and keeps each body and
+/// its arrival time. <see cref="BarePostsAsync"/> sends the same bodies again, signed as Standard Webhooks asks, without
+/// the portal: the bare cost of the same HTTP posts.
+/// </summary>
+public sealed class HookSink : IAsyncDisposable
+{
+    private readonly List<(long Ticks, byte[] Body, bool Bare)> _received = [];
+    private Microsoft.AspNetCore.Builder.WebApplication? _app;
+    private bool _bare;
+
+    public string Url { get; private set; } = "";
+
+    public static async Task<HookSink> StartAsync()
+    {
+        var sink = new HookSink();
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapPost("/hooks", async (HttpRequest request) =>
+        {
+            using var copy = new MemoryStream();
+            await request.Body.CopyToAsync(copy);
+            lock (sink._received) sink._received.Add((Stopwatch.GetTimestamp(), copy.ToArray(), sink._bare));
+            return Results.NoContent();
+        });
+        await app.StartAsync();
+        sink._app = app;
+        sink.Url = app.Urls.First() + "/hooks";
+        return sink;
+    }
+
+    public int Count { get { lock (_received) return _received.Count(r => !r.Bare); } }
+
+    public void Reset() { lock (_received) _received.Clear(); }
+
+    /// <summary>How many the portal delivered, and the time from the first to the last.</summary>
+    public (int Count, TimeSpan Span) Window()
+    {
+        lock (_received)
+        {
+            var mine = _received.Where(r => !r.Bare).Select(r => r.Ticks).ToList();
+            return mine.Count < 2 ? (mine.Count, TimeSpan.Zero) : (mine.Count, Stopwatch.GetElapsedTime(mine.Min(), mine.Max()));
+        }
+    }
+
+    /// <summary>Posts every body the portal delivered again, signed (HMAC-SHA256), <paramref name="batch"/> at a time; posts per second.</summary>
+    public async Task<double> BarePostsAsync(int batch)
+    {
+        List<byte[]> bodies;
+        lock (_received) bodies = _received.Where(r => !r.Bare).Select(r => r.Body).ToList();
+        if (bodies.Count == 0) return 0;
+        _bare = true;
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using var client = Load.Client();
+        var watch = Stopwatch.StartNew();
+        foreach (var chunk in bodies.Chunk(batch))
+            await Task.WhenAll(chunk.Select(async (body, i) =>
+            {
+                var id = "msg_" + Guid.NewGuid().ToString("N");
+                var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+                var signed = Encoding.UTF8.GetBytes($"{id}.{timestamp}.").Concat(body).ToArray();
+                using var request = new HttpRequestMessage(HttpMethod.Post, Url) { Content = new ByteArrayContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+                request.Headers.Add("webhook-id", id);
+                request.Headers.Add("webhook-timestamp", timestamp);
+                request.Headers.Add("webhook-signature", "v1," + Convert.ToBase64String(System.Security.Cryptography.HMACSHA256.HashData(key, signed)));
+                using var response = await client.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+            }));
+        return bodies.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync();
     }
 }

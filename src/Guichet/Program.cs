@@ -48,7 +48,7 @@ try
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
-        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds).")
+        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds, MaxTakeovers).")
         .ValidateOnStart();
     // Attachments on disk or in an S3-compatible bucket (Storage:Provider); Storage:Path stays the local working folder.
     builder.Services.AddSingleton<AttachmentStore>(sp =>
@@ -82,6 +82,14 @@ try
     builder.Services.AddSingleton<EmailSender>();
     builder.Services.AddScoped<EmailDispatcher>();
     builder.Services.AddHostedService<EmailDispatchService>();
+
+    // Webhooks: events written with each change (Data/EventJournal.cs), posted signed by a leased dispatcher (Webhooks:*).
+    builder.Services.AddOptions<Guichet.Webhooks.WebhookOptions>().BindConfiguration(Guichet.Webhooks.WebhookOptions.Section)
+        .ValidateDataAnnotations().ValidateOnStart();
+    builder.Services.AddSingleton<Guichet.Webhooks.WebhookTransport>();
+    builder.Services.AddScoped<Guichet.Webhooks.WebhookSubscriptions>();
+    builder.Services.AddScoped<Guichet.Webhooks.WebhookDispatcher>();
+    builder.Services.AddHostedService<Guichet.Webhooks.WebhookDispatchService>();
 
     // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
     builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
@@ -201,6 +209,8 @@ try
     app.MapFormatFiles();
     app.MapModificationApi();
     app.MapDecisionsApi();
+    app.MapEvenementsApi();
+    app.MapWebhooksApi();
     app.MapQueueExport();
     app.MapJournalExport();
 

@@ -75,7 +75,8 @@ public static class AdminVerbs
                 case "purge-pieces":
                 {
                     var runner = app.Services.GetRequiredService<Deposits.DepositRunner>();
-                    var closed = await runner.CloseStaleAsync(default);
+                    // A verb's process runs no queue: it closes the jobs resumed too often and leaves the others to the instances.
+                    var closed = (await runner.TakeOverStaleAsync(default)).Closed.Count;
                     var purged = await runner.PurgeAsync(default);
                     Console.WriteLine($"Dépôts interrompus clos : {closed}. Pièces orphelines supprimées : {purged.Files} ; "
                         + $"dossiers de dépôt : {purged.JobFolders} ; envois abandonnés : {purged.Uploads}.");
@@ -132,7 +133,7 @@ public static class AdminVerbs
         }
         var runner = app.Services.GetRequiredService<Deposits.DepositRunner>();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var closed = await runner.CloseStaleAsync(default);
+        var closed = (await runner.TakeOverStaleAsync(default)).Closed.Count;
         var purged = await runner.PurgeAsync(default);
         Console.WriteLine($"Nettoyage du stockage ({where}) : {purged.Files} pièce(s) orpheline(s), {purged.StagedDeposits} copie(s) de dépôt, "
             + $"{purged.JobFolders} dossier(s) de dépôt et {purged.Uploads} envoi(s) abandonné(s) supprimés ; {closed} dépôt(s) interrompu(s) clos ; "

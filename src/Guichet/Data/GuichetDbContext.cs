@@ -31,6 +31,10 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<RequestCount> RequestCounts => Set<RequestCount>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
     public DbSet<Hosting.RateCounter> RateCounters => Set<Hosting.RateCounter>();
+    public DbSet<Webhooks.PortalEvent> Events => Set<Webhooks.PortalEvent>();
+    public DbSet<Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Webhooks.WebhookSubscription>();
+    public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
+    public DbSet<Webhooks.WebhookAttempt> WebhookAttempts => Set<Webhooks.WebhookAttempt>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -57,6 +61,10 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new NumberSequenceConfiguration());
         b.ApplyConfiguration(new SecurityEventConfiguration());
         b.ApplyConfiguration(new RateCounterConfiguration());
+        b.ApplyConfiguration(new PortalEventConfiguration());
+        b.ApplyConfiguration(new WebhookSubscriptionConfiguration());
+        b.ApplyConfiguration(new WebhookDeliveryConfiguration());
+        b.ApplyConfiguration(new WebhookAttemptConfiguration());
 
         if (IsSqlite) ReadDateTimesAsUtc(b);
     }
@@ -77,7 +85,7 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     private RequestCountKeeper? _counts;
     private RequestCountKeeper Counts => _counts ??= new(this);
 
-    // Every save goes through the keeper of RequestCounts, so no code path can forget the counters.
+    // Every save goes through the keeper of RequestCounts (and of the events), so no code path can forget either.
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
         Counts.Save(acceptAllChangesOnSuccess, base.SaveChanges);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Guichet.Domain;
+using Guichet.Webhooks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 
@@ -36,17 +37,21 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
         {
             GuardAppendOnly(tracker);
             var deltas = RequestCounters.Collect(tracker);
-            if (deltas.Count == 0) return await save(accept, ct);
+            var events = EventJournal.Collect(tracker);
+            if (deltas.Count == 0 && events.Count == 0) return await save(accept, ct);
+            if (blocking && events.Count > 0) throw new InvalidOperationException("Un changement de demande s'enregistre de façon asynchrone.");
             if (db.Database.CurrentTransaction is not null)
             {
+                await AddOrDeferAsync(events, ct);
                 var saved = await save(accept, ct);
                 await ApplyOrDeferAsync(deltas, blocking, ct);
                 return saved;
             }
-            // The requests and their counters change together or not at all.
+            // The requests, their events and their counters change together or not at all.
             var tx = blocking ? db.Database.BeginTransaction() : await db.Database.BeginTransactionAsync(ct);
             try
             {
+                await AddOrDeferAsync(events, ct);
                 var n = await save(accept, ct);
                 await ApplyOrDeferAsync(deltas, blocking, ct);
                 if (blocking) tx.Commit();
@@ -78,7 +83,26 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
     {
         if (!ReferenceEquals(batch, _deferred)) throw new InvalidOperationException("Ce lot de compteurs n'est plus en cours.");
         _deferred = null;
+        // Events first, as in every other save: the organisation's position lock, then the counters.
+        if (batch.Events.Count > 0)
+        {
+            await EventJournal.AllocateAsync(db, batch.Events, ct);
+            foreach (var slice in batch.Events.Chunk(500))
+            {
+                await EventJournal.AddWithDeliveriesAsync(db, slice, ct);
+                await db.SaveChangesAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+        }
         await ApplyAsync(batch.Pending, blocking: false, ct);
+    }
+
+    private Task AddOrDeferAsync(List<PortalEvent> events, CancellationToken ct)
+    {
+        if (events.Count == 0) return Task.CompletedTask;
+        if (_deferred is null) return EventJournal.AddAsync(db, events, ct);
+        _deferred.Events.AddRange(events);
+        return Task.CompletedTask;
     }
 
     internal void End(DeferredRequestCounts batch)
@@ -109,8 +133,8 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
 }
 
 /// <summary>
-/// Holds the counter deltas of several saves (the deposit's slices) and applies them once, just before the commit:
-/// the counter rows are then locked for an instant rather than for the whole deposit. Disposed unflushed (a failed
+/// Holds the counter deltas and the events of several saves (the deposit's slices) and writes them once, just before the
+/// commit: the counter rows and the organisation's event position are then locked for an instant rather than for the whole deposit. Disposed unflushed (a failed
 /// deposit, rolled back), it drops them.
 /// </summary>
 public sealed class DeferredRequestCounts : IDisposable
@@ -120,6 +144,12 @@ public sealed class DeferredRequestCounts : IDisposable
     internal DeferredRequestCounts(RequestCountKeeper keeper) => _keeper = keeper;
 
     internal Dictionary<RequestCountKey, int> Pending { get; } = [];
+
+    /// <summary>The events of the saves so far, written (positions, deliveries) at the flush.</summary>
+    internal List<PortalEvent> Events { get; } = [];
+
+    /// <summary>An event of the whole batch (the deposit's « depot.termine »), written at the flush after the others.</summary>
+    public void AddEvent(PortalEvent e) => Events.Add(e);
 
     public Task FlushAsync(CancellationToken ct) => _keeper.FlushAsync(this, ct);
 

@@ -23,16 +23,24 @@ public class DepositJob
     /// <summary>
     /// The lease of a job « en traitement »: the instance that holds it (queued or running) writes the time every few
     /// seconds (<see cref="DepositOptions.HeartbeatSeconds"/>). A job whose heartbeat is older than
-    /// <see cref="DepositOptions.StaleAfterSeconds"/> lost its process and is closed by any live instance.
+    /// <see cref="DepositOptions.StaleAfterSeconds"/> lost its process and is resumed by a live instance.
     /// </summary>
     public DateTime HeartbeatAt { get; private set; }
+    /// <summary>
+    /// How many times a live instance resumed the job after its process died; past <see cref="DepositOptions.MaxTakeovers"/>
+    /// it is closed instead, so that a deposit that kills every instance cannot loop forever.
+    /// </summary>
+    public int Takeovers { get; private set; }
     /// <summary>The caller's « Idempotency-Key » header (API), unique per organisation; null without one.</summary>
     public string? IdempotencyKey { get; private set; }
     /// <summary>SHA-256 of the deposited files (JSON then ZIP), to tell a retry from another deposit under the same key.</summary>
     public string? ContentSha256 { get; private set; }
     public const int MaxIdempotencyKeyLength = 200;
 
-    /// <summary>The message of a job whose process stopped before its end: its transaction never committed.</summary>
+    /// <summary>
+    /// The message of a job whose process stopped before its end and that could not be resumed (host stopped, files gone,
+    /// resumed too often): its transaction never committed.
+    /// </summary>
     public const string InterruptedMessage = "Le traitement de ce dépôt a été interrompu par un arrêt du service : aucune demande n'a été "
         + "enregistrée. Déposez-le à nouveau.";
 

@@ -14,9 +14,9 @@ namespace Guichet.Deposits;
 /// Runs deposits from their uploaded files: small ones inline, large ones on a background queue with progress, so the
 /// vendor's page and the API can poll <c>/depots/{id}</c>. Uploaded files wait in the storage folder, never in memory.
 /// A job's state is the truth: TERMINE is written in the deposit's own transaction; the jobs an instance holds carry a
-/// heartbeat, and a job whose heartbeat stopped (its process died) is closed by any live instance; stored files that no
-/// row refers to are purged after a grace longer than that takeover. Its loops never stop the host: a failure is
-/// logged and tried again.
+/// heartbeat, and a job whose heartbeat stopped (its process died) is resumed by one live instance, or closed once resumed
+/// too often; stored files that no row refers to (those of a dead run too) are purged after a grace longer than that
+/// takeover. Its loops never stop the host: a failure is logged and tried again.
 /// </summary>
 public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore store, TimeProvider clock,
     IOptions<DepositOptions> options, DepositGate gate, ILogger<DepositRunner> logger) : BackgroundService
@@ -25,6 +25,8 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     // The jobs this instance holds (queued or running) and their progress: steps done, steps in all.
     private readonly ConcurrentDictionary<Guid, (int Done, int Total)> _held = new();
     private const int MaxAttempts = 5;
+    // Whether this process runs the queue (a verb's process does not): only then may it resume a job.
+    private volatile bool _queueRuns;
     private const string FailedMessage = "Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.";
 
     public string Folder(Guid id) => Path.Combine(store.Root, "_depots", id.ToString("N"));
@@ -156,14 +158,14 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
-                // The host stops: nothing was committed; the job says so now, or the takeover will.
+                // The host stops: nothing was committed; the job says so now (or, if that cannot be written, the takeover resumes it).
                 resolved = await TryFailAsync(id, DepositJob.InterruptedMessage);
                 throw;
             }
             catch (DepositJobClosedException)
             {
-                // Another instance closed the job (its heartbeat looked stale): the transaction rolled back, the job stays ECHEC.
-                logger.LogWarning("Dépôt {Id} clos par une autre instance pendant son traitement : rien n'a été enregistré.", id);
+                // Another instance finished or closed the job (its heartbeat looked stale): this run rolled back, the job keeps that outcome.
+                logger.LogWarning("Dépôt {Id} terminé ou clos par une autre instance pendant son traitement : ce traitement-ci n'a rien enregistré.", id);
                 return resolved = true;
             }
             catch (Guichet.Antivirus.ScannerUnavailableException e)
@@ -258,26 +260,90 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 .SetProperty(j => j.HeartbeatAt, now).SetProperty(j => j.Processed, done).SetProperty(j => j.Total, total), ct);
     }
 
+    /// <summary>What one look at the stale jobs did: the jobs resumed here, and those closed « interrompu ».</summary>
+    public sealed record TakeoverResult(IReadOnlyList<Guid> Resumed, IReadOnlyList<Guid> Closed);
+
     /// <summary>
-    /// Closes as ECHEC every job « en traitement » whose heartbeat is older than <see cref="DepositOptions.StaleAfterSeconds"/>
-    /// and that this instance does not hold: its process died, and its transaction (which holds the outcome) never
-    /// committed. One conditional UPDATE: safe with several instances, and a job that commits meanwhile is left alone.
+    /// Takes over every job « en traitement » whose heartbeat is older than <see cref="DepositOptions.StaleAfterSeconds"/>
+    /// and that this instance does not hold: its process died before the deposit's transaction committed, so running it
+    /// again is safe. Each job is claimed by one conditional UPDATE (heartbeat renewed, <see cref="DepositJob.Takeovers"/> + 1):
+    /// of several instances looking at once, only the one whose UPDATE touched the row runs it. A job already resumed
+    /// <see cref="DepositOptions.MaxTakeovers"/> times, or whose files are gone, is closed « interrompu » instead. A process
+    /// without the queue (an administration verb) resumes nothing: it only closes the jobs resumed too often.
     /// </summary>
-    public async Task<int> CloseStaleAsync(CancellationToken ct)
+    public async Task<TakeoverResult> TakeOverStaleAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var now = clock.UtcNow();
         var limit = now.AddSeconds(-options.Value.StaleAfterSeconds);
+        var max = options.Value.MaxTakeovers;
         var held = _held.Keys.ToList();
-        var json = DepositJob.FailureJson(DepositJob.InterruptedMessage);
-        var closed = await db.DepositJobs
+        var stale = await db.DepositJobs.AsNoTracking()
             .Where(j => j.Status == DepositJobStatus.EnTraitement && j.HeartbeatAt < limit && !held.Contains(j.Id))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DepositJobStatus.Echec).SetProperty(j => j.FinishedAt, now)
-                .SetProperty(j => j.ResultJson, json), ct);
-        Telemetry.GuichetTelemetry.DepositsInterrupted(closed);
-        if (closed > 0) logger.LogWarning("{Count} dépôt(s) interrompu(s) clos en échec (plus de battement depuis {Seconds} s).", closed, options.Value.StaleAfterSeconds);
-        return closed;
+            .Select(j => new { j.Id, j.Takeovers }).ToListAsync(ct);
+        var json = DepositJob.FailureJson(DepositJob.InterruptedMessage);
+        List<Guid> resumed = [], closed = [];
+        foreach (var job in stale)
+        {
+            // The same guard in both UPDATEs: a job that committed, or that another instance claimed, is left alone.
+            var stillStale = db.DepositJobs.Where(j => j.Id == job.Id && j.Status == DepositJobStatus.EnTraitement && j.HeartbeatAt < limit);
+            if (job.Takeovers >= max)
+            {
+                if (await stillStale.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, DepositJobStatus.Echec)
+                        .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.ResultJson, json), ct) == 1)
+                {
+                    closed.Add(job.Id);
+                    logger.LogWarning("Dépôt {Id} clos en échec : son traitement s'est arrêté après {Takeovers} reprise(s).", job.Id, job.Takeovers);
+                    await DeleteFilesAsync(job.Id);
+                }
+                continue;
+            }
+            if (!_queueRuns) continue; // resumed by an instance whose queue runs
+            if (await stillStale.Where(j => j.Takeovers == job.Takeovers).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.HeartbeatAt, now).SetProperty(j => j.Takeovers, j => j.Takeovers + 1), ct) == 0)
+                continue;
+            _held.TryAdd(job.Id, (0, 0)); // from now on this instance beats for it
+            if (!await HasFilesAsync(job.Id))
+            {
+                _held.TryRemove(job.Id, out _); // not run here; a close that could not be written is tried again by the next look
+                if (await TryFailAsync(job.Id, DepositJob.InterruptedMessage))
+                {
+                    closed.Add(job.Id);
+                    logger.LogWarning("Dépôt {Id} clos en échec : son instance s'est arrêtée et ses fichiers ont disparu.", job.Id);
+                    await DeleteStagedAsync(job.Id);
+                }
+                continue;
+            }
+            logger.LogWarning("Dépôt {Id} repris (reprise {Takeover} sur {Max}) : son instance ne donnait plus de battement depuis {Seconds} s.",
+                job.Id, job.Takeovers + 1, max, options.Value.StaleAfterSeconds);
+            Enqueue(job.Id);
+            resumed.Add(job.Id);
+        }
+        Telemetry.GuichetTelemetry.DepositsInterrupted(closed.Count);
+        return new TakeoverResult(resumed, closed);
+    }
+
+    /// <summary>
+    /// Whether the job's files are here or can be fetched from their staged copy. When the storage does not answer, the
+    /// run is tried anyway: it fails with a clear message if the files cannot be read then.
+    /// </summary>
+    private async Task<bool> HasFilesAsync(Guid id)
+    {
+        if (File.Exists(JsonPath(id))) return true;
+        try { return await store.FetchStagedAsync(id, Folder(id), CancellationToken.None); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Copie déposée du dépôt {Id} illisible pour l'instant ; le dépôt est repris quand même.", id);
+            return true;
+        }
+    }
+
+    /// <summary>Deletes a closed job's working folder and staged copy; whatever is left (storage away) is the purge's.</summary>
+    private async Task DeleteFilesAsync(Guid id)
+    {
+        try { Directory.Delete(Folder(id), recursive: true); } catch (IOException) { }
+        await DeleteStagedAsync(id);
     }
 
     /// <summary>What a purge removed.</summary>
@@ -286,13 +352,12 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     /// <summary>
     /// Deletes what no row refers to: stored files (written by a deposit, a completion or a draft whose transaction never
     /// committed), the folders of finished jobs, abandoned uploads. Only what is older than
-    /// <see cref="DepositOptions.OrphanFilesAfterSeconds"/> and older than every job still « en traitement » (stale jobs
-    /// are closed first): a file of a running deposit, whose rows are not committed yet, is never deleted. Safe with
-    /// several instances (a file already deleted is skipped).
+    /// <see cref="DepositOptions.OrphanFilesAfterSeconds"/> and older than every job still « en traitement »: a file of a
+    /// running deposit, whose rows are not committed yet, is never deleted, nor the folder of a stale job waiting to be
+    /// resumed; the files of a dead run go once its job has ended. Safe with several instances (a file already deleted is skipped).
     /// </summary>
     public async Task<PurgeResult> PurgeAsync(CancellationToken ct)
     {
-        await CloseStaleAsync(ct);
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var now = clock.UtcNow();
@@ -344,10 +409,12 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
+        _queueRuns = true;
+        using var stopping = stoppingToken.Register(() => _queueRuns = false);
         // As many readers of the queue as the gate has slots: large simulations take their share of the same slots.
         await Task.WhenAll(Enumerable.Range(0, o.LargeChecksAtOnce).Select(_ => RunQueueAsync(stoppingToken)).Append(
             EveryAsync("Battement des dépôts", BeatAsync, TimeSpan.FromSeconds(o.HeartbeatSeconds), stoppingToken)).Append(
-            EveryAsync("Reprise des dépôts interrompus", CloseStaleAsync, TimeSpan.FromSeconds(o.CheckSeconds), stoppingToken)).Append(
+            EveryAsync("Reprise des dépôts interrompus", TakeOverStaleAsync, TimeSpan.FromSeconds(o.CheckSeconds), stoppingToken)).Append(
             EveryAsync("Purge des pièces orphelines", PurgeAsync, TimeSpan.FromSeconds(o.PurgeEverySeconds), stoppingToken)));
     }
 
@@ -376,9 +443,9 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                     if (resolved) break;
                     if (attempt == MaxAttempts)
                     {
-                        // No more heartbeat: the job will be closed by the takeover of stale jobs, its files purged.
+                        // No more heartbeat: the takeover of stale jobs resumes it (here or elsewhere), or closes it once resumed too often.
                         _held.TryRemove(id, out _);
-                        logger.LogError("Dépôt {Id} abandonné après {Attempts} essais ; il sera clos par la reprise des dépôts interrompus.", id, attempt);
+                        logger.LogError("Dépôt {Id} laissé après {Attempts} essais ; la reprise des dépôts interrompus le relancera ou le clora.", id, attempt);
                         break;
                     }
                     await Task.Delay(TimeSpan.FromSeconds(1 << (attempt - 1)), stoppingToken);
@@ -423,5 +490,5 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         EveryAsync(what, async c => { await work(c); return 0; }, period, ct);
 }
 
-/// <summary>The job was closed by another instance before the deposit's commit: the deposit rolls back.</summary>
-public sealed class DepositJobClosedException() : Exception("Le dépôt a été clos par une autre instance avant son enregistrement.");
+/// <summary>The job was finished or closed by another instance before this run's commit: this run rolls back.</summary>
+public sealed class DepositJobClosedException() : Exception("Le dépôt a été terminé ou clos par une autre instance avant l'enregistrement de ce traitement.");

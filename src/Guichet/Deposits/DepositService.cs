@@ -29,8 +29,13 @@ public sealed class DepositOptions
     public int SimulationWaitSeconds { get; set; } = 30;
     /// <summary>How often an instance writes the heartbeat of the jobs it holds (queued or running).</summary>
     public int HeartbeatSeconds { get; set; } = 5;
-    /// <summary>A job « en traitement » whose heartbeat is older than this lost its process: any live instance closes it.</summary>
+    /// <summary>A job « en traitement » whose heartbeat is older than this lost its process: a live instance resumes it.</summary>
     public int StaleAfterSeconds { get; set; } = 90;
+    /// <summary>
+    /// How many times a job whose process died is resumed; once resumed this many times it is closed « interrompu »
+    /// instead (0: never resumed, always closed).
+    /// </summary>
+    public int MaxTakeovers { get; set; } = 2;
     /// <summary>How often each instance looks for stale jobs.</summary>
     public int CheckSeconds { get; set; } = 30;
     /// <summary>A stored file that no row refers to is deleted once it is this old (always longer than <see cref="StaleAfterSeconds"/>).</summary>
@@ -50,6 +55,7 @@ public sealed class DepositOptions
         if (CrossVendorRefusalsPerDay < 1) yield return "Deposits:CrossVendorRefusalsPerDay doit valoir au moins 1.";
         if (LargeChecksAtOnce < 1) yield return "Deposits:LargeChecksAtOnce doit valoir au moins 1.";
         if (SimulationWaitSeconds < 0) yield return "Deposits:SimulationWaitSeconds ne peut pas être négatif.";
+        if (MaxTakeovers < 0) yield return "Deposits:MaxTakeovers ne peut pas être négatif.";
         if (StaleAfterSeconds < 2 * HeartbeatSeconds) yield return "Deposits:StaleAfterSeconds doit valoir au moins deux fois Deposits:HeartbeatSeconds.";
         if (CheckSeconds < 1 || PurgeEverySeconds < 1) yield return "Deposits:CheckSeconds et Deposits:PurgeEverySeconds doivent valoir au moins 1.";
         if (OrphanFilesAfterSeconds <= StaleAfterSeconds) yield return "Deposits:OrphanFilesAfterSeconds doit dépasser Deposits:StaleAfterSeconds.";
@@ -173,6 +179,8 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
             }
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
+            counts.AddEvent(Webhooks.PortalEvent.DepositFinished(org.Id, created.Count,
+                created.Count(c => c.Statut == RequestStatus.EnCours.Code()), created.Count(c => c.Statut == RequestStatus.Incomplete.Code()), now));
             await counts.FlushAsync(ct);
             var result = new DepositResult([], created, file.Count);
             if (beforeCommit is not null) await beforeCommit(result, ct);

@@ -101,7 +101,7 @@ public class FundingRequest
         };
         request.Documents.AddRange(documents);
         request.Status = request.MissingDocumentTypes(scheme).Count > 0 ? RequestStatus.Incomplete : RequestStatus.EnCours;
-        request.Record(actor, now, "Dépôt de la demande", null, request.Status,
+        request.Record(actor, now, "Dépôt de la demande", null, request.Status, RequestEvent.Created,
             documents: request.Documents.Select(d => d.FileName));
         return request;
     }
@@ -114,7 +114,7 @@ public class FundingRequest
         Documents.AddRange(added);
         var complete = MissingDocumentTypes(scheme).Count == 0;
         var to = complete ? RequestStatus.EnCours : RequestStatus.Incomplete;
-        Transition(actor, now, complete ? "Demande complétée" : "Pièces justificatives ajoutées", to,
+        Transition(actor, now, complete ? "Demande complétée" : "Pièces justificatives ajoutées", to, complete ? RequestEvent.Completed : null,
             documents: added.Select(d => d.FileName));
     }
 
@@ -142,7 +142,7 @@ public class FundingRequest
         Rounds.Add(round);
         LastRoundOutcome = null;
         Transition(actor, now, atVendorRequest ? "Modification ouverte à la demande du fournisseur" : "Demande de modification",
-            RequestStatus.AModifier, comment: round.Comment);
+            RequestStatus.AModifier, RequestEvent.RoundOpened, comment: round.Comment);
         return round;
     }
 
@@ -212,20 +212,20 @@ public class FundingRequest
         round.Close(RoundOutcome.Confirmed, now);
         LastRoundOutcome = RoundOutcome.Confirmed;
         LastModifiedByVendorAt = now;
-        Transition(actor, now, "Modification confirmée", RequestStatus.EnCours, changes: changes,
+        Transition(actor, now, "Modification confirmée", RequestStatus.EnCours, RequestEvent.ModificationConfirmed, changes: changes,
             documents: added.Select(d => d.FileName));
     }
 
     /// <summary>« Ne pas modifier »: the draft is discarded, A_MODIFIER → EN_COURS. Returns the discarded files.</summary>
     public IReadOnlyList<SupportingDocument> DeclineModification(Actor actor, DateTime now) =>
-        CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null);
+        CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null, RequestEvent.ModificationDeclined);
 
     /// <summary>« Annuler la demande de modification » by a manager. Returns the discarded files.</summary>
     public IReadOnlyList<SupportingDocument> CancelModificationRound(Actor actor, DateTime now, string? comment = null)
     {
         var text = string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();
         if (text is not null) CheckFreeText(text, "Le commentaire", "$.commentaire");
-        return CloseRound(actor, now, RoundOutcome.Cancelled, "Demande de modification annulée", text);
+        return CloseRound(actor, now, RoundOutcome.Cancelled, "Demande de modification annulée", text, RequestEvent.RoundCancelled);
     }
 
     /// <summary>Automatic closing once the deadline has passed and the reminder went out. Returns the discarded files.</summary>
@@ -234,7 +234,7 @@ public class FundingRequest
         var round = RequireOpenRound("Clôturer la modification");
         if (round.ReminderSentAt is null || now < round.ClosingDueAt)
             throw Refusal.Conflict("Le délai de modification n'est pas encore expiré.");
-        return CloseRound(Actor.System, now, RoundOutcome.Expired, "Délai expiré — instruite en l'état", null);
+        return CloseRound(Actor.System, now, RoundOutcome.Expired, "Délai expiré — instruite en l'état", null, RequestEvent.RoundExpired);
     }
 
     /// <summary>Records that the J+10 reminder went out (once).</summary>
@@ -245,7 +245,7 @@ public class FundingRequest
         if (now < round.ReminderDueAt) throw Refusal.Conflict("La relance n'est pas encore due.");
         round.RecordReminder(now);
         Version++;
-        History.Add(HistoryEntry.Create(Actor.System, now, "Relance envoyée (J+10)", Status, Status));
+        History.Add(HistoryEntry.Create(Actor.System, now, "Relance envoyée (J+10)", Status, Status, kind: RequestEvent.Reminded));
     }
 
     /// <summary>« Valider »: EN_COURS → VALIDEE.</summary>
@@ -253,7 +253,7 @@ public class FundingRequest
     {
         Require("Valider", RequestAction.Validate);
         RecordDecision(now);
-        Transition(actor, now, "Demande validée", RequestStatus.Validee);
+        Transition(actor, now, "Demande validée", RequestStatus.Validee, RequestEvent.Validated);
     }
 
     /// <summary>« Rejeter » with a reason: EN_COURS → REJETEE.</summary>
@@ -264,14 +264,14 @@ public class FundingRequest
         CheckFreeText(reason, "Le motif", "$.motif");
         RejectionReason = reason.Trim();
         RecordDecision(now);
-        Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, comment: RejectionReason);
+        Transition(actor, now, "Demande rejetée", RequestStatus.Rejetee, RequestEvent.Rejected, comment: RejectionReason);
     }
 
     /// <summary>« Décidée et payée »: VALIDEE → DECIDEE_ET_PAYEE.</summary>
     public void MarkPaid(Actor actor, DateTime now)
     {
         Require("Décidée et payée", RequestAction.MarkPaid);
-        Transition(actor, now, "Paiement décidé et effectué", RequestStatus.DecideeEtPayee);
+        Transition(actor, now, "Paiement décidé et effectué", RequestStatus.DecideeEtPayee, RequestEvent.Paid);
     }
 
     /// <summary>« M'attribuer » or « Attribuer à »: the request goes to <paramref name="userId"/>, whoever had it.</summary>
@@ -314,14 +314,14 @@ public class FundingRequest
         DecisionSeconds = (long)(now - DepositedAt).TotalSeconds;
     }
 
-    private IReadOnlyList<SupportingDocument> CloseRound(Actor actor, DateTime now, RoundOutcome outcome, string evt, string? comment)
+    private IReadOnlyList<SupportingDocument> CloseRound(Actor actor, DateTime now, RoundOutcome outcome, string evt, string? comment, RequestEvent kind)
     {
         var round = RequireOpenRound(evt);
         var discarded = Documents.Where(d => d.IsDraftOf(round)).ToList();
         foreach (var d in discarded) Documents.Remove(d);
         round.Close(outcome, now);
         LastRoundOutcome = outcome;
-        Transition(actor, now, evt, RequestStatus.EnCours, comment: comment);
+        Transition(actor, now, evt, RequestStatus.EnCours, kind, comment: comment);
         return discarded;
     }
 
@@ -343,19 +343,19 @@ public class FundingRequest
         if (Status != StatusFor(action)) throw Refusal.WrongStatus(Status, label, StatusFor(action));
     }
 
-    private void Transition(Actor actor, DateTime now, string evt, RequestStatus to, string? comment = null,
+    private void Transition(Actor actor, DateTime now, string evt, RequestStatus to, RequestEvent? kind, string? comment = null,
         IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null)
     {
         var from = Status;
         Status = to;
-        Record(actor, now, evt, from, to, comment, changes, documents);
+        Record(actor, now, evt, from, to, kind, comment, changes, documents);
     }
 
-    private void Record(Actor actor, DateTime now, string evt, RequestStatus? from, RequestStatus to, string? comment = null,
+    private void Record(Actor actor, DateTime now, string evt, RequestStatus? from, RequestStatus to, RequestEvent? kind, string? comment = null,
         IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null)
     {
         UpdatedAt = now;
         Version++;
-        History.Add(HistoryEntry.Create(actor, now, evt, from, to, comment, changes, documents));
+        History.Add(HistoryEntry.Create(actor, now, evt, from, to, comment, changes, documents, kind));
     }
 }

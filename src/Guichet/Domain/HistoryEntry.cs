@@ -17,12 +17,15 @@ public class HistoryEntry
     public List<FieldChange> Changes { get; private set; } = [];
     /// <summary>File names of the attachments added by this event.</summary>
     public List<string> DocumentsAdded { get; private set; } = [];
+    /// <summary>The event this line tells integrators of (not stored: read once, when the line is saved, to write its event).</summary>
+    public RequestEvent? Kind { get; private set; }
 
     private HistoryEntry() { }
 
     internal static HistoryEntry Create(Actor actor, DateTime at, string evt, RequestStatus? from, RequestStatus? to,
-        string? comment = null, IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null) => new()
+        string? comment = null, IEnumerable<FieldChange>? changes = null, IEnumerable<string>? documents = null, RequestEvent? kind = null) => new()
     {
+        Kind = kind,
         At = at, ActorName = actor.Name, ActorRole = actor.Role, ActorUserId = actor.UserId, Event = evt,
         FromStatus = from, ToStatus = to, Comment = comment,
         Changes = changes?.ToList() ?? [], DocumentsAdded = documents?.ToList() ?? [],

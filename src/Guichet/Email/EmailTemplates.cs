@@ -109,6 +109,13 @@ public static class EmailTemplates
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Ce message n'est pas un e-mail de compte."),
     };
 
+    /// <summary>To the users of an organisation whose webhook the portal paused after failing for too long.</summary>
+    public static RenderedEmail ForWebhookPaused(string url, DateTime failingSince) => Build("Webhook mis en pause après des échecs répétés",
+        "Votre webhook est en pause",
+        new Para($"Le Guichet n'a pu livrer aucun événement à l'adresse {url} depuis le {Fr.Date(failingSince)} : ce webhook a été mis en pause et ne reçoit plus de nouveaux événements."),
+        new Para("Corrigez le point d'accès puis réactivez le webhook. Les événements manqués restent lisibles dans le flux /api/v1/evenements, et chacun peut être rejoué depuis la page « Webhooks »."),
+        new Link("Gérer les webhooks", "/compte/webhooks"));
+
     private static RenderedEmail Build(string subject, string title, params Block[] blocks)
     {
         var text = new StringBuilder();

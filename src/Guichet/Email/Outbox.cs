@@ -45,6 +45,13 @@ public static class Outbox
         db.Add(OutboxMessage.Create(kind, request, recipients, EmailTemplates.ForRequest(kind, request, round), now));
     }
 
+    /// <summary>An e-mail to the active users of an organisation, tied to no request (e.g. a webhook paused).</summary>
+    public static async Task EnqueueForOrganisationAsync(GuichetDbContext db, int organisationId, EmailKind kind, RenderedEmail email, DateTime now, CancellationToken ct)
+    {
+        var recipients = (await RecipientsByOrganisationAsync(db, [organisationId], ct)).GetValueOrDefault(organisationId, []);
+        if (recipients.Count > 0) db.Add(OutboxMessage.Create(kind, null, recipients, email, now));
+    }
+
     /// <summary>An account e-mail to one person; <paramref name="path"/> is the portal path of its link (e.g. the reset page).</summary>
     public static void EnqueueForUser(GuichetDbContext db, string email, string? name, EmailKind kind, string path, DateTime now)
     {

@@ -6,6 +6,7 @@ public enum EmailKind
     RoundOpened, Reminder, RoundClosed, ModificationConfirmed, ModificationDeclined, RoundCancelled, Validated, Rejected, Paid,
     AccountCreated, PasswordReset,
     AttachmentQuarantined,
+    WebhookPaused,
 }
 
 /// <summary>

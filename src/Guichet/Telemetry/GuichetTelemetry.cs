@@ -32,6 +32,9 @@ public static class GuichetTelemetry
     private static readonly Counter<long> Scans = Meter.CreateCounter<long>("guichet.scans", "{file}",
         "Fichiers soumis à l'antivirus, par résultat (clean, infected, unavailable).");
 
+    private static readonly Counter<long> WebhookAttempts = Meter.CreateCounter<long>("guichet.webhooks.attempts", "{attempt}",
+        "Tentatives de livraison de webhooks, par résultat (delivered, retry, failed : échec définitif).");
+
     /// <summary>A deposit ended with a verdict: « ok » (written) or « refused » (errors, nothing written).</summary>
     public static void DepositDone(bool valid, int requests, long startedAt)
     {
@@ -67,4 +70,7 @@ public static class GuichetTelemetry
 
     /// <summary>One file scanned: « clean », « infected », or « unavailable » when clamd gave no verdict.</summary>
     public static void Scanned(string result) => Scans.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    /// <summary>One delivery attempt: « delivered » (2xx), « retry » (will be tried again) or « failed » (« échec définitif »).</summary>
+    public static void WebhookAttempted(string result) => WebhookAttempts.Add(1, new KeyValuePair<string, object?>("result", result));
 }

@@ -6,7 +6,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Guichet.Telemetry;
 
 /// <summary>
-/// The gauges read from the database: outbox backlog and the age of its oldest unsent e-mail, deposits in progress,
+/// The gauges read from the database: outbox backlog and the age of its oldest unsent e-mail, the same for webhook
+/// deliveries, deposits in progress,
 /// requests per status (from the RequestCounts table, not the requests). One read for all of them, kept
 /// <see cref="RefreshEvery"/> on the app's clock, so scrapes never hammer the database; when the database does not
 /// answer, the gauges are left out of the scrape (unknown, not zero) until the next read. Per app: its meter comes
@@ -17,7 +18,8 @@ public sealed class StateGauges
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(3);
 
-    private sealed record Snapshot(int Backlog, DateTime? OldestUnsent, int DepositsInProgress, IReadOnlyList<(string Status, int Count)> ByStatus);
+    private sealed record Snapshot(int Backlog, DateTime? OldestUnsent, int DepositsInProgress, IReadOnlyList<(string Status, int Count)> ByStatus,
+        int WebhookBacklog, DateTime? OldestPendingWebhook);
 
     private readonly IServiceScopeFactory _scopes;
     private readonly TimeProvider _clock;
@@ -32,19 +34,23 @@ public sealed class StateGauges
         var meter = meters.Create(GuichetTelemetry.Name);
         meter.CreateObservableGauge<int>("guichet.outbox.backlog", () => Read() is { } s ? [new Measurement<int>(s.Backlog)] : [],
             "{email}", "E-mails en attente d'envoi dans la boîte d'envoi.");
-        meter.CreateObservableGauge("guichet.outbox.oldest_age", OldestAge, "s",
+        meter.CreateObservableGauge("guichet.outbox.oldest_age", () => Age(s => s.OldestUnsent), "s",
             "Âge du plus ancien e-mail non envoyé (0 quand la boîte d'envoi est vide).");
         meter.CreateObservableGauge<int>("guichet.deposits.in_progress", () => Read() is { } s ? [new Measurement<int>(s.DepositsInProgress)] : [],
             "{deposit}", "Dépôts « en traitement ».");
+        meter.CreateObservableGauge<int>("guichet.webhooks.backlog", () => Read() is { } s ? [new Measurement<int>(s.WebhookBacklog)] : [],
+            "{delivery}", "Livraisons de webhooks en attente (pas encore livrées ni en échec définitif).");
+        meter.CreateObservableGauge("guichet.webhooks.oldest_age", () => Age(s => s.OldestPendingWebhook), "s",
+            "Âge de la plus ancienne livraison de webhook en attente (0 quand il n'y en a pas).");
         meter.CreateObservableGauge<int>("guichet.requests.by_status",
             () => Read() is { } s ? s.ByStatus.Select(b => new Measurement<int>(b.Count, new KeyValuePair<string, object?>("status", b.Status))) : [],
             "{request}", "Demandes par statut (toutes organisations).");
     }
 
-    private IEnumerable<Measurement<double>> OldestAge()
+    private IEnumerable<Measurement<double>> Age(Func<Snapshot, DateTime?> since)
     {
         if (Read() is not { } s) return [];
-        var age = s.OldestUnsent is { } oldest ? Math.Max(0, (_clock.GetUtcNow().UtcDateTime - oldest).TotalSeconds) : 0;
+        var age = since(s) is { } oldest ? Math.Max(0, (_clock.GetUtcNow().UtcDateTime - oldest).TotalSeconds) : 0;
         return [new Measurement<double>(age)];
     }
 
@@ -81,6 +87,9 @@ public sealed class StateGauges
         var deposits = await db.DepositJobs.AsNoTracking().CountAsync(j => j.Status == DepositJobStatus.EnTraitement, ct);
         var byStatus = await db.RequestCounts.AsNoTracking().GroupBy(c => c.Status)
             .Select(g => new { Status = g.Key, Count = g.Sum(c => c.Count) }).ToListAsync(ct);
-        return new Snapshot(backlog, oldest, deposits, byStatus.Select(b => (b.Status.Code(), b.Count)).ToList());
+        var pending = db.WebhookDeliveries.AsNoTracking().Where(d => d.State == Webhooks.DeliveryState.Pending);
+        var webhookBacklog = await pending.CountAsync(ct);
+        var oldestWebhook = webhookBacklog == 0 ? null : await pending.MinAsync(d => (DateTime?)d.CreatedAt, ct);
+        return new Snapshot(backlog, oldest, deposits, byStatus.Select(b => (b.Status.Code(), b.Count)).ToList(), webhookBacklog, oldestWebhook);
     }
 }

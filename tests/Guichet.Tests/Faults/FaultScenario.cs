@@ -166,6 +166,20 @@ public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLi
         return orphans;
     }
 
+    /// <summary>How many times the deposit job at <paramref name="url"/> (…/depots/{id}) was resumed after its instance died.</summary>
+    protected async Task<long> TakeoversAsync(string url)
+    {
+        var id = Guid.Parse(url.TrimEnd('/').Split('/')[^1]);
+        await using var conn = Connection(Env["ConnectionStrings__Guichet"]);
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        // Guids are stored as text on SQLite (upper case) and as uuid on PostgreSQL.
+        cmd.CommandText = provider == "Postgres"
+            ? $"SELECT \"Takeovers\" FROM \"DepositJobs\" WHERE \"Id\" = '{id}'"
+            : $"SELECT \"Takeovers\" FROM \"DepositJobs\" WHERE upper(\"Id\") = '{id.ToString().ToUpperInvariant()}'";
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     protected List<string> JobFolders() => Directory.Exists(Path.Combine(StoragePath, "_depots"))
         ? Directory.GetDirectories(Path.Combine(StoragePath, "_depots")).ToList() : [];
 

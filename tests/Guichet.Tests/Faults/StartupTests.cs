@@ -76,6 +76,19 @@ public sealed class StartupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_negative_number_of_deposit_takeovers_stops_the_start_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["Deposits__MaxTakeovers"] = "-1",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("Configuration Deposits invalide", text);
+        Assert.Contains("MaxTakeovers", text);
+    }
+
+    [Fact]
     public async Task A_security_journal_retention_of_zero_days_stops_the_start_with_a_French_line()
     {
         var (code, text) = await RunAsync(new()

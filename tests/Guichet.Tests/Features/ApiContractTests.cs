@@ -32,6 +32,8 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         "ListRequests", "GetRequest", "CompleteRequest", "Deposit", "GetDeposit", "Simulate", "GetModification", "EditDraft",
         "ImportDraftDocument", "RemoveDraftDocument", "ConfirmModification", "DeclineModification", "OpenModificationRound",
         "CancelModificationRound", "ValidateRequest", "RejectRequest", "MarkPaid",
+        "ListEvents", "ListWebhooks", "CreateWebhook", "GetWebhook", "ChangeWebhook", "DeleteWebhook", "RotateWebhookSecret",
+        "ListWebhookAttempts", "SendWebhookTest", "ReplayWebhookEvent",
     ];
 
     [Fact]
@@ -65,7 +67,8 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         }
         // Every write whose action reads a body says so; the deposit's « json » part is the published format.
         var writes = operations.Where(o => o.Operation["requestBody"] is not null).Select(o => o.Operation["operationId"]!.GetValue<string>()).Order();
-        Assert.Equal(["CancelModificationRound", "CompleteRequest", "Deposit", "EditDraft", "ImportDraftDocument", "OpenModificationRound", "RejectRequest", "Simulate"], writes);
+        Assert.Equal(["CancelModificationRound", "ChangeWebhook", "CompleteRequest", "CreateWebhook", "Deposit", "EditDraft", "ImportDraftDocument",
+            "OpenModificationRound", "RejectRequest", "ReplayWebhookEvent", "Simulate"], writes);
         var deposit = document["paths"]!["/api/v1/depots"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!;
         Assert.Equal("#/components/schemas/FormatDepot", deposit["schema"]!["properties"]!["json"]!["$ref"]!.GetValue<string>());
         Assert.Equal("application/json", deposit["encoding"]!["json"]!["contentType"]!.GetValue<string>());

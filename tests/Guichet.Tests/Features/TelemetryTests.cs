@@ -33,6 +33,7 @@ public abstract class TelemetryApp(ClamdFixture clamd) : GuichetApp
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Telemetry:Prometheus", "true");
+        builder.UseSetting("Webhooks:AllowLoopback", "true"); // the receiver of the webhook test is on this machine
         ScannerSettings.Apply(builder, clamd.Server.Port);
         builder.ConfigureTestServices(services => services.AddTestSource());
     }
@@ -115,7 +116,7 @@ public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
     }
 
     [Fact]
-    public async Task A_deposit_whose_process_died_is_in_progress_until_the_takeover_closes_it_and_then_counts_as_failed()
+    public async Task A_deposit_whose_process_died_and_whose_files_are_gone_is_in_progress_until_the_takeover_closes_it_and_then_counts_as_failed()
     {
         using (var scope = app.Services.CreateScope())
         {
@@ -128,7 +129,8 @@ public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
         var before = await app.ScrapeFreshAsync();
         Assert.True(before.Sum("guichet_deposits_in_progress") >= 1, before.Raw);
 
-        var closed = await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().CloseStaleAsync(CancellationToken.None);
+        // No files left of it (nothing to resume): the takeover closes it.
+        var closed = (await app.Services.GetRequiredService<Guichet.Deposits.DepositRunner>().TakeOverStaleAsync(CancellationToken.None)).Closed.Count;
 
         var after = await app.ScrapeFreshAsync();
         Assert.True(closed >= 1);
@@ -207,6 +209,42 @@ public abstract class TelemetryTests(TelemetryApp app) : DepositScenario(app)
         Assert.True(result.Reminders >= 1 && result.Closings >= 1, $"{result}");
         Assert.Equal(result.Reminders, after.Sum("guichet_deadlines_reminders_total") - before.Sum("guichet_deadlines_reminders_total"));
         Assert.Equal(result.Closings, after.Sum("guichet_deadlines_closings_total") - before.Sum("guichet_deadlines_closings_total"));
+    }
+
+    [Fact]
+    public async Task A_webhook_delivery_waits_in_the_backlog_until_it_is_delivered_and_counts_as_delivered()
+    {
+        using var receiver = WebhookReceiver.StartNew();
+        var vendor = app.Bearer("demo-agendapro");
+        var subscribed = await vendor.PostAsync("/api/v1/webhooks",
+            JsonHttp.Body(JsonSerializer.Serialize(new { url = receiver.Url, types = new[] { "demande.validee" } })));
+        Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        var id = JsonDocument.Parse(await subscribed.Content.ReadAsStringAsync()).RootElement.GetProperty("webhook").GetProperty("id").GetInt64();
+        try
+        {
+            var number = await app.NewAsync();
+            var before = await app.ScrapeFreshAsync();
+
+            var validated = await app.Bearer("demo-gestionnaire").PostAsync($"/api/v1/demandes/{number}/valider", JsonHttp.Body("{}"));
+            Assert.Equal(HttpStatusCode.OK, validated.StatusCode);
+            app.Clock.Advance(TimeSpan.FromMinutes(2));
+            var waiting = await app.ScrapeFreshAsync();
+            Assert.Equal(1, waiting.Sum("guichet_webhooks_backlog") - before.Sum("guichet_webhooks_backlog"));
+            Assert.True(waiting.Sum("guichet_webhooks_oldest_age_seconds") >= 120, waiting.Raw);
+
+            using (var scope = app.Services.CreateScope())
+                Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<Guichet.Webhooks.WebhookDispatcher>().DispatchDueAsync());
+
+            var after = await app.ScrapeFreshAsync();
+            Assert.Single(receiver.Posts);
+            Assert.Equal(before.Sum("guichet_webhooks_backlog"), after.Sum("guichet_webhooks_backlog"));
+            Assert.Equal(1, after.Sum("guichet_webhooks_attempts_total", ("result", "delivered")) - before.Sum("guichet_webhooks_attempts_total", ("result", "delivered")));
+            Assert.Equal(before.Sum("guichet_webhooks_attempts_total", ("result", "retry")), after.Sum("guichet_webhooks_attempts_total", ("result", "retry")));
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await vendor.DeleteAsync($"/api/v1/webhooks/{id}")).StatusCode);
+        }
     }
 
     [Fact]

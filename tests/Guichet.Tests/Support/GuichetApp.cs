@@ -49,6 +49,8 @@ public abstract partial class GuichetApp : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Storage:Path", StoragePath);
         builder.UseSetting("Email:PickupDirectory", MailPath);
         builder.UseSetting("Workers:Enabled", "false");
+        // The look at stale deposit jobs runs once at start: the tests that need it call DepositRunner.TakeOverStaleAsync.
+        builder.UseSetting("Deposits:CheckSeconds", "86400");
         builder.UseSetting("Deposits:MaxJsonBytes", (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture));
         // Tests sign in, ask for resets and call the API far more often than anyone would: the limits are out of their way
         // here, and RateLimitTests checks them on an app of their own with small limits.

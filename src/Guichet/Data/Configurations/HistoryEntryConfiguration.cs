@@ -16,5 +16,6 @@ public sealed class HistoryEntryConfiguration : IEntityTypeConfiguration<History
         e.Property(x => x.Changes).HasConversion(JsonColumns.Converter<List<FieldChange>>(), JsonColumns.Comparer<List<FieldChange>>());
         e.Property(x => x.DocumentsAdded).HasConversion(JsonColumns.Converter<List<string>>(), JsonColumns.Comparer<List<string>>());
         e.HasIndex(x => new { x.FundingRequestId, x.At });
+        e.Ignore(x => x.Kind);
     }
 }

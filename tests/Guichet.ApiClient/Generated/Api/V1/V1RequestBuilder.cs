@@ -2,7 +2,9 @@
 #pragma warning disable CS0618
 using Guichet.ApiClient.Api.V1.Demandes;
 using Guichet.ApiClient.Api.V1.Depots;
+using Guichet.ApiClient.Api.V1.Evenements;
 using Guichet.ApiClient.Api.V1.Simulations;
+using Guichet.ApiClient.Api.V1.Webhooks;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
 using System.Collections.Generic;
@@ -27,10 +29,20 @@ namespace Guichet.ApiClient.Api.V1
         {
             get => new global::Guichet.ApiClient.Api.V1.Depots.DepotsRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The evenements property</summary>
+        public global::Guichet.ApiClient.Api.V1.Evenements.EvenementsRequestBuilder Evenements
+        {
+            get => new global::Guichet.ApiClient.Api.V1.Evenements.EvenementsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The simulations property</summary>
         public global::Guichet.ApiClient.Api.V1.Simulations.SimulationsRequestBuilder Simulations
         {
             get => new global::Guichet.ApiClient.Api.V1.Simulations.SimulationsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The webhooks property</summary>
+        public global::Guichet.ApiClient.Api.V1.Webhooks.WebhooksRequestBuilder Webhooks
+        {
+            get => new global::Guichet.ApiClient.Api.V1.Webhooks.WebhooksRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>
         /// Instantiates a new <see cref="global::Guichet.ApiClient.Api.V1.V1RequestBuilder"/> and sets the default values.
