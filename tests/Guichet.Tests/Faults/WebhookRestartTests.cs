@@ -112,7 +112,7 @@ public abstract class WebhookRestartTests(string provider) : FaultScenario(provi
 
     private static JsonElement Parsed(WebhookReceiver.Received post) => JsonDocument.Parse(post.Body).RootElement;
 
-    /// <summary>Every event of the feed after <paramref name="cursor"/> reached the receiver once, in each request's order, signed.</summary>
+    /// <summary>Every event of <paramref name="feed"/> reached the receiver once, in each request's order, signed.</summary>
     private static void AssertEachOnceInOrderAndSigned(List<JsonElement> feed, List<WebhookReceiver.Received> posts, string secret)
     {
         Assert.Equal(posts.Count, posts.Select(p => p.Id).Distinct().Count()); // no event posted twice
