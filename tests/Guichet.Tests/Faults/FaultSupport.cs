@@ -115,16 +115,20 @@ public static class FaultRequests
         return number;
     }
 
-    /// <summary>The 503 of a transient failure: Retry-After, and the French message (Problem Details on the API, a page elsewhere).</summary>
-    public static async Task AssertUnavailable(HttpResponseMessage response, bool api)
+    public const string DatabaseBusyMessage = "Le service est momentanément indisponible. Réessayez dans quelques instants.";
+
+    /// <summary>
+    /// The 503 of a transient failure: Retry-After, the French <paramref name="message"/> (the database's by default), no
+    /// trace of the failing part (<paramref name="hidden"/>), Problem Details on the API, a page elsewhere.
+    /// </summary>
+    public static async Task AssertUnavailable(HttpResponseMessage response, bool api, string message = DatabaseBusyMessage, params string[] hidden)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode} {body}");
         var retryAfter = response.Headers.RetryAfter?.Delta;
         Assert.True(retryAfter is { TotalSeconds: > 0 and <= 60 }, "Retry-After absent ou invalide : " + response.Headers.RetryAfter);
-        Assert.Contains("Le service est momentanément indisponible. Réessayez dans quelques instants.", body);
-        Assert.DoesNotContain("Npgsql", body);
-        Assert.DoesNotContain("Exception", body);
+        Assert.Contains(message, body);
+        foreach (var word in hidden.Append("Npgsql").Append("Exception")) Assert.DoesNotContain(word, body);
         if (api)
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -44,26 +44,8 @@ public abstract partial class StorageOutageTests(S3App app) : IAsyncLifetime
     private List<string> WorkingFiles() => Directory.Exists(app.StoragePath)
         ? Directory.GetFiles(app.StoragePath, "*", SearchOption.AllDirectories).ToList() : [];
 
-    private static async Task AssertStorageUnavailable(HttpResponseMessage response, bool api)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)response.StatusCode} {body}");
-        Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: > 0 and <= 60 }, "Retry-After absent ou invalide : " + response.Headers.RetryAfter);
-        Assert.Contains(StorageMessage, body);
-        Assert.DoesNotContain("Exception", body);
-        Assert.DoesNotContain("Amazon", body);
-        Assert.DoesNotContain("base de données", body);
-        if (api)
-        {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("\"status\":503", body);
-        }
-        else
-        {
-            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("lang=\"fr\"", body);
-        }
-    }
+    private static Task AssertStorageUnavailable(HttpResponseMessage response, bool api) =>
+        FaultRequests.AssertUnavailable(response, api, StorageMessage, "Amazon", "base de données");
 
     [Fact]
     public async Task A_deposit_while_the_storage_is_down_is_a_503_in_French_that_writes_nothing_and_goes_through_once_it_is_back()
