@@ -217,18 +217,28 @@ try
         File.Delete(zipPath);
     }
 
+    // The deposits of 5b and 5c: their own series of requests (so that none is a duplicate) and the vendor's API client.
+    (byte[] Json, string ZipPath, long ZipBytes) NewDeposit(string series)
+    {
+        var zip = Path.Combine(work, $"pieces-{series.ToLowerInvariant()}.zip");
+        Scenarios.DepositZip(zip, o.DepositRequests, o.FileKb);
+        return (Scenarios.DepositJson(o.DepositRequests, now, series), zip, new FileInfo(zip).Length);
+    }
+    HttpClient DepositClient()
+    {
+        var client = Load.Client();
+        client.Timeout = TimeSpan.FromMinutes(30);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        return client;
+    }
+
     // 5b. The same deposit with the antivirus on: a throwaway clamd (tests/Shared/ClamdServer.cs, local signatures only),
     // beside clamdscan --stream of the same files (every file sent to the same clamd over INSTREAM, as the portal does).
     if (o.Runs("deposit-av"))
     {
         await using var clamd = await ClamdServer.StartAsync("guichet-bench-clamd-", "apt-get install clamav-daemon");
-        var json = Scenarios.DepositJson(o.DepositRequests, now, "AV");
-        var zipPath = Path.Combine(work, "pieces-av.zip");
-        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
-        var zipBytes = new FileInfo(zipPath).Length;
-        using var api = Load.Client();
-        api.Timeout = TimeSpan.FromMinutes(30);
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        var (json, zipPath, zipBytes) = NewDeposit("AV");
+        using var api = DepositClient();
         var avEnv = new Dictionary<string, string>(env)
         {
             ["Antivirus__Host"] = "127.0.0.1", ["Antivirus__Port"] = clamd.Port.ToString(CultureInfo.InvariantCulture),
@@ -252,13 +262,8 @@ try
     if (o.Runs("deposit-s3"))
     {
         await using var s3 = await S3Server.StartAsync("guichet-bench-s3-", "guichet-bench", "cd tools/s3rver && npm ci");
-        var json = Scenarios.DepositJson(o.DepositRequests, now, "S3");
-        var zipPath = Path.Combine(work, "pieces-s3.zip");
-        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
-        var zipBytes = new FileInfo(zipPath).Length;
-        using var api = Load.Client();
-        api.Timeout = TimeSpan.FromMinutes(30);
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
+        var (json, zipPath, zipBytes) = NewDeposit("S3");
+        using var api = DepositClient();
         var s3Env = new Dictionary<string, string>(env);
         foreach (var (key, value) in s3.Settings()) s3Env[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         s3Env["Storage__S3__PartSizeMegabytes"] = "8";
