@@ -66,7 +66,35 @@ public sealed class S3Server : IAsyncDisposable
     }
 
     /// <summary>Starts the server again on the same port and data folder (its objects are still there) and waits until it answers.</summary>
-    public Task StartAgainAsync() => IsRunning ? Task.CompletedTask : LaunchAsync();
+    public Task StartAgainAsync()
+    {
+        if (IsRunning) return Task.CompletedTask;
+        ForgetCutWrites();
+        return LaunchAsync();
+    }
+
+    /// <summary>
+    /// A write that S3 never finished is not an object. s3rver is not atomic: killed while it wrote an object's metadata, it
+    /// leaves a cut JSON file and then answers 500 to every listing of the bucket. Such objects are removed before it starts
+    /// again, as if the write had never happened.
+    /// </summary>
+    private void ForgetCutWrites()
+    {
+        const string suffix = "._S3rver_metadata.json";
+        foreach (var metadata in Directory.EnumerateFiles(_root, "*" + suffix, SearchOption.AllDirectories).ToList())
+        {
+            try
+            {
+                using (System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(metadata))) { }
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                var stem = metadata[..^suffix.Length];
+                foreach (var part in new[] { suffix, "._S3rver_object", "._S3rver_object.md5" })
+                    File.Delete(stem + part);
+            }
+        }
+    }
 
     private string _script = "";
 
@@ -120,7 +148,7 @@ public sealed class S3Server : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             try { return await ListAsync(prefix); }
-            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.InternalServerError && attempt < 10) { await Task.Delay(200); }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.InternalServerError && attempt < 30) { await Task.Delay(300); }
         }
     }
 
