@@ -7,7 +7,7 @@ namespace Guichet.BrowserTests;
 
 /// <summary>
 /// The deck's journeys with the keyboard alone (Tab, Shift+Tab, Enter, Space, typing; never a click): the vendor's
-/// « Modifier » → « Confirmer », the manager's validation. The skip link is the first stop and focus is always visible.
+/// « Modifier » → « Confirmer » and « Ne pas modifier », the manager's validation. The skip link is the first stop and focus is always visible.
 /// </summary>
 public sealed class KeyboardJourney(BrowserApp app)
 {
@@ -101,5 +101,26 @@ public sealed class KeyboardJourney(BrowserApp app)
         await Keyboard.TabTo(page, "button « Valider »");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("h1 .statut")).ToHaveTextAsync("Validée");
+    }
+
+    [Fact]
+    public async Task The_vendor_chooses_Ne_pas_modifier_and_its_question_takes_the_focus()
+    {
+        var number = await DemoRequests.FirstNumber(app, RequestStatus.AModifier, RequestType.Avance, "Regulis");
+        var page = await app.NewPage();
+        await SignInWithTheKeyboard(page, "editeur@regulis.test");
+        await page.GotoAsync($"/demandes/{number}/modifier");
+
+        // The question is part of the page, not a modal: focus goes to its first button, nothing to trap.
+        await Keyboard.TabTo(page, "a « Ne pas modifier »");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alertdialog, new() { Name = "Ne pas modifier votre demande ?" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Oui, ne pas modifier" })).ToBeFocusedAsync();
+        await Keyboard.AssertFocusVisible(page);
+        await Keyboard.TabTo(page, "a « Non, revenir à la modification »");
+        await Keyboard.TabTo(page, "button « Oui, ne pas modifier »", backwards: true);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByText("Vous avez choisi de ne pas modifier votre demande")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("h1 .statut")).ToHaveTextAsync("En cours");
     }
 }

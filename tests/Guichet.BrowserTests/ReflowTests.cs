@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Guichet.BrowserTests.Pages;
 using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
@@ -48,13 +49,24 @@ public sealed class ReflowTests(BrowserApp app)
         { "Administration : journal de sécurité", Admin, "/admin/journal" },
     };
 
+    /// <summary>Each account signs in once for the whole sample; each page still gets its own browser context.</summary>
+    private static readonly ConcurrentDictionary<string, Task<string>> SignedIn = new();
+
+    private Task<string> StorageStateOf(string account) => SignedIn.GetOrAdd(account, async email =>
+    {
+        var page = await app.NewPage();
+        await new LoginPage(page).SignIn(email);
+        var state = await page.Context.StorageStateAsync();
+        await page.Context.CloseAsync();
+        return state;
+    });
+
     [Theory]
     [MemberData(nameof(AuditSample))]
     public async Task The_page_reflows_at_320_px_and_at_200_percent_zoom_and_axe_finds_nothing(string name, string? account, string path)
     {
-        var page = await app.NewPage();
+        var page = await app.NewPage(account is null ? null : await StorageStateOf(account));
         await page.SetViewportSizeAsync(320, 640);
-        if (account is not null) await new LoginPage(page).SignIn(account);
         var response = await page.GotoAsync(await DemoRequests.Resolve(app, path));
         Assert.True(response!.Ok, $"{name} : {path} a répondu {response.Status}");
 

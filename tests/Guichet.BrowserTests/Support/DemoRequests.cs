@@ -23,12 +23,12 @@ public static class DemoRequests
         return path.Replace("{organisme}", agendaPro.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    /// <summary>The number of the first AgendaPro request in that status and type (the deck's order: by number).</summary>
-    public static async Task<string> FirstNumber(BrowserApp app, RequestStatus status, RequestType type)
+    /// <summary>The number of the vendor's first request in that status and type (the deck's order: by number).</summary>
+    public static async Task<string> FirstNumber(BrowserApp app, RequestStatus status, RequestType type, string vendor = "AgendaPro")
     {
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        return await db.Requests.Where(r => r.Organisation!.Name == "AgendaPro" && r.Status == status && r.Type == type)
+        return await db.Requests.Where(r => r.Organisation!.Name == vendor && r.Status == status && r.Type == type)
             .OrderBy(r => r.Number).Select(r => r.Number).FirstAsync();
     }
 
