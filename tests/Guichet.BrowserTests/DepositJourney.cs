@@ -88,7 +88,7 @@ public sealed class DepositJourney(BrowserApp app)
         await Accessibility.AssertNoViolations(page);
         await page.GetByLabel("Fichier").SetInputFilesAsync(new FilePayload { Name = "piece.pdf", MimeType = "application/pdf", Buffer = Pdf });
         await page.GetByRole(AriaRole.Button, new() { Name = "Importer" }).ClickAsync();
-        await Assertions.Expect(page.GetByText("la demande est complète et passe au statut « En cours »")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("la demande est complète et passe au statut « en cours »")).ToBeVisibleAsync();
         await page.GotoAsync($"/demandes/{number}");
         await Assertions.Expect(page.Locator("h1 .statut")).ToHaveTextAsync("En cours");
         await Assertions.Expect(page.Locator(".gx-timeline li", new() { HasText = "Demande complétée" })).ToHaveCountAsync(1);

@@ -45,7 +45,7 @@ public sealed class InstructionJourney(BrowserApp app)
         await Assertions.Expect(vendor.GetByRole(AriaRole.Heading, new() { Name = "Votre demande nécessite des modifications" })).ToBeVisibleAsync();
         await Assertions.Expect(vendor.Locator("#modification blockquote")).ToHaveTextAsync(Comment);
         await Assertions.Expect(vendor.Locator("#modification li", new() { HasText = InvoiceItem })).ToBeVisibleAsync();
-        var deadline = Regex.Match(await vendor.Locator("#modification").InnerTextAsync(), @"Date limite : (\d{2}/\d{2}/\d{4})").Groups[1].Value;
+        var deadline = Regex.Match(await vendor.Locator("#modification").InnerTextAsync(), @"Date limite\s:\s(\d{2}/\d{2}/\d{4})").Groups[1].Value;
         Assert.NotEmpty(deadline);
         await Accessibility.AssertNoViolations(vendor);
 
@@ -57,7 +57,7 @@ public sealed class InstructionJourney(BrowserApp app)
         var email = Assert.Single(emails, m => (m.Subject ?? "").Contains(number));
         Assert.Equal("editeur@regulis.test", email.To.Mailboxes.Single().Address);
         Assert.Contains(deadline, email.Subject);
-        foreach (var body in new[] { email.TextBody ?? "", email.HtmlBody ?? "" })
+        foreach (var body in new[] { email.TextBody ?? "", System.Net.WebUtility.HtmlDecode(email.HtmlBody ?? "") })
         {
             Assert.Contains(Comment, body.Replace("&#x27;", "'"));
             Assert.Contains(ContactItem, body.Replace("&#x27;", "'"));

@@ -47,7 +47,7 @@ public sealed class ModificationJourney(BrowserApp app)
         await modify.Contact.FillAsync("appelez le standard");
         await modify.Confirm();
         await Assertions.Expect(page.Locator("#contact-support-error")).ToContainTextAsync("https://");
-        await Assertions.Expect(page.GetByText("« Confirmer » est refusé")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("« Confirmer » est refusé")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".statut").First).ToHaveTextAsync("A modifier");
         await Accessibility.Capture(page, "deck-4-contact-invalide");
         await Accessibility.AssertNoViolations(page);
@@ -77,7 +77,7 @@ public sealed class ModificationJourney(BrowserApp app)
         await Assertions.Expect(modify.Contact).ToHaveValueAsync("support-sas@agendapro.test");
         await Assertions.Expect(modify.Contact).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("gx-changed"));
         await modify.Confirm();
-        await Assertions.Expect(page.GetByText("La demande repasse au statut « en cours »")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("La demande repasse au statut « en cours »")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("h1 .statut")).ToHaveTextAsync("En cours");
         await Assertions.Expect(page.Locator(".gx-timeline li", new() { HasText = "Modification confirmée" })).ToContainTextAsync("support-sas@agendapro.test");
         await Accessibility.Capture(page, "deck-7-confirme-en-cours");
@@ -89,7 +89,7 @@ public sealed class ModificationJourney(BrowserApp app)
         await new LoginPage(manager).SignIn("gestionnaire@asp.test");
         await manager.GotoAsync($"/instruction/{number}");
         await Assertions.Expect(manager.Locator("dd .gx-changed").First).ToHaveTextAsync("support-sas@agendapro.test");
-        await Assertions.Expect(manager.GetByText($"valeur précédente : « {original} »")).ToBeVisibleAsync();
+        await Assertions.Expect(manager.GetByText($"valeur précédente : « {original} »")).ToBeVisibleAsync();
         await Assertions.Expect(manager.Locator("tr", new() { HasText = "va-signee.pdf" }).Locator(".gx-new")).ToHaveTextAsync("Nouveau");
         await Accessibility.Capture(manager, "deck-8-gestionnaire-en-vert");
         await Accessibility.AssertNoViolations(manager);
@@ -103,7 +103,7 @@ public sealed class ModificationJourney(BrowserApp app)
         await modify.Import("Autre pièce", "brouillon.pdf", Pdf);
         await Assertions.Expect(modify.Bins).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Link, new() { Name = "Ne pas modifier" }).ClickAsync();
-        var dialog = page.GetByRole(AriaRole.Alertdialog, new() { Name = "Ne pas modifier votre demande ?" });
+        var dialog = page.GetByRole(AriaRole.Alertdialog, new() { Name = "Ne pas modifier votre demande ?" });
         await Assertions.Expect(dialog).ToBeVisibleAsync();
         await Accessibility.Capture(page, "renoncer-2-confirmation");
         await Accessibility.AssertNoViolations(page);

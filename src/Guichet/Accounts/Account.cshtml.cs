@@ -28,13 +28,13 @@ public sealed class AccountModel(GuichetDbContext db, SignInManager<GuichetUser>
     {
         if (await Sessions.RevokeAsync(db, User.Id(), id, clock.UtcNow(), ct) == 0) return NotFound();
         await journal.RecordAsync(SecurityEventKind.SignedOut, new JournalAccount(User.Id(), User.Identity?.Name),
-            id == User.SessionId() ? null : "Un autre appareil, depuis « Mon compte ».", ct: ct);
+            id == User.SessionId() ? null : "Un autre appareil, depuis « Mon compte ».", ct: ct);
         if (id == User.SessionId())
         {
             await signIn.SignOutAsync();
             return LocalRedirect("/");
         }
-        Message = "L'appareil a été déconnecté\u00A0: sa session est fermée.";
+        Message = "L'appareil a été déconnecté : sa session est fermée.";
         return await Load(ct) ? Page() : NotFound();
     }
 

@@ -39,7 +39,7 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
             var organisation = organisationId is { } o ? await db.Organisations.Where(x => x.Id == o).Select(x => x.Name).FirstAsync(ct) : null;
             journal.Add(SecurityEventKind.AccountCreated, JournalAccount.Of(user),
                 $"Rôle {Roles.Label(role!)}{(organisation is null ? "" : $", organisme {organisation}")}"
-                + (password is null ? " ; e-mail de création de compte envoyé." : " ; mot de passe fourni."));
+                + (password is null ? " ; e-mail de création de compte envoyé." : " ; mot de passe fourni."));
             result = await users.AddToRoleAsync(user, role!);
         }
         if (!result.Succeeded) return new(null, result.Errors.Select(e => e.Description).ToList());
@@ -61,7 +61,7 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         if (user is null || !user.IsActive)
         {
             await journal.RecordAsync(SecurityEventKind.PasswordResetRequested, user is null ? JournalAccount.Typed(email) : JournalAccount.Of(user),
-                user is null ? "Adresse inconnue : aucun e-mail envoyé." : "Compte désactivé : aucun e-mail envoyé.", ct: ct);
+                user is null ? "Adresse inconnue : aucun e-mail envoyé." : "Compte désactivé : aucun e-mail envoyé.", ct: ct);
             return;
         }
         var token = await users.GeneratePasswordResetTokenAsync(user);
@@ -84,9 +84,9 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
         if (user is null) return new(null, ["Utilisateur introuvable."]);
         var current = await users.GetRolesAsync(user);
         if (user.OrganisationId is not null || current.Contains(Roles.Fournisseur))
-            return new(null, ["Le rôle d'un utilisateur Fournisseur ne se change pas ici\u00A0: il reste rattaché à son organisme."]);
+            return new(null, ["Le rôle d'un utilisateur Fournisseur ne se change pas ici : il reste rattaché à son organisme."]);
         if (role is null || !AgencyRoles.Contains(role))
-            return new(null, ["Choisissez un rôle de l'Agence\u00A0: Gestionnaire, Assistance utilisateur ou Administrateur."]);
+            return new(null, ["Choisissez un rôle de l'Agence : Gestionnaire, Assistance utilisateur ou Administrateur."]);
         if (current.Count == 1 && current[0] == role) return new(null, [$"{user.Email} est déjà {Roles.Label(role)}."]);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -101,7 +101,7 @@ public sealed class AccountAdmin(GuichetDbContext db, UserManager<GuichetUser> u
                 .Join(db.Roles.Where(r => r.Name == Roles.Administrateur), ur => ur.RoleId, r => r.Id, (ur, r) => ur.UserId)
                 .Join(db.Users.Where(u => u.IsActive), id => id, u => u.Id, (id, u) => id).CountAsync(ct);
             if (otherAdmins == 0)
-                return new(null, [$"{user.Email} est le dernier administrateur actif\u00A0: nommez d'abord un autre administrateur."]);
+                return new(null, [$"{user.Email} est le dernier administrateur actif : nommez d'abord un autre administrateur."]);
         }
         var result = current.Count > 0 ? await users.RemoveFromRolesAsync(user, current) : IdentityResult.Success;
         if (result.Succeeded) result = await users.AddToRoleAsync(user, role);

@@ -101,5 +101,5 @@ public static class SecurityEventKinds
 
     /// <summary>Reads a stored code; throws on a code this version does not know (a newer version wrote it).</summary>
     public static SecurityEventKind Parse(string code) =>
-        TryParse(code, out var k) ? k : throw new InvalidOperationException($"Événement de sécurité inconnu : {code}.");
+        TryParse(code, out var k) ? k : throw new InvalidOperationException($"Événement de sécurité inconnu : {code}.");
 }

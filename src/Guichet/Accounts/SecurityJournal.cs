@@ -86,7 +86,7 @@ public sealed class SecurityJournal(GuichetDbContext db, IHttpContextAccessor ht
             return;
         }
         var per = partition.StartsWith("address:", StringComparison.Ordinal) ? "par adresse saisie" : "par adresse IP";
-        var detail = $"{page} : limite {per} atteinte ({limit.Permits} essais en {RateLimits.Wait(limit.WindowSeconds)}) ; "
+        var detail = $"{page} : limite {per} atteinte ({limit.Permits} essais en {RateLimits.Wait(limit.WindowSeconds)}) ; "
             + "les refus suivants de la même fenêtre ne sont pas journalisés.";
         await RecordAsync(SecurityEventKind.SignInThrottled,
             string.IsNullOrEmpty(typedAddress) ? null : JournalAccount.Typed(typedAddress.ToLowerInvariant()), detail);

@@ -26,7 +26,7 @@ public sealed class SetPasswordModel(UserManager<GuichetUser> users, Data.Guiche
             // An unknown account gets the same answer as an expired link. The journal row is saved with the password.
             await using var tx = await db.Database.BeginTransactionAsync();
             var result = user is null || !user.IsActive
-                ? IdentityResult.Failed(new IdentityError { Description = "Ce lien n'est plus valable : demandez-en un nouveau depuis « Mot de passe oublié »." })
+                ? IdentityResult.Failed(new IdentityError { Description = "Ce lien n'est plus valable : demandez-en un nouveau depuis « Mot de passe oublié »." })
                 : await users.ResetPasswordAsync(user, Jeton ?? "", Password!);
             if (result.Succeeded)
             {
@@ -38,7 +38,7 @@ public sealed class SetPasswordModel(UserManager<GuichetUser> users, Data.Guiche
                 return Page();
             }
             Errors.AddRange(result.Errors.Select(e => e.Code == "InvalidToken"
-                ? "Ce lien n'est plus valable : demandez-en un nouveau depuis « Mot de passe oublié »." : e.Description));
+                ? "Ce lien n'est plus valable : demandez-en un nouveau depuis « Mot de passe oublié »." : e.Description));
         }
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();

@@ -35,7 +35,7 @@ public sealed class TokensModel(GuichetDbContext db, TimeProvider clock, Securit
         {
             UserId = User.Id(), Name = name, Hash = ApiTokens.Hash(token), Prefix = token[..8], CreatedAt = clock.UtcNow(),
         });
-        journal.Add(SecurityEventKind.ApiTokenCreated, Me(), $"Jeton « {name} » ({token[..8]}…).");
+        journal.Add(SecurityEventKind.ApiTokenCreated, Me(), $"Jeton « {name} » ({token[..8]}…).");
         await db.SaveChangesAsync();
         NewToken = token;
         NewTokenName = name;
@@ -55,10 +55,10 @@ public sealed class TokensModel(GuichetDbContext db, TimeProvider clock, Securit
         var revoked = token is null ? 0 : await db.ApiTokens.Where(t => t.Id == id && t.UserId == userId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now));
         if (revoked == 0) return NotFound();
-        journal.Add(SecurityEventKind.ApiTokenRevoked, Me(), $"Jeton « {token!.Name} » ({token.Prefix}…).");
+        journal.Add(SecurityEventKind.ApiTokenRevoked, Me(), $"Jeton « {token!.Name} » ({token.Prefix}…).");
         await db.SaveChangesAsync();
         await tx.CommitAsync();
-        Message = "Le jeton a été révoqué : il ne permet plus d'appeler l'API.";
+        Message = "Le jeton a été révoqué : il ne permet plus d'appeler l'API.";
         await Load();
         return Page();
     }

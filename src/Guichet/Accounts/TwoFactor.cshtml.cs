@@ -40,7 +40,7 @@ public sealed class TwoFactorModel(
     public string? FailedForm { get; private set; }
 
     public const string WrongPassword = "Mot de passe incorrect.";
-    public const string AgencyCannotDisable = "La double authentification est obligatoire pour les comptes de l'Agence : elle ne peut pas être désactivée. Vous pouvez en revanche réinitialiser l'application d'authentification.";
+    public const string AgencyCannotDisable = "La double authentification est obligatoire pour les comptes de l'Agence : elle ne peut pas être désactivée. Vous pouvez en revanche réinitialiser l'application d'authentification.";
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -56,7 +56,7 @@ public sealed class TwoFactorModel(
         var code = TwoFactorGate.Digits(Code);
         string? codeError = code.Length == 6 && code.All(char.IsAsciiDigit)
             ? await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, code) ? null
-                : "Code incorrect ou expiré. Vérifiez que l'application affiche bien le compte « Guichet » et saisissez le code actuel."
+                : "Code incorrect ou expiré. Vérifiez que l'application affiche bien le compte « Guichet » et saisissez le code actuel."
             : "Saisissez les 6 chiffres du code affiché par votre application d'authentification.";
         var passwordError = await PasswordErrorAsync(user);
         if (codeError is not null || passwordError is not null) return await FailAsync(user, "enable", codeError, passwordError);
@@ -77,7 +77,7 @@ public sealed class TwoFactorModel(
         if (await PasswordErrorAsync(user) is { } error) return await FailAsync(user, "codes", null, error);
         journal.Add(SecurityEventKind.RecoveryCodesRegenerated, JournalAccount.Of(user)); // saved with the new codes
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodeCount))!.ToList();
-        Message = "Nouveaux codes de récupération générés : les anciens ne fonctionnent plus.";
+        Message = "Nouveaux codes de récupération générés : les anciens ne fonctionnent plus.";
         await LoadAsync(user);
         return Page();
     }
@@ -91,7 +91,7 @@ public sealed class TwoFactorModel(
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user);
         await signIn.SignInAsync(user, isPersistent: false);
-        Message = "L'application d'authentification a été réinitialisée : l'ancienne clé ne fonctionne plus et vos autres sessions sont fermées. Enregistrez la nouvelle clé ci-dessous puis saisissez un code pour réactiver la double authentification.";
+        Message = "L'application d'authentification a été réinitialisée : l'ancienne clé ne fonctionne plus et vos autres sessions sont fermées. Enregistrez la nouvelle clé ci-dessous puis saisissez un code pour réactiver la double authentification.";
         await LoadAsync(user);
         return Page();
     }
@@ -106,7 +106,7 @@ public sealed class TwoFactorModel(
         await users.SetTwoFactorEnabledAsync(user, false);
         await users.ResetAuthenticatorKeyAsync(user); // the old app's codes must not work again if it is enabled later
         await signIn.SignInAsync(user, isPersistent: false);
-        Message = "La double authentification est désactivée : le mot de passe suffit à vous connecter. Vos autres sessions sont fermées.";
+        Message = "La double authentification est désactivée : le mot de passe suffit à vous connecter. Vos autres sessions sont fermées.";
         await LoadAsync(user);
         return Page();
     }

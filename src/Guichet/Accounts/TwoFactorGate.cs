@@ -27,7 +27,7 @@ public static class TwoFactorGate
     /// stamp, so SessionCheck ends every cookie whose claim is out of date.</summary>
     public const string EnabledClaim = "guichet:2fa";
 
-    public const string EnrolFirst = "Activez la double authentification pour accéder au Guichet : les comptes de l'Agence doivent l'utiliser.";
+    public const string EnrolFirst = "Activez la double authentification pour accéder au Guichet : les comptes de l'Agence doivent l'utiliser.";
 
     // Reachable while enrolling: the page itself, signing in and out, the error pages.
     private static readonly string[] Open = [EnrolmentPath, "/deconnexion", "/connexion", "/erreur", "/acces-refuse", "/health"];

@@ -28,7 +28,7 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
         {
             var outcome = await accounts.CreateAsync(Email, FullName, Role, null, null, ct);
             if (outcome.User is null) Errors.AddRange(outcome.Errors);
-            else Message = $"Utilisateur {outcome.User.Email} créé ({Roles.Label(Role!)}) : un e-mail l'invite à choisir son mot de passe.";
+            else Message = $"Utilisateur {outcome.User.Email} créé ({Roles.Label(Role!)}) : un e-mail l'invite à choisir son mot de passe.";
         }
         if (Errors.Count > 0) Response.StatusCode = StatusCodes.Status400BadRequest;
         await Load();
@@ -44,7 +44,7 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
             Errors.AddRange(outcome.Errors);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        else Message = $"{outcome.User.Email} est désormais {Roles.Label(nouveauRole!)}\u00A0: ses sessions ouvertes sont fermées, le nouveau rôle s'applique à sa prochaine connexion.";
+        else Message = $"{outcome.User.Email} est désormais {Roles.Label(nouveauRole!)} : ses sessions ouvertes sont fermées, le nouveau rôle s'applique à sa prochaine connexion.";
         await Load();
         return Page();
     }
@@ -58,7 +58,7 @@ public sealed class AgencyModel(GuichetDbContext db, AccountAdmin accounts) : Pa
             Errors.AddRange(outcome.Errors);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        else Message = $"{outcome.User.Email}\u00A0: double authentification réinitialisée. Ses sessions sont fermées ; il devra l'activer de nouveau à sa prochaine connexion.";
+        else Message = $"{outcome.User.Email} : double authentification réinitialisée. Ses sessions sont fermées ; il devra l'activer de nouveau à sa prochaine connexion.";
         await Load();
         return Page();
     }

@@ -25,7 +25,7 @@ public static class JournalQuery
         if (Value(query, "evenement") is { } k)
         {
             if (SecurityEventKinds.TryParse(k, out var parsed)) kind = parsed;
-            else errors.Add(new("$.evenement", null, $"Événement inconnu « {Fr.Clip(k, 40)} »."));
+            else errors.Add(new("$.evenement", null, $"Événement inconnu « {Fr.Clip(k, 40)} »."));
         }
         var text = Value(query, "q")?.Trim();
         if (text is { Length: > 100 })

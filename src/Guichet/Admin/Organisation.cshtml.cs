@@ -33,7 +33,7 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
         if (!await Load(id)) return NotFound();
         var outcome = await accounts.CreateAsync(Email, FullName, Roles.Fournisseur, id, null, ct);
         if (outcome.User is null) return Fail(outcome.Errors);
-        Message = $"Utilisateur {outcome.User.Email} créé : un e-mail l'invite à choisir son mot de passe.";
+        Message = $"Utilisateur {outcome.User.Email} créé : un e-mail l'invite à choisir son mot de passe.";
         await Load(id);
         return Page();
     }
@@ -48,7 +48,7 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
             $"Organisme {Organisation.Name}."); // saved by the update below
         await users.UpdateAsync(user);
         await users.UpdateSecurityStampAsync(user); // ends its open sessions at their next check
-        Message = user.IsActive ? $"{user.Email} est réactivé." : $"{user.Email} est désactivé : il ne peut plus se connecter ni utiliser ses jetons d'API.";
+        Message = user.IsActive ? $"{user.Email} est réactivé." : $"{user.Email} est désactivé : il ne peut plus se connecter ni utiliser ses jetons d'API.";
         return Page();
     }
 
@@ -58,7 +58,7 @@ public sealed class OrganisationModel(GuichetDbContext db, AccountAdmin accounts
         if (!await Load(id)) return NotFound();
         var outcome = await accounts.ResetTwoFactorAsync(userId, id, ct);
         if (outcome.User is null) return Fail(outcome.Errors);
-        Message = $"{outcome.User.Email}\u00A0: double authentification réinitialisée. Ses sessions sont fermées ; il pourra l'activer de nouveau depuis « Mon compte ».";
+        Message = $"{outcome.User.Email} : double authentification réinitialisée. Ses sessions sont fermées ; il pourra l'activer de nouveau depuis « Mon compte ».";
         await Load(id);
         return Page();
     }

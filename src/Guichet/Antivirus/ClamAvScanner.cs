@@ -62,7 +62,7 @@ public sealed class ClamAvScanner(IOptions<AntivirusOptions> options, ILogger<Cl
             // clamd closes the connection when the stream passes its StreamMaxLength, sometimes before its answer is read.
             throw Unavailable(e.Message, e);
         }
-        var verdict = Parse(answer) ?? throw Unavailable($"réponse inattendue « {answer} »", null);
+        var verdict = Parse(answer) ?? throw Unavailable($"réponse inattendue « {answer} »", null);
         Telemetry.GuichetTelemetry.Scanned(verdict.Infected ? "infected" : "clean");
         return verdict;
     }
@@ -92,7 +92,7 @@ public sealed class ClamAvScanner(IOptions<AntivirusOptions> options, ILogger<Cl
         {
             throw new ScannerUnavailableException(e.Message, e);
         }
-        if (answer.TrimEnd('\0', '\n', '\r', ' ') != "PONG") throw new ScannerUnavailableException($"réponse inattendue « {answer} »");
+        if (answer.TrimEnd('\0', '\n', '\r', ' ') != "PONG") throw new ScannerUnavailableException($"réponse inattendue « {answer} »");
     }
 
     /// <summary>Scans a seekable stream from its start and puts it back there, for the caller to store it next.</summary>

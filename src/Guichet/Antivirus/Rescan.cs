@@ -20,7 +20,7 @@ public sealed class Rescan(GuichetDbContext db, AttachmentStore store, ClamAvSca
     /// <summary>Throws <see cref="ScannerUnavailableException"/> when the scanner stops answering: the current request is left as it was.</summary>
     public async Task<RescanResult> RunAsync(CancellationToken ct)
     {
-        if (!scanner.Enabled) throw new InvalidOperationException("Aucun antivirus configuré (clés Antivirus:*) : aucune pièce ne peut être réanalysée.");
+        if (!scanner.Enabled) throw new InvalidOperationException("Aucun antivirus configuré (clés Antivirus:*) : aucune pièce ne peut être réanalysée.");
         int scanned = 0, quarantined = 0, errors = 0, told = 0;
         long after = 0;
         while (true)

@@ -9,7 +9,7 @@ public sealed record ScanVerdict(bool Scanned, string? Signature)
 
     /// <summary>The French refusal of an infected file, naming it and the signature (deposit, completion, import).</summary>
     public static string InfectedMessage(string fileName, string signature) =>
-        $"Le fichier « {fileName} » est infecté ({signature}) : il est refusé et rien n'a été enregistré.";
+        $"Le fichier « {fileName} » est infecté ({signature}) : il est refusé et rien n'a été enregistré.";
 }
 
 /// <summary>

@@ -57,45 +57,45 @@ public static class ApiContract
 
     private static readonly Dictionary<string, string> SchemaWords = new()
     {
-        ["Probleme"] = "Erreur de l'API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l'erreur tient en un message.",
-        ["Erreur"] = "Une erreur : chemin JSON du champ (ou « json », « zip », « zip:<nom> », « $ »), référence fournisseur de la demande concernée ou null, message en français.",
-        ["Demande"] = "Une demande de financement, telle que l'appelant peut la voir ; « modificationEnCours » est null hors d'une demande de modification.",
+        ["Probleme"] = "Erreur de l'API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l'erreur tient en un message.",
+        ["Erreur"] = "Une erreur : chemin JSON du champ (ou « json », « zip », « zip:<nom> », « $ »), référence fournisseur de la demande concernée ou null, message en français.",
+        ["Demande"] = "Une demande de financement, telle que l'appelant peut la voir ; « modificationEnCours » est null hors d'une demande de modification.",
         ["DemandeResume"] = "Une ligne de la liste des demandes.",
-        ["ListeDemandes"] = "Une page de la liste des demandes : total, page, taille et demandes.",
-        ["DepotRecu"] = "Réponse à un dépôt : TERMINE (201, demandes créées) ou EN_TRAITEMENT (202, suivre « url »).",
-        ["Depot"] = "État d'un dépôt : EN_TRAITEMENT (progression « traitees » sur « total »), TERMINE (demandes) ou ECHEC (erreurs).",
-        ["DemandeCreee"] = "Une demande créée par un dépôt : référence fournisseur, numéro attribué, statut.",
-        ["Simulation"] = "Verdict d'une simulation : rien n'est enregistré.",
-        ["Modification"] = "La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d'origine et brouillon.",
-        ["ModificationEnCours"] = "La demande de modification ouverte ; le brouillon n'est montré qu'au fournisseur.",
+        ["ListeDemandes"] = "Une page de la liste des demandes : total, page, taille et demandes.",
+        ["DepotRecu"] = "Réponse à un dépôt : TERMINE (201, demandes créées) ou EN_TRAITEMENT (202, suivre « url »).",
+        ["Depot"] = "État d'un dépôt : EN_TRAITEMENT (progression « traitees » sur « total »), TERMINE (demandes) ou ECHEC (erreurs).",
+        ["DemandeCreee"] = "Une demande créée par un dépôt : référence fournisseur, numéro attribué, statut.",
+        ["Simulation"] = "Verdict d'une simulation : rien n'est enregistré.",
+        ["Modification"] = "La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d'origine et brouillon.",
+        ["ModificationEnCours"] = "La demande de modification ouverte ; le brouillon n'est montré qu'au fournisseur.",
         ["Brouillon"] = "Valeurs et pièces modifiées par le fournisseur, pas encore confirmées.",
-        ["BrouillonModifie"] = "Corps du PATCH : les champs d'« informations » ouverts par la demande de modification.",
-        ["PieceJointe"] = "Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d'ajout ; « quarantaine » quand une analyse antivirus ultérieure l'a trouvée infectée (elle n'est plus servie), null sinon.",
-        ["Quarantaine"] = "Mise en quarantaine d'une pièce : depuis quand et signature antivirus trouvée.",
-        ["Evenement"] = "Une entrée de l'historique : transition, commentaire, champs modifiés, pièces ajoutées.",
-        ["DemandeDeModification"] = "Corps d'une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).",
-        ["Rejet"] = "Corps d'un rejet : motif obligatoire.",
-        ["Commentaire"] = "Corps facultatif d'une annulation : commentaire.",
-        ["PieceFormulaire"] = "Formulaire d'une pièce : type (code du type de pièce) et fichier.",
+        ["BrouillonModifie"] = "Corps du PATCH : les champs d'« informations » ouverts par la demande de modification.",
+        ["PieceJointe"] = "Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d'ajout ; « quarantaine » quand une analyse antivirus ultérieure l'a trouvée infectée (elle n'est plus servie), null sinon.",
+        ["Quarantaine"] = "Mise en quarantaine d'une pièce : depuis quand et signature antivirus trouvée.",
+        ["Evenement"] = "Une entrée de l'historique : transition, commentaire, champs modifiés, pièces ajoutées.",
+        ["DemandeDeModification"] = "Corps d'une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).",
+        ["Rejet"] = "Corps d'un rejet : motif obligatoire.",
+        ["Commentaire"] = "Corps facultatif d'une annulation : commentaire.",
+        ["PieceFormulaire"] = "Formulaire d'une pièce : type (code du type de pièce) et fichier.",
     };
 
     private static readonly Dictionary<string, string> StatusWords = new()
     {
         ["200"] = "Succès.",
         ["201"] = "Créé.",
-        ["202"] = "Accepté : traitement en tâche de fond.",
-        ["204"] = "Fait ; rien n'est renvoyé.",
-        ["400"] = "Donnée invalide ou requête mal formée ; « erreurs » donne le chemin de chaque erreur.",
+        ["202"] = "Accepté : traitement en tâche de fond.",
+        ["204"] = "Fait ; rien n'est renvoyé.",
+        ["400"] = "Donnée invalide ou requête mal formée ; « erreurs » donne le chemin de chaque erreur.",
         ["401"] = "Jeton absent, inconnu, expiré ou révoqué.",
-        ["403"] = "Rôle ou organisme qui ne permet pas cette action ; ou, appelée avec le cookie du portail, compte de l'Agence dont la double authentification reste à activer.",
+        ["403"] = "Rôle ou organisme qui ne permet pas cette action ; ou, appelée avec le cookie du portail, compte de l'Agence dont la double authentification reste à activer.",
         ["404"] = "Ressource inexistante ou non visible par l'appelant.",
-        ["409"] = "Le statut de la demande ne permet pas l'action, ou elle a changé entre-temps : rien n'est modifié.",
+        ["409"] = "Le statut de la demande ne permet pas l'action, ou elle a changé entre-temps : rien n'est modifié.",
         ["413"] = "Corps ou fichier au-delà de sa limite.",
         ["415"] = "Type de contenu non pris en charge (formulaire multipart ou JSON, selon l'opération).",
-        ["422"] = "Clé d'idempotence déjà utilisée pour un autre dépôt de l'organisme : rien n'est enregistré.",
-        ["429"] = "Trop de requêtes : réessayez après le délai de l'en-tête Retry-After.",
+        ["422"] = "Clé d'idempotence déjà utilisée pour un autre dépôt de l'organisme : rien n'est enregistré.",
+        ["429"] = "Trop de requêtes : réessayez après le délai de l'en-tête Retry-After.",
         ["500"] = "Erreur inattendue, sans détail technique.",
-        ["503"] = "Service momentanément indisponible (base arrêtée ou occupée, analyse antivirus indisponible, file des gros fichiers pleine) : rien n'est enregistré, réessayez après Retry-After.",
+        ["503"] = "Service momentanément indisponible (base arrêtée ou occupée, analyse antivirus indisponible, file des gros fichiers pleine) : rien n'est enregistré, réessayez après Retry-After.",
     };
 
     private static void DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context)
@@ -119,8 +119,8 @@ public static class ApiContract
         foreach (var p in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
             p.Description ??= p.Name switch
             {
-                "numero" => "Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).",
-                "id" when operation.OperationId == "GetDeposit" => "Identifiant du dépôt, rendu par « POST /api/v1/depots ».",
+                "numero" => "Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).",
+                "id" when operation.OperationId == "GetDeposit" => "Identifiant du dépôt, rendu par « POST /api/v1/depots ».",
                 "id" => "Identifiant de la pièce jointe du brouillon.",
                 _ => null,
             };
@@ -140,13 +140,13 @@ public static class ApiContract
                 operation.Parameters.Add(new OpenApiParameter
                 {
                     Name = "Idempotency-Key", In = ParameterLocation.Header,
-                    Description = "Clé choisie par l'appelant (1 à 200 caractères ASCII visibles) : un nouvel envoi du même dépôt sous la même clé rend le premier dépôt (en-tête de réponse « Idempotent-Replayed: true »).",
+                    Description = "Clé choisie par l'appelant (1 à 200 caractères ASCII visibles) : un nouvel envoi du même dépôt sous la même clé rend le premier dépôt (en-tête de réponse « Idempotent-Replayed: true »).",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = DepositJob.MaxIdempotencyKeyLength },
                 });
                 operation.Parameters.Add(new OpenApiParameter
                 {
                     Name = "Prefer", In = ParameterLocation.Header,
-                    Description = "« respond-async » : répondre 202 tout de suite et traiter le dépôt en tâche de fond.",
+                    Description = "« respond-async » : répondre 202 tout de suite et traiter le dépôt en tâche de fond.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 });
                 break;
@@ -155,13 +155,13 @@ public static class ApiContract
 
     private static readonly (string Name, string Description, JsonSchemaType Type)[] ListFilters =
     [
-        ("statut", $"Statut : {string.Join(", ", Codes.AllStatuses.Select(s => s.Code()))}.", JsonSchemaType.String),
-        ("type", "Type de demande : AVANCE ou SOLDE.", JsonSchemaType.String),
-        ("dispositif", $"Dispositif : {string.Join(", ", FundingScheme.KnownCodes)}.", JsonSchemaType.String),
+        ("statut", $"Statut : {string.Join(", ", Codes.AllStatuses.Select(s => s.Code()))}.", JsonSchemaType.String),
+        ("type", "Type de demande : AVANCE ou SOLDE.", JsonSchemaType.String),
+        ("dispositif", $"Dispositif : {string.Join(", ", FundingScheme.KnownCodes)}.", JsonSchemaType.String),
         ("q", "Recherche (numéro, référence fournisseur, client), 100 caractères au plus.", JsonSchemaType.String),
         ("page", "Numéro de page, à partir de 1.", JsonSchemaType.Integer),
         ("taille", $"Nombre de demandes par page, de 1 à {Requests.RequestFilter.MaxSize} (défaut {Requests.RequestFilter.DefaultSize}).", JsonSchemaType.Integer),
-        ("tri", $"Tri : {string.Join(", ", Requests.RequestFilter.Sorts)}.", JsonSchemaType.String),
+        ("tri", $"Tri : {string.Join(", ", Requests.RequestFilter.Sorts)}.", JsonSchemaType.String),
     ];
 
     private static Dictionary<string, OpenApiMediaType> ProblemContent(OpenApiDocument? document) => new()
@@ -173,9 +173,9 @@ public static class ApiContract
     {
         document.Info.Title = "Guichet Ségur numérique — API v1";
         document.Info.Description = "Dépôt, simulation, suivi, modification et instruction des demandes de financement SAS. "
-            + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
-            + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message). "
-            + "Version 1 : les changements sont additifs (champs, statuts, opérations), aucun champ n'est renommé ni retiré ; "
+            + "Authentification : en-tête « Authorization: Bearer <jeton> » (jeton personnel créé sur la page « Jetons d'API »). "
+            + "Erreurs : Problem Details (RFC 9457) en français, avec la liste « erreurs » (chemin, referenceFournisseur, message). "
+            + "Version 1 : les changements sont additifs (champs, statuts, opérations), aucun champ n'est renommé ni retiré ; "
             + "les dépréciations sont annoncées au moins six mois à l'avance (voir docs/api.md, journal des changements de l'API).";
         document.Info.Contact = new OpenApiContact { Name = "Assistance du Guichet Ségur numérique" };
         // The version of the contract in docs/api.md's changelog: minor for additions, never a removal within v1.
@@ -188,15 +188,15 @@ public static class ApiContract
             [Bearer] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http, Scheme = "bearer",
-                Description = "Jeton personnel d'API, créé sur la page « Jetons d'API » du portail : « Authorization: Bearer <jeton> ».",
+                Description = "Jeton personnel d'API, créé sur la page « Jetons d'API » du portail : « Authorization: Bearer <jeton> ».",
             },
         };
         document.Tags = new HashSet<OpenApiTag>
         {
             new() { Name = "Dépôts", Description = "Déposer des demandes (JSON du format 1.0 et ZIP des pièces), suivre un dépôt, simuler." },
             new() { Name = "Demandes", Description = "Suivre les demandes visibles par l'appelant et compléter une demande incomplète." },
-            new() { Name = "Modification", Description = "Le parcours « Modifier » du fournisseur : brouillon, pièces, « Confirmer », « Ne pas modifier »." },
-            new() { Name = "Instruction", Description = "Les décisions de l'Agence : demande de modification, validation, rejet, paiement." },
+            new() { Name = "Modification", Description = "Le parcours « Modifier » du fournisseur : brouillon, pièces, « Confirmer », « Ne pas modifier »." },
+            new() { Name = "Instruction", Description = "Les décisions de l'Agence : demande de modification, validation, rejet, paiement." },
         };
         // Generated clients (Kiota) make the French « title » the message of their typed exception.
         if (document.Components.Schemas is { } schemas && schemas.TryGetValue(Problem, out var p) && p is OpenApiSchema problem
@@ -210,7 +210,7 @@ public static class ApiContract
         // The simulator's notices (e.g. the advance's uniqueness across vendors is checked at deposit): always present, maybe empty.
         if (document.Components.Schemas is { } all && all.TryGetValue("Simulation", out var found) && found is OpenApiSchema simulation
             && simulation.Properties?.TryGetValue("avertissements", out var warnings) == true && warnings is OpenApiSchema w)
-            w.Description = "Avertissements qui n'empêchent pas le dépôt, par exemple : l'unicité de l'avance d'un client, "
+            w.Description = "Avertissements qui n'empêchent pas le dépôt, par exemple : l'unicité de l'avance d'un client, "
                 + "tous fournisseurs confondus, est vérifiée au dépôt (jamais par le simulateur).";
     }
 
@@ -273,13 +273,13 @@ public static class ApiContract
                 form.Encoding["json"] = new OpenApiEncoding { ContentType = "application/json" };
                 form.Encoding["zip"] = new OpenApiEncoding { ContentType = "application/zip" };
                 form.Example = new JsonObject { ["json"] = exampleJson?.DeepClone() };
-                operation.RequestBody.Description = "Formulaire multipart : « json » (fichier au format 1.0, voir /format/schema.json) et « zip » (facultatif).";
+                operation.RequestBody.Description = "Formulaire multipart : « json » (fichier au format 1.0, voir /format/schema.json) et « zip » (facultatif).";
             }
             else if (schema?.Properties?.ContainsKey("fichier") == true)
             {
                 form.Encoding["type"] = new OpenApiEncoding { ContentType = "text/plain" };
                 form.Encoding["fichier"] = new OpenApiEncoding { ContentType = "application/pdf, image/jpeg, image/png" };
-                operation.RequestBody.Description = "Formulaire multipart : « type » (code du type de pièce, ex. FACTURE) et « fichier » (PDF, JPEG ou PNG).";
+                operation.RequestBody.Description = "Formulaire multipart : « type » (code du type de pièce, ex. FACTURE) et « fichier » (PDF, JPEG ou PNG).";
             }
         }
         document.Components?.Schemas?.Remove("DepotFormulaire");

@@ -30,7 +30,7 @@ public static class ApiV1
     public static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken ct)
     {
         if (!request.HasFormContentType)
-            throw Refusal.Unsupported("Envoyez un formulaire multipart avec les champs « type » et « fichier ».");
+            throw Refusal.Unsupported("Envoyez un formulaire multipart avec les champs « type » et « fichier ».");
         try
         {
             return await request.ReadFormAsync(ct);

@@ -35,7 +35,7 @@ public static class DecisionsApi
         }).RequireRoles(Roles.Gestionnaire, Roles.Assistance)
           .WithName("OpenModificationRound").Accepts<DemandeDeModificationDto>("application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
           .WithSummary("Demander une modification")
-          .WithDescription("EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L'assistance l'ouvre « à la demande du fournisseur ».");
+          .WithDescription("EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L'assistance l'ouvre « à la demande du fournisseur ».");
 
         api.MapPost("/demande-de-modification/annuler", async (string numero, HttpContext http, CancelRound cancel, CancellationToken ct) =>
         {
@@ -43,7 +43,7 @@ public static class DecisionsApi
             return Ok(http, await cancel.RunAsync(http.User, numero, body?.Commentaire, null, ct));
         }).RequireRoles(Roles.Gestionnaire)
           .WithName("CancelModificationRound").Accepts<CommentaireDto>(isOptional: true, "application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
-          .WithSummary("Annuler la demande de modification").WithDescription("A_MODIFIER → EN_COURS ; corps facultatif { commentaire }.");
+          .WithSummary("Annuler la demande de modification").WithDescription("A_MODIFIER → EN_COURS ; corps facultatif { commentaire }.");
 
         api.MapPost("/valider", async (string numero, HttpContext http, ValidateRequest validate, CancellationToken ct) =>
             Ok(http, await validate.RunAsync(http.User, numero, null, ct)))
@@ -57,13 +57,13 @@ public static class DecisionsApi
             return Ok(http, await reject.RunAsync(http.User, numero, body!.Motif, null, ct));
         }).RequireRoles(Roles.Gestionnaire)
           .WithName("RejectRequest").Accepts<RejetDto>("application/json").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413)
-          .WithSummary("Rejeter la demande").WithDescription("EN_COURS → REJETEE ; corps { motif }, motif obligatoire.");
+          .WithSummary("Rejeter la demande").WithDescription("EN_COURS → REJETEE ; corps { motif }, motif obligatoire.");
 
         api.MapPost("/payer", async (string numero, HttpContext http, MarkPaid pay, CancellationToken ct) =>
             Ok(http, await pay.RunAsync(http.User, numero, null, ct)))
             .RequireRoles(Roles.Gestionnaire)
             .WithName("MarkPaid").Answers<DemandeDto>().Refuses(403, 404, 409)
-            .WithSummary("Marquer « Décidée et payée »").WithDescription("VALIDEE → DECIDEE_ET_PAYEE.");
+            .WithSummary("Marquer « Décidée et payée »").WithDescription("VALIDEE → DECIDEE_ET_PAYEE.");
     }
 
     private static IResult Ok(HttpContext http, FundingRequest request) => Results.Ok(request.ToDto(http.User));
@@ -82,7 +82,7 @@ public static class DecisionsApi
             if (buffer.Length > MaxBody) throw Refusal.TooLarge(tooLarge);
         }
         if (buffer.Length == 0)
-            return optional ? null : throw Refusal.Invalid("Le corps de la requête est vide : un objet JSON est attendu.");
+            return optional ? null : throw Refusal.Invalid("Le corps de la requête est vide : un objet JSON est attendu.");
         try
         {
             var body = JsonSerializer.Deserialize<T>(buffer.ToArray(), Json);
@@ -90,7 +90,7 @@ public static class DecisionsApi
         }
         catch (InvalidOperationException)
         {
-            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
+            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
         }
         catch (JsonException e)
         {

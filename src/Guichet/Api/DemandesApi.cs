@@ -21,7 +21,7 @@ public static class DemandesApi
             return Results.Ok(new ListeDemandesDto(page.Total, filter.Page, filter.Size, page.Rows.Select(r => r.ToDto()).ToList()));
         }).WithName("ListRequests").Answers<ListeDemandesDto>().Refuses(400)
           .WithSummary("Liste des demandes visibles par l'appelant")
-          .WithDescription("Le fournisseur voit les demandes de son organisme, l'Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.");
+          .WithDescription("Le fournisseur voit les demandes de son organisme, l'Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.");
 
         api.MapGet("/{numero}", async (string numero, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
             Results.Ok((await RequestAccess.LoadAsync(db, http.User, numero, ct)).ToDto(http.User)))
@@ -37,6 +37,6 @@ public static class DemandesApi
         }).RequireRoles(Roles.Fournisseur).WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(ApiV1.MaxAttachmentBody))
           .WithName("CompleteRequest").Accepts<PieceFormulaire>("multipart/form-data").Answers<DemandeDto>().Refuses(400, 403, 404, 409, 413, 415)
           .WithSummary("Compléter une demande incomplète")
-          .WithDescription("Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu'aucune pièce requise ne manque.");
+          .WithDescription("Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu'aucune pièce requise ne manque.");
     }
 }

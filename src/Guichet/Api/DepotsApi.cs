@@ -70,10 +70,10 @@ public static class DepotsApi
           .Answers<DepotRecuDto>(StatusCodes.Status201Created).Answers<DepotRecuDto>(StatusCodes.Status202Accepted)
           .Refuses(400, 403, 413, 415, 422)
           .WithSummary("Déposer des demandes")
-          .WithDescription("Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. "
-            + "201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : "
-            + "suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n'est enregistré. "
-            + "Avec l'en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.");
+          .WithDescription("Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. "
+            + "201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : "
+            + "suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n'est enregistré. "
+            + "Avec l'en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.");
 
         api.MapGet("/depots/{id:guid}", async (Guid id, HttpContext http, GuichetDbContext db, DepositRunner runner, CancellationToken ct) =>
         {
@@ -98,7 +98,7 @@ public static class DepotsApi
         }).WithMetadata(new RequestSizeLimitAttribute(maxBody))
           .WithName("Simulate").Accepts<DepotFormulaire>("multipart/form-data").Answers<SimulationDto>().Refuses(400, 403, 413, 415)
           .WithSummary("Simuler un dépôt")
-          .WithDescription("Le verdict qu'aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.");
+          .WithDescription("Le verdict qu'aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.");
     }
 
     /// <summary>The answer of a job, as the first response gave it: 201 TERMINE, 202 EN_TRAITEMENT, 400 ECHEC.</summary>
@@ -109,7 +109,7 @@ public static class DepotsApi
         {
             DepositJobStatus.EnTraitement => Results.Accepted(url, new DepotRecuDto(job.Id, "EN_TRAITEMENT", url, [])),
             DepositJobStatus.Termine => Results.Created(url, new DepotRecuDto(job.Id, job.StatusCode, url, job.Created)),
-            _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
+            _ => Problems.Result(400, "Dépôt refusé : aucune demande n'a été enregistrée", errors: job.Errors),
         };
     }
 
@@ -123,7 +123,7 @@ public static class DepotsApi
         if (first is null) return null;
         if (first.ContentSha256 != sha)
             return Problems.Result(422, "Clé d'idempotence déjà utilisée",
-                "Cette clé d'idempotence a déjà servi à un autre dépôt de votre organisme, avec d'autres fichiers : rien n'a été enregistré. "
+                "Cette clé d'idempotence a déjà servi à un autre dépôt de votre organisme, avec d'autres fichiers : rien n'a été enregistré. "
                 + "Renvoyez le même dépôt, ou utilisez une nouvelle clé pour un nouveau dépôt.");
         http.Response.Headers["Idempotent-Replayed"] = "true";
         return Outcome(first);
@@ -143,7 +143,7 @@ public static class DepotsApi
         var org = await DepositUploads.OrganisationAsync(db, http.User, ct);
         if (org is null) return new(Problems.Result(403, "Accès refusé", "Votre compte n'est rattaché à aucun organisme."), null, null);
         if (!http.Request.HasFormContentType)
-            return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
+            return new(Problems.Result(415, "Type de contenu non pris en charge", "Envoyez un formulaire multipart/form-data avec les champs « json » et « zip »."), null, null);
         DepositUpload upload;
         try
         {

@@ -36,8 +36,8 @@ public static class EvenementsApi
         }).RequireRoles(Roles.Fournisseur)
           .WithName("ListEvents").Answers<FluxEvenementsDto>().Refuses(400)
           .WithSummary("Flux des événements de l'organisme")
-          .WithDescription("Les événements de l'organisme de l'appelant après le curseur « apres » (0 ou absent : depuis le début), dans l'ordre, "
-              + $"au plus « limite » ({DefaultLimit} par défaut, {MaxLimit} au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; "
+          .WithDescription("Les événements de l'organisme de l'appelant après le curseur « apres » (0 ou absent : depuis le début), dans l'ordre, "
+              + $"au plus « limite » ({DefaultLimit} par défaut, {MaxLimit} au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; "
               + "un événement n'apparaît qu'une fois et jamais après un plus récent. Réservé aux fournisseurs.");
     }
 
@@ -46,11 +46,11 @@ public static class EvenementsApi
         long after = 0;
         if (query.TryGetValue("apres", out var a) && !string.IsNullOrEmpty(a)
             && (!long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
-            throw Refusal.Invalid("Le curseur « apres » doit être un entier positif, celui rendu par l'appel précédent.", "apres");
+            throw Refusal.Invalid("Le curseur « apres » doit être un entier positif, celui rendu par l'appel précédent.", "apres");
         var limit = DefaultLimit;
         if (query.TryGetValue("limite", out var l) && !string.IsNullOrEmpty(l)
             && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > MaxLimit))
-            throw Refusal.Invalid($"« limite » doit être un entier entre 1 et {MaxLimit}.", "limite");
+            throw Refusal.Invalid($"« limite » doit être un entier entre 1 et {MaxLimit}.", "limite");
         return (after, limit);
     }
 }

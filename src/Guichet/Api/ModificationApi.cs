@@ -21,7 +21,7 @@ public static class ModificationApi
             return Results.Ok(ToDto(request, clock.GetUtcNow().UtcDateTime));
         }).WithName("GetModification").Answers<ModificationDto>().Refuses(403, 404, 409)
           .WithSummary("Lire la demande de modification ouverte")
-          .WithDescription("Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d'origine et brouillon ; 409 si aucune modification n'est ouverte.");
+          .WithDescription("Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d'origine et brouillon ; 409 si aucune modification n'est ouverte.");
 
         api.MapMethods("/", ["PATCH"], async (string numero, HttpContext http, SaveDraft save, TimeProvider clock, CancellationToken ct) =>
         {
@@ -29,7 +29,7 @@ public static class ModificationApi
             return Results.Ok(ToDto(await save.RunAsync(http.User, numero, values, ct), clock.GetUtcNow().UtcDateTime));
         }).WithName("EditDraft").Accepts<BrouillonModifieDto>("application/json").Answers<ModificationDto>().Refuses(400, 403, 404, 409, 413, 415)
           .WithSummary("Modifier le brouillon")
-          .WithDescription("Corps { \"informations\": { \"contactSupport\": \"…\" } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n'est visible du gestionnaire avant « Confirmer ».");
+          .WithDescription("Corps { \"informations\": { \"contactSupport\": \"…\" } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n'est visible du gestionnaire avant « Confirmer ».");
 
         api.MapPost("/pieces", async (string numero, HttpContext http, ImportDraftDocument import, CancellationToken ct) =>
         {
@@ -40,7 +40,7 @@ public static class ModificationApi
           .WithName("ImportDraftDocument").Accepts<PieceFormulaire>("multipart/form-data").Answers<PieceJointeDto>(StatusCodes.Status201Created)
           .Refuses(400, 403, 404, 409, 413, 415)
           .WithSummary("Importer une pièce dans le brouillon")
-          .WithDescription("Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).");
+          .WithDescription("Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).");
 
         api.MapDelete("/pieces/{id:guid}", async (string numero, Guid id, HttpContext http, RemoveDraftDocument remove, CancellationToken ct) =>
         {
@@ -53,14 +53,14 @@ public static class ModificationApi
         api.MapPost("/confirmer", async (string numero, HttpContext http, ConfirmModification confirm, CancellationToken ct) =>
             Results.Ok((await confirm.RunAsync(http.User, numero, null, ct)).ToDto(http.User)))
             .WithName("ConfirmModification").Answers<DemandeDto>().Refuses(400, 403, 404, 409)
-            .WithSummary("« Confirmer » la modification")
-            .WithDescription("Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.");
+            .WithSummary("« Confirmer » la modification")
+            .WithDescription("Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.");
 
         api.MapPost("/renoncer", async (string numero, HttpContext http, DeclineModification decline, CancellationToken ct) =>
             Results.Ok((await decline.RunAsync(http.User, numero, ct)).ToDto(http.User)))
             .WithName("DeclineModification").Answers<DemandeDto>().Refuses(403, 404, 409)
-            .WithSummary("« Ne pas modifier »")
-            .WithDescription("Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l'état.");
+            .WithSummary("« Ne pas modifier »")
+            .WithDescription("Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l'état.");
     }
 
     /// <summary>The open round seen by the vendor; refused when no round is open.</summary>
@@ -96,15 +96,15 @@ public static class ModificationApi
             {
                 if (p.Name != "informations")
                 {
-                    errors.Add(new("$." + p.Name, null, $"Le champ « {p.Name} » n'est pas modifiable."));
+                    errors.Add(new("$." + p.Name, null, $"Le champ « {p.Name} » n'est pas modifiable."));
                     continue;
                 }
-                if (p.Value.ValueKind != JsonValueKind.Object) { errors.Add(new("$.informations", null, "« informations » doit être un objet.")); continue; }
+                if (p.Value.ValueKind != JsonValueKind.Object) { errors.Add(new("$.informations", null, "« informations » doit être un objet.")); continue; }
                 foreach (var f in p.Value.EnumerateObject())
                 {
                     var field = "informations." + f.Name;
-                    if (!EditableField.Exists(field)) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » n'existe pas ou n'est pas modifiable."));
-                    else if (f.Value.ValueKind != JsonValueKind.String) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » doit être une chaîne de caractères."));
+                    if (!EditableField.Exists(field)) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » n'existe pas ou n'est pas modifiable."));
+                    else if (f.Value.ValueKind != JsonValueKind.String) errors.Add(new("$." + field, null, $"Le champ « {f.Name} » doit être une chaîne de caractères."));
                     else values[field] = f.Value.GetString();
                 }
             }
@@ -112,7 +112,7 @@ public static class ModificationApi
         catch (InvalidOperationException)
         {
             // GetString and property names refuse invalid UTF-8 and unpaired surrogate escapes.
-            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
+            throw Refusal.Invalid("Le corps de la requête contient un texte mal encodé : UTF-8 attendu.");
         }
         if (errors.Count == 0 && values.Count == 0) errors.Add(new("$.informations", null, "Indiquez au moins un champ à modifier."));
         if (errors.Count > 0) throw Refusal.Invalid(errors);

@@ -18,7 +18,7 @@ public sealed class AdvanceLookups(GuichetDbContext db, SecurityJournal journal,
 {
     public const string SuspendedMessage =
         "Votre organisme a atteint la limite de demandes d'avance refusées pour des clients déjà couverts par une avance "
-        + "(sur 24 heures) : les dépôts contenant des demandes d'avance sont suspendus pendant 24 heures au plus. "
+        + "(sur 24 heures) : les dépôts contenant des demandes d'avance sont suspendus pendant 24 heures au plus. "
         + "Les dépôts de soldes restent possibles. Contactez l'assistance si vous pensez qu'il s'agit d'une erreur.";
 
     private int Budget => options.Value.CrossVendorRefusalsPerDay;
@@ -48,7 +48,7 @@ public sealed class AdvanceLookups(GuichetDbContext db, SecurityJournal journal,
             var actor = new JournalAccount(userId, email);
             foreach (var r in refused.Take(Budget + 1))
                 journal.Add(SecurityEventKind.AdvanceLookupAcrossVendors, null,
-                    $"Dépôt {depositId:N}, demande {r.Index} : {r.SchemeCode}, client {r.ClientIdType.Code()} {r.ClientId} "
+                    $"Dépôt {depositId:N}, demande {r.Index} : {r.SchemeCode}, client {r.ClientIdType.Code()} {r.ClientId} "
                     + $"({refused.Count} refus de ce type dans le dépôt).", actor);
             await db.SaveChangesAsync(ct);
         }

@@ -41,11 +41,11 @@ public class DepositJob
     /// The message of a job whose process stopped before its end and that could not be resumed (host stopped, files gone,
     /// resumed too often): its transaction never committed.
     /// </summary>
-    public const string InterruptedMessage = "Le traitement de ce dépôt a été interrompu par un arrêt du service : aucune demande n'a été "
+    public const string InterruptedMessage = "Le traitement de ce dépôt a été interrompu par un arrêt du service : aucune demande n'a été "
         + "enregistrée. Déposez-le à nouveau.";
 
     /// <summary>The message of a job stopped by a storage outage: its transaction never committed.</summary>
-    public const string StorageUnavailableMessage = "Le stockage des pièces est devenu momentanément indisponible pendant ce dépôt : aucune "
+    public const string StorageUnavailableMessage = "Le stockage des pièces est devenu momentanément indisponible pendant ce dépôt : aucune "
         + "demande n'a été enregistrée. Déposez-le à nouveau dans quelques instants.";
 
     private DepositJob() { }

@@ -50,7 +50,7 @@ public static class DepositRules
 
     /// <summary>The simulator's notice when the file holds advances: it does not look at other vendors' advances.</summary>
     public const string CrossVendorNotice =
-        "L'unicité de l'avance pour un client, tous fournisseurs confondus, est vérifiée au dépôt : le simulateur ne vérifie que les avances de votre organisme.";
+        "L'unicité de l'avance pour un client, tous fournisseurs confondus, est vérifiée au dépôt : le simulateur ne vérifie que les avances de votre organisme.";
 
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
         List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
@@ -62,7 +62,7 @@ public static class DepositRules
 
         if (file.Siret is not null && file.Siret != org.Siret)
             errors.Add(new("$.fournisseur.siret", null,
-                $"Le SIRET {file.Siret} n'est pas celui de votre organisme ({org.Siret}) : vous ne pouvez déposer que pour votre organisme."));
+                $"Le SIRET {file.Siret} n'est pas celui de votre organisme ({org.Siret}) : vous ne pouvez déposer que pour votre organisme."));
 
         var demandes = file.Demandes;
         if (demandes.Count == 0) return plan;
@@ -100,9 +100,9 @@ public static class DepositRules
             if (d.Reference is { } reference)
             {
                 if (existingRefs.Contains(reference))
-                    Error("referenceFournisseur", $"La référence « {reference} » a déjà été déposée par votre organisme.");
+                    Error("referenceFournisseur", $"La référence « {reference} » a déjà été déposée par votre organisme.");
                 else if (!seenRefs.Add(reference))
-                    Error("referenceFournisseur", $"La référence « {reference} » figure plusieurs fois dans ce fichier.");
+                    Error("referenceFournisseur", $"La référence « {reference} » figure plusieurs fois dans ce fichier.");
             }
 
             if (d.Scheme is null || !schemes.TryGetValue(d.Scheme, out var scheme)) continue;
@@ -110,27 +110,27 @@ public static class DepositRules
             {
                 var (opens, closes) = scheme.Window(type);
                 if (now < opens)
-                    Error("type", $"Le dépôt des demandes de {type.Label().ToLowerInvariant()} pour ce dispositif ouvre le {Fr.DateTime(opens)}.");
+                    Error("type", $"Le dépôt des demandes {Fr.De(type.Label().ToLowerInvariant())} pour ce dispositif ouvre le {Fr.DateTime(opens)}.");
                 else if (now > closes)
-                    Error("type", $"Le dépôt des demandes de {type.Label().ToLowerInvariant()} pour ce dispositif est clos depuis le {Fr.DateTime(closes)}.");
+                    Error("type", $"Le dépôt des demandes {Fr.De(type.Label().ToLowerInvariant())} pour ce dispositif est clos depuis le {Fr.DateTime(closes)}.");
             }
 
             Solution? solution = null;
             if (d.SolutionNumber is { } number && (!solutions.TryGetValue(number, out solution) || solution.SchemeCode != scheme.Code))
             {
-                Error("solution.numeroReferencement", $"La solution « {number} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
+                Error("solution.numeroReferencement", $"La solution « {number} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
                 solution = null;
             }
             if (d.ClientIdType is { } idType && !scheme.ClientIdTypes.Contains(idType))
                 Error("client.typeIdentifiant", $"Le dispositif {scheme.Code} n'accepte pas les clients identifiés par {idType.Code()} "
-                    + $"(acceptés : {string.Join(", ", scheme.ClientIdTypes.Select(t => t.Code()))}).");
+                    + $"(acceptés : {string.Join(", ", scheme.ClientIdTypes.Select(t => t.Code()))}).");
 
             if (d.PurchaseOrderDate is { } poDate)
             {
                 if (poDate > today)
                     Error("bonDeCommande.date", "La date du bon de commande ne peut pas être dans le futur.");
                 else if (solution is not null && poDate < solution.ReferencingDate.AddDays(-MaxOrderDaysBeforeReferencing))
-                    Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(poDate)} est antérieur de plus de {MaxOrderDaysBeforeReferencing} jours "
+                    Error("bonDeCommande.date", $"Commande non éligible : le bon de commande du {Fr.Date(poDate)} est antérieur de plus de {MaxOrderDaysBeforeReferencing} jours "
                         + $"au référencement de la solution ({Fr.Date(solution.ReferencingDate)}).");
             }
 
@@ -157,12 +157,12 @@ public static class DepositRules
                 if (d.AdvanceNumber is { } advanceNumber)
                 {
                     if (!advances.TryGetValue(advanceNumber, out var advance) || advance.Type != RequestType.Avance)
-                        Error("numeroDemandeAvance", $"La demande d'avance « {advanceNumber} » est introuvable pour votre organisme.");
+                        Error("numeroDemandeAvance", $"La demande d'avance « {advanceNumber} » est introuvable pour votre organisme.");
                     else if (advance.SchemeCode != scheme.Code || (d.ClientIdType is { } t && t != advance.ClientIdType) || (d.ClientId is { } id && id != advance.ClientId))
                         Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} concerne un autre client ou un autre dispositif.");
                     else if (advance.Status != RequestStatus.DecideeEtPayee)
-                        Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est au statut « {advance.Status.Label()} » : "
-                            + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
+                        Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est au statut « {advance.Status.Label()} » : "
+                            + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
                     else if (settled.Contains(advance.Number) || !seenAdvances.Add("solde:" + advance.Number))
                         Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est déjà soldée par une autre demande de solde.");
                     else
@@ -170,7 +170,7 @@ public static class DepositRules
                 }
             }
             if (expected is { } amount && d.Amount is { } requested && requested != amount)
-                Error("montantDemande", $"Montant incorrect : {Fr.Amount(requested)} demandés, {Fr.Amount(amount)} attendus.");
+                Error("montantDemande", $"Montant incorrect : {Fr.Amount(requested)} demandés, {Fr.Amount(amount)} attendus.");
         }
         return plan;
     }

@@ -27,7 +27,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
     private const int MaxAttempts = 5;
     // Whether this process runs the queue (a verb's process does not): only then may it resume a job.
     private volatile bool _queueRuns;
-    private const string FailedMessage = "Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.";
+    private const string FailedMessage = "Le dépôt n'a pas pu être traité : rien n'a été enregistré. Réessayez ou contactez l'assistance.";
 
     public string Folder(Guid id) => Path.Combine(store.Root, "_depots", id.ToString("N"));
     public string JsonPath(Guid id) => Path.Combine(Folder(id), DepositUpload.JsonFile);

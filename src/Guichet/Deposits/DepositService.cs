@@ -204,7 +204,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
             var (again, _, replan, z) = await CheckAsync(org, json, zipPath, ct);
             z?.Dispose();
             return new DepositResult(again.Count > 0 ? again
-                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count)
+                : [new ErrorItem("$", null, "Une autre opération a modifié les données pendant le dépôt : rien n'a été enregistré. Recommencez.")], [], file.Count)
                 { CrossVendorAdvances = replan?.CrossVendorAdvances ?? [] };
         }
         catch
@@ -263,7 +263,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
                         var path = $"{d.Path}.piecesJointes[{j}].fichier";
                         var first = named.Add(name);
                         if (FileRules.NameError(name, _files) is { } nameError) { errors.Add(new(path, d.Reference, nameError)); continue; }
-                        if (!zip.Contains(name)) { errors.Add(new(path, d.Reference, $"Le fichier « {name} » est absent du ZIP.")); continue; }
+                        if (!zip.Contains(name)) { errors.Add(new(path, d.Reference, $"Le fichier « {name} » est absent du ZIP.")); continue; }
                         if (first && await zip.ContentErrorAsync(name, ct) is { } contentError)
                             errors.Add(new(path, d.Reference, contentError));
                     }
@@ -271,7 +271,7 @@ public sealed class DepositService(GuichetDbContext db, AttachmentStore store, C
                 // Only when every request was readable can an unnamed file be told apart from a misspelt one.
                 if (file.AllShapesValid)
                     foreach (var extra in zip.Names.Where(n => !named.Contains(n)).Take(100))
-                        errors.Add(new($"zip:{extra}", null, $"Le fichier « {extra} » du ZIP n'est cité par aucune demande."));
+                        errors.Add(new($"zip:{extra}", null, $"Le fichier « {extra} » du ZIP n'est cité par aucune demande."));
             }
         }
         return (errors, file, plan, zip);

@@ -85,7 +85,7 @@ public static class DepositUploads
         var tooLarge = false;
         var json = upload.Json;
         if (json is null || json.Length == 0)
-            errors.Add(new("json", null, "Joignez le fichier JSON des demandes (champ « json »)."));
+            errors.Add(new("json", null, "Joignez le fichier JSON des demandes (champ « json »)."));
         else if (json.Length > deposits.MaxJsonBytes)
         {
             errors.Add(new("json", null, $"Le fichier JSON dépasse la taille maximale de {Fr.Size(deposits.MaxJsonBytes)}."));

@@ -49,7 +49,7 @@ public static class FormatV1
         if (json.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) json = json[3..];
         if (!System.Text.Unicode.Utf8.IsValid(json.Span))
         {
-            errors.Add(new("$", null, "Le fichier n'est pas encodé en UTF-8 (un caractère accentué enregistré en Windows-1252 ou en Latin-1, par exemple) : "
+            errors.Add(new("$", null, "Le fichier n'est pas encodé en UTF-8 (un caractère accentué enregistré en Windows-1252 ou en Latin-1, par exemple) : "
                 + "enregistrez-le en UTF-8."));
             return new DepositFile(null, [], 0);
         }
@@ -61,7 +61,7 @@ public static class FormatV1
         catch (JsonException e)
         {
             var where = e.LineNumber is { } line ? $" (ligne {line + 1}, position {e.BytePositionInLine + 1})" : "";
-            var depth = e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? $" : imbrication supérieure à {MaxDepth} niveaux" : "";
+            var depth = e.Message.Contains("depth", StringComparison.OrdinalIgnoreCase) ? $" : imbrication supérieure à {MaxDepth} niveaux" : "";
             errors.Add(new("$", null, $"Le fichier n'est pas un JSON valide{where}{depth}."));
             return new DepositFile(null, [], 0);
         }
@@ -78,7 +78,7 @@ public static class FormatV1
             r.Unknown(root, "$", RootFields);
             var version = r.String(root, "$", "versionFormat", 10);
             if (version is not null && version != Version)
-                errors.Add(new("$.versionFormat", null, $"Version de format « {version} » non prise en charge : attendu « {Version} »."));
+                errors.Add(new("$.versionFormat", null, $"Version de format « {version} » non prise en charge : attendu « {Version} »."));
             string? siret = null;
             if (r.Object(root, "$", "fournisseur") is { } fournisseur)
             {
@@ -94,7 +94,7 @@ public static class FormatV1
                 count = array.GetArrayLength();
                 if (count == 0) errors.Add(new("$.demandes", null, "Le fichier ne contient aucune demande."));
                 if (count > maxRequests)
-                    errors.Add(new("$.demandes", null, $"Un dépôt est limité à {maxRequests} demandes ; ce fichier en contient {count}."));
+                    errors.Add(new("$.demandes", null, $"Un dépôt est limité à {maxRequests} demandes ; ce fichier en contient {count}."));
                 else
                 {
                     var i = 0;
@@ -110,7 +110,7 @@ public static class FormatV1
         catch (InvalidOperationException)
         {
             // Strings and property names refuse an escaped half of a surrogate pair (« \uD800 » alone): not text.
-            errors.Add(new("$", null, "Le fichier contient un caractère échappé invalide (« \\uD800 » à « \\uDFFF » isolé) : corrigez le texte concerné."));
+            errors.Add(new("$", null, "Le fichier contient un caractère échappé invalide (« \\uD800 » à « \\uDFFF » isolé) : corrigez le texte concerné."));
             return new DepositFile(null, [], 0);
         }
     }
@@ -134,7 +134,7 @@ public static class FormatV1
         var scheme = r.String(e, path, "dispositif", 40);
         if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
-            r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
+            r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
             scheme = null;
         }
 
@@ -201,13 +201,13 @@ public static class FormatV1
         else if (type == RequestType.Avance)
         {
             foreach (var f in new[] { "dateMiseEnService", "numeroDemandeAvance" })
-                if (e.TryGetProperty(f, out _)) r.Error($"{path}.{f}", $"Le champ « {f} » ne concerne que les demandes de solde.");
+                if (e.TryGetProperty(f, out _)) r.Error($"{path}.{f}", $"Le champ « {f} » ne concerne que les demandes de solde.");
         }
 
         var pieces = new List<(DocumentType, string)>();
         if (e.TryGetProperty("piecesJointes", out var pj))
         {
-            if (pj.ValueKind != JsonValueKind.Array) r.Error(path + ".piecesJointes", "« piecesJointes » doit être une liste.");
+            if (pj.ValueKind != JsonValueKind.Array) r.Error(path + ".piecesJointes", "« piecesJointes » doit être une liste.");
             else
             {
                 var j = 0;
@@ -235,19 +235,19 @@ public static class FormatV1
         public void Unknown(JsonElement obj, string path, string[] allowed)
         {
             foreach (var p in obj.EnumerateObject())
-                if (!allowed.Contains(p.Name)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
+                if (!allowed.Contains(p.Name)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
         }
 
         public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
         {
             if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
             {
-                Error($"{path}.{name}", $"Le champ « {name} » est obligatoire.");
+                Error($"{path}.{name}", $"Le champ « {name} » est obligatoire.");
                 return null;
             }
             if (v.ValueKind != kind)
             {
-                Error($"{path}.{name}", $"Le champ « {name} » doit être {KindLabel(kind)}.");
+                Error($"{path}.{name}", $"Le champ « {name} » doit être {KindLabel(kind)}.");
                 return null;
             }
             return v;
@@ -259,9 +259,9 @@ public static class FormatV1
         {
             if (Property(obj, path, name, JsonValueKind.String) is not { } v) return null;
             var s = v.GetString()!;
-            if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
-            if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
-            if (s.Any(char.IsControl)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
+            if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
+            if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
+            if (s.Any(char.IsControl)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
             return s;
         }
 
@@ -269,7 +269,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 10) is not { } s) return null;
             if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
-            Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
+            Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
             return null;
         }
 
@@ -277,7 +277,7 @@ public static class FormatV1
         {
             if (String(obj, path, name, 40) is not { } s) return null;
             if (parse(s, out var v)) return v;
-            Error($"{path}.{name}", $"Valeur « {Fr.Clip(s, MaxQuoted)} » non autorisée pour « {name} » : attendu {allowed}.");
+            Error($"{path}.{name}", $"Valeur « {Fr.Clip(s, MaxQuoted)} » non autorisée pour « {name} » : attendu {allowed}.");
             return null;
         }
     }

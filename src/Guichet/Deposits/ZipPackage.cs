@@ -36,7 +36,7 @@ public sealed class ZipPackage : IDisposable
         {
             if (zip.Entries.Count > options.MaxZipEntries)
             {
-                errors.Add(new("zip", null, $"Le ZIP contient {zip.Entries.Count} fichiers : {options.MaxZipEntries} au plus."));
+                errors.Add(new("zip", null, $"Le ZIP contient {zip.Entries.Count} fichiers : {options.MaxZipEntries} au plus."));
                 return package;
             }
             long total = 0;
@@ -47,12 +47,12 @@ public sealed class ZipPackage : IDisposable
                 var where = $"zip:{Fr.Clip(name, MaxQuoted)}";
                 if (!IsSafePath(name))
                 {
-                    errors.Add(new(where, null, $"Chemin interdit dans le ZIP : « {Fr.Clip(name, MaxQuoted)} » (chemins absolus et « .. » refusés)."));
+                    errors.Add(new(where, null, $"Chemin interdit dans le ZIP : « {Fr.Clip(name, MaxQuoted)} » (chemins absolus et « .. » refusés)."));
                     continue;
                 }
                 if (FileRules.IsArchiveName(name))
                 {
-                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées."));
+                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées."));
                     continue;
                 }
                 if (entry.Length > options.MaxFileBytes)
@@ -63,12 +63,12 @@ public sealed class ZipPackage : IDisposable
                 if (entry.CompressedLength > 0 && entry.Length / entry.CompressedLength > options.MaxCompressionRatio
                     || entry.CompressedLength == 0 && entry.Length > 0)
                 {
-                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » a un taux de compression anormal : archive refusée (bombe ZIP ?)."));
+                    errors.Add(new(where, null, $"« {Fr.Clip(name, MaxQuoted)} » a un taux de compression anormal : archive refusée (bombe ZIP ?)."));
                     continue;
                 }
                 total += entry.Length;
                 if (!package._entries.TryAdd(name, entry))
-                    errors.Add(new(where, null, $"Le fichier « {Fr.Clip(name, MaxQuoted)} » figure deux fois dans le ZIP."));
+                    errors.Add(new(where, null, $"Le fichier « {Fr.Clip(name, MaxQuoted)} » figure deux fois dans le ZIP."));
             }
             if (total > options.MaxZipUncompressedBytes)
                 errors.Add(new("zip", null, $"Le contenu décompressé du ZIP dépasse {Fr.Size(options.MaxZipUncompressedBytes)}."));
@@ -93,7 +93,7 @@ public sealed class ZipPackage : IDisposable
         }
         catch (InvalidDataException)
         {
-            return $"Le fichier « {Fr.Clip(name, MaxQuoted)} » est illisible dans le ZIP.";
+            return $"Le fichier « {Fr.Clip(name, MaxQuoted)} » est illisible dans le ZIP.";
         }
     }
 

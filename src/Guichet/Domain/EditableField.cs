@@ -43,7 +43,7 @@ public static class EditableField
     }
 
     public static string NotEditable(string field) =>
-        $"Le champ « {Labels.GetValueOrDefault(field, field)} » n'est pas modifiable dans cette demande de modification.";
+        $"Le champ « {Labels.GetValueOrDefault(field, field)} » n'est pas modifiable dans cette demande de modification.";
 
     /// <summary>Item code for an attachment type that a round asks the vendor to add.</summary>
     public static string DocumentItem(DocumentType type) => DocumentPrefix + type.Code();
@@ -58,6 +58,6 @@ public static class EditableField
 
     public static string ItemLabel(string item) =>
         Labels.TryGetValue(item, out var label) ? label
-        : TryParseDocumentItem(item, out var t) ? "Pièce justificative à ajouter : " + t.Label()
+        : TryParseDocumentItem(item, out var t) ? "Pièce justificative à ajouter : " + t.Label()
         : item;
 }

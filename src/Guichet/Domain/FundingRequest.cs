@@ -135,7 +135,7 @@ public class FundingRequest
             var isField = scheme.EditableFieldList.Contains(item);
             var isDocument = EditableField.TryParseDocumentItem(item, out _) && scheme.AttachmentsMayBeAdded;
             if (!isField && !isDocument)
-                throw Refusal.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
+                throw Refusal.Invalid($"L'élément « {item} » ne peut pas être demandé en modification pour ce dispositif.");
         }
         if (OpenRound is not null) throw Refusal.Conflict("Une demande de modification est déjà ouverte.");
         var round = ModificationRound.Open(actor, comment, items, scheme, now, atVendorRequest);
@@ -218,7 +218,7 @@ public class FundingRequest
 
     /// <summary>« Ne pas modifier »: the draft is discarded, A_MODIFIER → EN_COURS. Returns the discarded files.</summary>
     public IReadOnlyList<SupportingDocument> DeclineModification(Actor actor, DateTime now) =>
-        CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null, RequestEvent.ModificationDeclined);
+        CloseRound(actor, now, RoundOutcome.Declined, "Modification non effectuée (« Ne pas modifier »)", null, RequestEvent.ModificationDeclined);
 
     /// <summary>« Annuler la demande de modification » by a manager. Returns the discarded files.</summary>
     public IReadOnlyList<SupportingDocument> CancelModificationRound(Actor actor, DateTime now, string? comment = null)
@@ -280,9 +280,9 @@ public class FundingRequest
         if (AssignedToUserId == userId) throw Refusal.Conflict($"La demande est déjà attribuée à {name}.");
         // Taking a request someone already has is a decision to take it from them: only « Attribuer à » does that.
         if (taking && AssignedToUserId is not null)
-            throw Refusal.Conflict($"La demande vient d'être attribuée à {AssignedToName} : rechargez la page ; « Attribuer à » permet de la reprendre.");
+            throw Refusal.Conflict($"La demande vient d'être attribuée à {AssignedToName} : rechargez la page ; « Attribuer à » permet de la reprendre.");
         var text = taking ? $"{actor.Name} prend la demande." : $"Demande attribuée à {name}"
-            + (AssignedToName is { } before ? $" (auparavant : {before})." : ".");
+            + (AssignedToName is { } before ? $" (auparavant : {before})." : ".");
         (AssignedToUserId, AssignedToName) = (userId, name);
         Version++;
         Notes.Add(InternalNote.Create(actor, now, InternalNoteKind.Assignment, text));

@@ -46,8 +46,8 @@ public sealed class Refusal : Exception
     public static Refusal Unsupported(string message) => new(RefusalKind.Unsupported, message);
 
     public static Refusal WrongStatus(RequestStatus current, string action, params RequestStatus[] wanted) =>
-        Conflict($"Action « {action} » impossible : la demande est au statut « {current.Label()} » ; "
-            + $"cette action exige le statut « {string.Join(" » ou « ", wanted.Select(w => w.Label()))} ».");
+        Conflict($"Action « {action} » impossible : la demande est au statut « {current.Label()} » ; "
+            + $"cette action exige le statut « {string.Join(" » ou « ", wanted.Select(w => w.Label()))} ».");
 }
 
 /// <summary>Who did something: a user (with the role they acted in) or the system.</summary>

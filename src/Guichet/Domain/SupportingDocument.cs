@@ -41,7 +41,7 @@ public class SupportingDocument
     /// <summary>A stored file that a newer signature matches: kept for the record, never served again.</summary>
     public void Quarantine(string signature, DateTime at)
     {
-        if (IsQuarantined) throw new InvalidOperationException($"La pièce « {FileName} » est déjà en quarantaine (signature {QuarantineSignature}).");
+        if (IsQuarantined) throw new InvalidOperationException($"La pièce « {FileName} » est déjà en quarantaine (signature {QuarantineSignature}).");
         if (string.IsNullOrWhiteSpace(signature)) throw new ArgumentException("La signature est obligatoire.", nameof(signature));
         QuarantinedAt = at;
         QuarantineSignature = signature.Length > 200 ? signature[..200] : signature;

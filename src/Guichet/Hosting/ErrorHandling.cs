@@ -53,7 +53,7 @@ public static class ErrorHandling
         // Before the transient check: a storage timeout wraps a TimeoutException, and is not the database.
         Guichet.Storage.StorageUnavailableException storage => (503, storage.Message),
         _ when TransientFailures.Is(e) => (503, TransientFailures.Message),
-        _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
+        _ => (500, "Une erreur inattendue est survenue. Réessayez plus tard ; si elle persiste, contactez l'assistance."),
     };
 
     // ASP.NET Core's form reader throws ArgumentNullException on a part whose RFC 5987 file name has no value

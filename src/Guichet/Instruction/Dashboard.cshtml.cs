@@ -33,7 +33,7 @@ public sealed class DashboardModel(GuichetDbContext db, TimeProvider clock) : Pa
     public static string OutcomeLabel(RoundOutcome o) => o switch
     {
         RoundOutcome.Confirmed => "Modification confirmée",
-        RoundOutcome.Declined => "« Ne pas modifier »",
+        RoundOutcome.Declined => "« Ne pas modifier »",
         RoundOutcome.Expired => "Close à J+20 (délai dépassé)",
         _ => "Annulée par l'Agence",
     };

@@ -48,11 +48,11 @@ public sealed class DetailsModel(GuichetDbContext db, UserManager<GuichetUser> u
 
     public Task<IActionResult> OnPostDemanderModificationAsync(string numero, [FromServices] OpenRound open, CancellationToken ct) =>
         Decide(numero, "modification", () => open.RunAsync(User, numero, Commentaire, Elements, Version, ct),
-            "La demande de modification est ouverte : le fournisseur est prévenu par e-mail.", ct);
+            "La demande de modification est ouverte : le fournisseur est prévenu par e-mail.", ct);
 
     public Task<IActionResult> OnPostAnnulerAsync(string numero, [FromServices] CancelRound cancel, CancellationToken ct) =>
         Decide(numero, "annuler", () => cancel.RunAsync(User, numero, Commentaire, Version, ct),
-            "La demande de modification est annulée : la demande est de nouveau « En cours ».", ct);
+            "La demande de modification est annulée : la demande est de nouveau « en cours ».", ct);
 
     public Task<IActionResult> OnPostValiderAsync(string numero, [FromServices] ValidateRequest validate, CancellationToken ct) =>
         Decide(numero, "valider", () => validate.RunAsync(User, numero, Version, ct), "La demande est validée.", ct);
@@ -61,7 +61,7 @@ public sealed class DetailsModel(GuichetDbContext db, UserManager<GuichetUser> u
         Decide(numero, "rejeter", () => reject.RunAsync(User, numero, Motif, Version, ct), "La demande est rejetée.", ct);
 
     public Task<IActionResult> OnPostPayerAsync(string numero, [FromServices] MarkPaid pay, CancellationToken ct) =>
-        Decide(numero, "payer", () => pay.RunAsync(User, numero, Version, ct), "La demande est « Décidée et payée ».", ct);
+        Decide(numero, "payer", () => pay.RunAsync(User, numero, Version, ct), "La demande est « Décidée et payée ».", ct);
 
     public Task<IActionResult> OnPostMAttribuerAsync(string numero, [FromServices] AssignRequest assign, CancellationToken ct) =>
         Act(numero, "attribution", () => assign.RunAsync(User, numero, null, Version, ct), "La demande vous est attribuée.", ct);

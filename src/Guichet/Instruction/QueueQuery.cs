@@ -38,13 +38,13 @@ public static class QueueQuery
         var sort = Value(query, "tri") ?? "anciennete";
         if (!QueueFilter.Sorts.Contains(sort))
         {
-            errors.Add(new("$.tri", null, $"Tri inconnu. Valeurs possibles : {string.Join(", ", QueueFilter.Sorts)}."));
+            errors.Add(new("$.tri", null, $"Tri inconnu. Valeurs possibles : {string.Join(", ", QueueFilter.Sorts)}."));
             sort = "anciennete";
         }
         var assignment = Value(query, "attribution");
         if (assignment is not null && !QueueFilter.Assignments.Contains(assignment))
         {
-            errors.Add(new("$.attribution", null, "Filtre d'attribution inconnu. Valeurs possibles : moi, aucune."));
+            errors.Add(new("$.attribution", null, "Filtre d'attribution inconnu. Valeurs possibles : moi, aucune."));
             assignment = null;
         }
         return new QueueFilter(baseFilter, org, from, to, Flag(query, "modifiee"), Flag(query, "delaiDepasse"), sort, assignment);

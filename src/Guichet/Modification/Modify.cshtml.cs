@@ -12,7 +12,7 @@ namespace Guichet.Modification;
 [Authorize(Roles = Roles.Fournisseur)]
 public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageModel
 {
-    private const string ConfirmRefused = "« Confirmer » est refusé tant qu'une donnée n'est pas conforme.";
+    private const string ConfirmRefused = "« Confirmer » est refusé tant qu'une donnée n'est pas conforme.";
 
     public FundingRequest Demande { get; private set; } = null!;
     public ModificationRound Round => Demande.OpenRound!;
@@ -45,7 +45,7 @@ public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageM
         Act(numero, async () =>
         {
             await save.RunAsync(User, numero, PostedFields(), ct);
-            Message = "Vos modifications sont enregistrées comme brouillon. Elles ne seront transmises au gestionnaire qu'après « Confirmer ».";
+            Message = "Vos modifications sont enregistrées comme brouillon. Elles ne seront transmises au gestionnaire qu'après « Confirmer ».";
             return null;
         }, ct);
 
@@ -53,7 +53,7 @@ public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageM
         Act(numero, async () =>
         {
             await confirm.RunAsync(User, numero, PostedFields(), ct);
-            TempData["Succes"] = "Vos modifications ont été transmises. La demande repasse au statut « en cours » et sera instruite par un gestionnaire dans les prochains jours.";
+            TempData["Succes"] = "Vos modifications ont été transmises. La demande repasse au statut « en cours » et sera instruite par un gestionnaire dans les prochains jours.";
             return Redirect($"/demandes/{numero}");
         }, ct, ConfirmRefused);
 
@@ -61,7 +61,7 @@ public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageM
         Act(numero, async () =>
         {
             var document = await import.RunAsync(User, numero, Type, Fichier, ct);
-            Message = $"La pièce « {document.FileName} » est importée.";
+            Message = $"La pièce « {document.FileName} » est importée.";
             return null;
         }, ct);
 
@@ -77,7 +77,7 @@ public sealed class ModifyModel(GuichetDbContext db, TimeProvider clock) : PageM
         Act(numero, async () =>
         {
             await decline.RunAsync(User, numero, ct);
-            TempData["Succes"] = "Vous avez choisi de ne pas modifier votre demande. Elle repasse au statut « en cours » et sera instruite en l'état dans les prochains jours.";
+            TempData["Succes"] = "Vous avez choisi de ne pas modifier votre demande. Elle repasse au statut « en cours » et sera instruite en l'état dans les prochains jours.";
             return Redirect($"/demandes/{numero}");
         }, ct);
 

@@ -18,7 +18,7 @@ public sealed class ErrorModel : PageModel
     {
         var status = code is >= 400 and < 600 ? code.Value : 404;
         if (status == 404) { Title = "Page introuvable"; Message = "La page demandée n'existe pas ou ne vous est pas accessible."; }
-        else if (status == 400) { Title = "Requête invalide"; Message = "La requête n'a pas pu être traitée : le formulaire a peut-être expiré. Rechargez la page et recommencez."; }
+        else if (status == 400) { Title = "Requête invalide"; Message = "La requête n'a pas pu être traitée : le formulaire a peut-être expiré. Rechargez la page et recommencez."; }
         else { Title = Problems.TitleFor(status); Message = ErrorHandling.DetailFor(status); }
         Response.StatusCode = status;
     }

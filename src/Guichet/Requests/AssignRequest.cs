@@ -10,7 +10,7 @@ namespace Guichet.Requests;
 public sealed class AssignRequest(GuichetDbContext db, UserManager<GuichetUser> users, TimeProvider clock)
 {
     public const string TakenMeanwhile = "Un autre gestionnaire vient de prendre ou de modifier cette demande. Rechargez la page pour voir "
-        + "à qui elle est attribuée : rien n'a été enregistré.";
+        + "à qui elle est attribuée : rien n'a été enregistré.";
 
     public async Task<FundingRequest> RunAsync(ClaimsPrincipal user, string numero, string? assigneeId, int? expectedVersion, CancellationToken ct)
     {

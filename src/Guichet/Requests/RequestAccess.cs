@@ -16,7 +16,7 @@ namespace Guichet.Requests;
 public static class RequestAccess
 {
     public const string ConcurrencyMessage = "La demande a été modifiée par quelqu'un d'autre entre-temps (une demande de modification a pu être "
-        + "annulée ou clôturée). Rechargez la page et recommencez : rien n'a été enregistré.";
+        + "annulée ou clôturée). Rechargez la page et recommencez : rien n'a été enregistré.";
 
     /// <summary>The requests the user may see.</summary>
     public static IQueryable<FundingRequest> Visible(GuichetDbContext db, ClaimsPrincipal user) =>
@@ -53,7 +53,7 @@ public static class RequestAccess
     }
 
     public static Refusal NotFound(string number) =>
-        Refusal.NotFound($"Aucune demande « {Fr.Clip(number, 40)} » ne vous est accessible.");
+        Refusal.NotFound($"Aucune demande « {Fr.Clip(number, 40)} » ne vous est accessible.");
 
     /// <summary>The actor recorded in the history, when the user holds one of <paramref name="roles"/> (the first one held).</summary>
     public static Actor ActorFor(ClaimsPrincipal user, params string[] roles) =>

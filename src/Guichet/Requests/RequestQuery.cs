@@ -35,17 +35,17 @@ public static class RequestQuery
         if (Value(query, "statut") is { } s)
         {
             if (Codes.TryParseStatus(s, out var st)) status = st;
-            else errors.Add(new("$.statut", null, $"Statut inconnu « {Fr.Clip(s, 40)} ». Valeurs possibles : {string.Join(", ", Codes.AllStatuses.Select(c => c.Code()))}."));
+            else errors.Add(new("$.statut", null, $"Statut inconnu « {Fr.Clip(s, 40)} ». Valeurs possibles : {string.Join(", ", Codes.AllStatuses.Select(c => c.Code()))}."));
         }
         if (Value(query, "type") is { } t)
         {
             if (Codes.TryParseType(t, out var ty)) type = ty;
-            else errors.Add(new("$.type", null, $"Type inconnu « {Fr.Clip(t, 40)} ». Valeurs possibles : AVANCE, SOLDE."));
+            else errors.Add(new("$.type", null, $"Type inconnu « {Fr.Clip(t, 40)} ». Valeurs possibles : AVANCE, SOLDE."));
         }
         if (Value(query, "dispositif") is { } d)
         {
             if (FundingScheme.IsKnown(d)) scheme = d;
-            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Fr.Clip(d, 40)} ». Valeurs possibles : {string.Join(", ", FundingScheme.KnownCodes)}."));
+            else errors.Add(new("$.dispositif", null, $"Dispositif inconnu « {Fr.Clip(d, 40)} ». Valeurs possibles : {string.Join(", ", FundingScheme.KnownCodes)}."));
         }
         if (Value(query, "page") is { } p && (!int.TryParse(p, out page) || page < 1 || page > 1_000_000))
         {
@@ -60,7 +60,7 @@ public static class RequestQuery
         if (Value(query, "tri") is { } o)
         {
             if (RequestFilter.Sorts.Contains(o)) sort = o;
-            else errors.Add(new("$.tri", null, $"Tri inconnu « {Fr.Clip(o, 40)} ». Valeurs possibles : {string.Join(", ", RequestFilter.Sorts)}."));
+            else errors.Add(new("$.tri", null, $"Tri inconnu « {Fr.Clip(o, 40)} ». Valeurs possibles : {string.Join(", ", RequestFilter.Sorts)}."));
         }
         var text = Value(query, "q")?.Trim();
         if (text is { Length: > 100 })

@@ -34,16 +34,16 @@ public static class FileRules
     public static string? NameError(string name, AttachmentOptions options)
     {
         var ext = Extension(name);
-        if (IsArchiveName(name)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
+        if (IsArchiveName(name)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
         if (!options.AllowedExtensions.Contains(ext))
-            return $"Le type du fichier « {Fr.Clip(name, MaxQuoted)} » n'est pas accepté (formats acceptés : {string.Join(", ", options.AllowedExtensions.Select(e => e.ToUpperInvariant()))}).";
+            return $"Le type du fichier « {Fr.Clip(name, MaxQuoted)} » n'est pas accepté (formats acceptés : {string.Join(", ", options.AllowedExtensions.Select(e => e.ToUpperInvariant()))}).";
         return null;
     }
 
     /// <summary>The French error when the first bytes do not match the extension (e.g. an executable renamed .pdf), or null.</summary>
     public static string? ContentError(string name, ReadOnlySpan<byte> head)
     {
-        if (head.StartsWith("PK"u8)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
+        if (head.StartsWith("PK"u8)) return $"« {Fr.Clip(name, MaxQuoted)} » est une archive : les archives imbriquées ne sont pas acceptées.";
         var ok = Extension(name) switch
         {
             "pdf" => head.StartsWith(Pdf),
@@ -51,7 +51,7 @@ public static class FileRules
             "png" => head.StartsWith(Png),
             _ => false,
         };
-        return ok ? null : $"Le contenu du fichier « {Fr.Clip(name, MaxQuoted)} » ne correspond pas à son extension : fichier refusé.";
+        return ok ? null : $"Le contenu du fichier « {Fr.Clip(name, MaxQuoted)} » ne correspond pas à son extension : fichier refusé.";
     }
 
     public static string ContentType(string name) => Extension(name) switch
@@ -63,7 +63,7 @@ public static class FileRules
     };
 
     public static string SizeError(string name, AttachmentOptions options) =>
-        $"Le fichier « {Fr.Clip(name, MaxQuoted)} » dépasse la taille maximale de {Fr.Size(options.MaxFileBytes)}.";
+        $"Le fichier « {Fr.Clip(name, MaxQuoted)} » dépasse la taille maximale de {Fr.Size(options.MaxFileBytes)}.";
 
     /// <summary>Reads up to <see cref="HeadLength"/> bytes from the start of a stream.</summary>
     public static async Task<byte[]> ReadHeadAsync(Stream stream, CancellationToken ct)

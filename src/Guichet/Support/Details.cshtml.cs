@@ -58,7 +58,7 @@ public sealed class DetailsModel(GuichetDbContext db, TimeProvider clock) : Page
         {
             PageRefusals.RequireTicked(Confirme);
             await open.RunAsync(User, numero, Commentaire, Elements, Version, ct);
-            Message = "La demande est passée « A modifier » à la demande du fournisseur : il est prévenu par e-mail.";
+            Message = "La demande est passée « A modifier » à la demande du fournisseur : il est prévenu par e-mail.";
             return Redirect("/assistance/" + Uri.EscapeDataString(numero));
         }
         catch (Refusal refusal)

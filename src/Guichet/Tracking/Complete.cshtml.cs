@@ -28,7 +28,7 @@ public sealed class CompleteModel(GuichetDbContext db) : PageModel
         {
             var request = await complete.RunAsync(User, numero, Type, Fichier, ct);
             Message = request.Status == RequestStatus.EnCours
-                ? "Pièce importée : la demande est complète et passe au statut « En cours »."
+                ? "Pièce importée : la demande est complète et passe au statut « en cours »."
                 : "Pièce importée. D'autres pièces obligatoires manquent encore.";
         }
         catch (Refusal refusal)

@@ -36,7 +36,7 @@ public static class DocumentEndpoints
 
     /// <summary>Why a quarantined attachment is not served (the pages show the same flag beside it).</summary>
     public static string QuarantineMessage(string? signature) =>
-        $"Cette pièce est en quarantaine (signature {signature}) : une analyse antivirus l'a détectée comme malveillante, elle n'est plus consultable.";
+        $"Cette pièce est en quarantaine (signature {signature}) : une analyse antivirus l'a détectée comme malveillante, elle n'est plus consultable.";
 
     private const string NothingLoads = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 

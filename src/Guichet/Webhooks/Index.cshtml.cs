@@ -40,13 +40,13 @@ public sealed class IndexModel(WebhookSubscriptions hooks) : PageModel
     public Task<IActionResult> OnPostRotateAsync(long id) => Act(async ct =>
     {
         NewSecret = (await hooks.RotateAsync(User, id, ct)).Secret;
-        Message = $"Nouveau secret du webhook n° {id} : l'ancien reste valide pendant la période de rotation.";
+        Message = $"Nouveau secret du webhook n° {id} : l'ancien reste valide pendant la période de rotation.";
     });
 
     public Task<IActionResult> OnPostTestAsync(long id) => Act(async ct =>
     {
         await hooks.SendTestAsync(User, id, ct);
-        Message = "Événement de test programmé : il part dans les secondes qui viennent.";
+        Message = "Événement de test programmé : il part dans les secondes qui viennent.";
     });
 
     public Task<IActionResult> OnPostReplayAsync(long id, long curseur) => Act(async ct =>

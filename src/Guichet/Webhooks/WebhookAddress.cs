@@ -39,11 +39,11 @@ public static class WebhookAddress
         }
         catch (SocketException)
         {
-            throw Refusal.Invalid($"Le nom « {Hosting.Fr.Clip(host, 100)} » ne correspond à aucune adresse.", "$.url");
+            throw Refusal.Invalid($"Le nom « {Hosting.Fr.Clip(host, 100)} » ne correspond à aucune adresse.", "$.url");
         }
-        if (addresses.Length == 0) throw Refusal.Invalid($"Le nom « {Hosting.Fr.Clip(host, 100)} » ne correspond à aucune adresse.", "$.url");
+        if (addresses.Length == 0) throw Refusal.Invalid($"Le nom « {Hosting.Fr.Clip(host, 100)} » ne correspond à aucune adresse.", "$.url");
         if (addresses.FirstOrDefault(a => !IsAllowed(a, allowLoopback)) is { } refused)
-            throw Refusal.Invalid($"L'adresse {refused} est privée, locale ou réservée : un webhook ne peut viser qu'une adresse publique.", "$.url");
+            throw Refusal.Invalid($"L'adresse {refused} est privée, locale ou réservée : un webhook ne peut viser qu'une adresse publique.", "$.url");
         return addresses;
     }
 

@@ -114,7 +114,7 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         }
         catch (Exception e) when (e is HttpRequestException or InvalidOperationException or IOException)
         {
-            error = FindBlocked(e) is { } blocked ? "Adresse refusée : " + blocked.Message : "Connexion impossible : " + e.Message;
+            error = FindBlocked(e) is { } blocked ? "Adresse refusée : " + blocked.Message : "Connexion impossible : " + e.Message;
         }
         watch.Stop();
         var ok = status is >= 200 and < 300;
@@ -169,7 +169,7 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
             subscription.RecordFailure(attempt.At);
             if (subscription.Active && now - subscription.FailingSince >= TimeSpan.FromHours(_options.PauseAfterHours))
             {
-                subscription.PauseAfterFailures($"Mis en pause automatiquement : aucune livraison réussie depuis le {Fr.DateTime(subscription.FailingSince!.Value)}.", now);
+                subscription.PauseAfterFailures($"Mis en pause automatiquement : aucune livraison réussie depuis le {Fr.DateTime(subscription.FailingSince!.Value)}.", now);
                 await Outbox.EnqueueForOrganisationAsync(db, subscription.OrganisationId, EmailKind.WebhookPaused,
                     EmailTemplates.ForWebhookPaused(subscription.Url, subscription.FailingSince!.Value), now, CancellationToken.None);
                 logger.LogWarning("Webhook {Subscription} mis en pause après des échecs depuis {Since:o}.", subscription.Id, subscription.FailingSince);

@@ -78,7 +78,7 @@ public class WebhookSubscription
             throw Refusal.Invalid("Choisissez au moins un type d'événement.", "$.types");
         foreach (var t in types)
             if (!EventTypes.All.Contains(t))
-                throw Refusal.Invalid($"Le type d'événement « {Hosting.Fr.Clip(t ?? "", 60)} » n'existe pas. Types possibles : {string.Join(", ", EventTypes.All)}.", "$.types");
+                throw Refusal.Invalid($"Le type d'événement « {Hosting.Fr.Clip(t ?? "", 60)} » n'existe pas. Types possibles : {string.Join(", ", EventTypes.All)}.", "$.types");
         return types.Distinct().ToList();
     }
 

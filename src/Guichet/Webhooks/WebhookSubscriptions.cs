@@ -40,7 +40,7 @@ public sealed class WebhookSubscriptions(GuichetDbContext db, TimeProvider clock
         WebhookSubscription.CheckTypes(types);
         var checkedUrl = await WebhookAddress.CheckAsync(url, _options.AllowLoopback, ct);
         if (await db.WebhookSubscriptions.CountAsync(s => s.OrganisationId == organisation, ct) >= MaxPerOrganisation)
-            throw Refusal.Conflict($"Un organisme a au plus {MaxPerOrganisation} webhooks : supprimez-en un d'abord.");
+            throw Refusal.Conflict($"Un organisme a au plus {MaxPerOrganisation} webhooks : supprimez-en un d'abord.");
         var subscription = WebhookSubscription.Create(organisation, checkedUrl.AbsoluteUri, types, active ?? true, clock.UtcNow());
         db.WebhookSubscriptions.Add(subscription);
         await db.SaveChangesAsync(ct);

@@ -35,7 +35,7 @@ public sealed class InstructionRequestPage(IPage page)
     {
         await page.GetByLabel("Commentaire destiné au fournisseur").FillAsync(comment);
         foreach (var item in items) await page.GetByLabel(item, new() { Exact = true }).CheckAsync();
-        await page.GetByLabel("Je confirme : la demande passera au statut « A modifier »").CheckAsync();
+        await page.GetByLabel("Je confirme : la demande passera au statut « A modifier »").CheckAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Demander une modification" }).ClickAsync();
         await page.WaitForLoadStateAsync();
     }

@@ -46,10 +46,10 @@ public sealed class EmailTemplateTests
 
         Assert.Contains("26/11/2026", Guichet.Hosting.Fr.Date(round.OpenedAt));
         Assert.Contains("15/12/2026", mail.Subject); // J+20 = 16/12, last day 15/12
-        foreach (var body in new[] { mail.Text, mail.Html })
+        foreach (var body in new[] { mail.Text, Readable.Of(mail.Html) })
         {
             Assert.Contains(EditableField.ItemLabel(EditableField.ContactSupport), body);
-            Assert.Contains("Pièce justificative à ajouter : Facture", body);
+            Assert.Contains("Pièce justificative à ajouter : Facture", body);
             Assert.Contains("15/12/2026", body);
         }
         Assert.Contains("Corrigez <b>le contact</b> & la facture.", mail.Text);

@@ -67,7 +67,7 @@ public class TransitionTests
         else
         {
             var e = Assert.Throws<Refusal>(() => apply(request));
-            Assert.Contains($"« {from.Label()} »", e.Message);
+            Assert.Contains($"« {from.Label()} »", e.Message);
             Assert.Equal(from, request.Status);
             Assert.Equal(historyBefore, request.History.Count);
         }

@@ -97,7 +97,7 @@ public abstract class AntivirusTests(GuichetApp app) : DepositScenario(app)
         var zip = DepositFiles.Zip(("sain.pdf", DepositFiles.Pdf), ("pieces/infecte.pdf", Infected.Eicar));
 
         var body = await Refused(AgendaPro, DepositFiles.Form(DepositFiles.With(example, clean, infected), zip),
-            "$.demandes[1].piecesJointes[0].fichier", $"« pieces/infecte.pdf » est infecté ({ClamdServer.EicarSignature})");
+            "$.demandes[1].piecesJointes[0].fichier", $"« pieces/infecte.pdf » est infecté ({ClamdServer.EicarSignature})");
 
         Assert.Single(body.GetProperty("erreurs").EnumerateArray());
         Assert.Empty(UploadLeftovers());
@@ -121,7 +121,7 @@ public abstract class AntivirusTests(GuichetApp app) : DepositScenario(app)
         var refused = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/pieces", DepositFiles.Piece("BON_DE_COMMANDE", Infected.Marked, "bc.pdf"));
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains($"« bc.pdf » est infecté ({ClamdServer.MarkerSignature})", await refused.Content.ReadAsStringAsync());
+        Assert.Contains($"« bc.pdf » est infecté ({ClamdServer.MarkerSignature})", Readable.Of(await refused.Content.ReadAsStringAsync()));
         Assert.Equal(files, await StoredFiles());
         Assert.Equal("INCOMPLETE", (await AgendaPro.GetJsonAsync($"/api/v1/demandes/{number}")).GetProperty("statut").GetString());
 
@@ -140,7 +140,7 @@ public abstract class AntivirusTests(GuichetApp app) : DepositScenario(app)
         var refused = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/modification/pieces", DepositFiles.Piece("FACTURE", Infected.Eicar, "facture.pdf"));
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains($"« facture.pdf » est infecté ({ClamdServer.EicarSignature})", await refused.Content.ReadAsStringAsync());
+        Assert.Contains($"« facture.pdf » est infecté ({ClamdServer.EicarSignature})", Readable.Of(await refused.Content.ReadAsStringAsync()));
         Assert.Equal(files, await StoredFiles());
         var draft = await AgendaPro.GetJsonAsync($"/api/v1/demandes/{number}/modification");
         Assert.Equal(0, draft.GetProperty("brouillon").GetProperty("piecesJointes").GetArrayLength());
@@ -243,7 +243,7 @@ public abstract class UnscannedTests(GuichetApp app) : DepositScenario(app)
     public async Task Without_a_scanner_files_are_accepted_unscanned_and_the_administration_says_so()
     {
         var html = await (await App.SignedIn("admin@asp.test")).GetStringAsync("/admin");
-        Assert.Contains("Antivirus non configuré : les fichiers reçus ne sont pas analysés", html);
+        Assert.Contains("Antivirus non configuré : les fichiers reçus ne sont pas analysés", Readable.Of(html));
 
         var number = await Infected.IncompleteRequestAsync(AgendaPro, await FreshFile());
         var accepted = await AgendaPro.PostAsync($"/api/v1/demandes/{number}/pieces", DepositFiles.Piece("BON_DE_COMMANDE", Infected.Eicar, "bc.pdf"));

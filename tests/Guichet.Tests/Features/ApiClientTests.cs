@@ -141,7 +141,7 @@ public abstract class ApiClientTests(GuichetApp app)
         var refused = await Assert.ThrowsAsync<Probleme>(() =>
             vendor.Api.V1.Depots.PostAsync(DepositForm(DepositFiles.With(example, wrong).ToJsonString(), zip)));
         Assert.Equal(400, refused.ResponseStatusCode);
-        Assert.Equal("Dépôt refusé : aucune demande n'a été enregistrée", refused.Message);
+        Assert.Equal("Dépôt refusé : aucune demande n'a été enregistrée", refused.Message);
         var error = Assert.Single(refused.Erreurs!, e => e.Chemin == "$.demandes[0].client.identifiant");
         Assert.Equal(wrong["referenceFournisseur"]!.GetValue<string>(), error.ReferenceFournisseur);
 

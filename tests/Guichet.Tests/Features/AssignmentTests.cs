@@ -63,7 +63,7 @@ public abstract class AssignmentTests(GuichetApp app)
         var takenOver = await Post(manager, number, "Attribuer", new() { ["Version"] = version, ["Attributaire"] = me });
         Assert.Equal(HttpStatusCode.Redirect, takenOver.StatusCode);
         Assert.Equal(me, (await app.LoadAsync(number)).AssignedToUserId);
-        Assert.Contains("(auparavant : Bruno Colleague).", await manager.GetStringAsync($"/instruction/{number}"));
+        Assert.Contains("(auparavant : Bruno Colleague).", Readable.Of(await manager.GetStringAsync($"/instruction/{number}")));
 
         version = await VersionOf(number);
         var removed = await Post(manager, number, "RetirerAttribution", new() { ["Version"] = version });

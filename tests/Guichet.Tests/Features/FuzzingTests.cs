@@ -145,7 +145,7 @@ public abstract class FuzzingTests(GuichetApp app)
 
     /// <summary>The French titles a 4xx of these endpoints may carry.</summary>
     private static HashSet<string> FrenchTitles(int status) =>
-        [Problems.TitleFor(status), "Dépôt refusé", "Dépôt refusé : aucune demande n'a été enregistrée"];
+        [Problems.TitleFor(status), "Dépôt refusé", "Dépôt refusé : aucune demande n'a été enregistrée"];
 }
 
 /// <summary>One generated request: where it goes, its document, and how it was made (for the failure message).</summary>

@@ -217,7 +217,7 @@ public abstract class InstructionTests(GuichetApp app)
         var manager = await app.SignedIn("gestionnaire@asp.test");
         var page = await manager.GetStringAsync($"/instruction/{number}");
         Assert.Contains("Demander une modification", page);
-        Assert.Contains("Pièce justificative à ajouter : Facture", page);
+        Assert.Contains("Pièce justificative à ajouter : Facture", Readable.Of(page));
         var version = (await app.LoadAsync(number)).Version.ToString();
         var fields = new Dictionary<string, string> { ["Commentaire"] = "Merci de corriger le contact.", ["Elements"] = "informations.contactSupport", ["Version"] = version };
 
@@ -345,7 +345,7 @@ public abstract class InstructionTests(GuichetApp app)
         Assert.Contains($"/assistance/{number}", await support.GetStringAsync($"/assistance?q={reference}"));
 
         var page = await support.GetStringAsync($"/assistance/{number}");
-        Assert.Contains("Passer à modifier à la demande du fournisseur", page);
+        Assert.Contains("Passer « A modifier » à la demande du fournisseur", Readable.Of(page));
         Assert.DoesNotContain("handler=Valider", page);
         Assert.Contains("Aucun e-mail pour cette demande", page);
 
@@ -357,7 +357,7 @@ public abstract class InstructionTests(GuichetApp app)
         var after = await support.GetStringAsync($"/assistance/{number}");
         Assert.Contains("à la demande du fournisseur", after);
         Assert.Contains("E-mails envoyés", after);
-        Assert.Contains($"Demande {number} : modification demandée", after);
+        Assert.Contains($"Demande {number} : modification demandée", Readable.Of(after));
         Assert.Contains("En attente d&#x27;envoi", after.Replace("'", "&#x27;"));
         Assert.True((await app.LoadAsync(number)).OpenRound!.AtVendorRequest);
     }

@@ -224,13 +224,13 @@ public abstract class ModificationTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         var html = await invalid.Content.ReadAsStringAsync();
         Assert.Contains("id=\"contact-support-error\"", html);
-        Assert.Contains("« Confirmer » est refusé", html);
+        Assert.Contains("« Confirmer » est refusé", Readable.Of(html));
         Assert.Equal("A_MODIFIER", (await Json(await AgendaPro.GetAsync($"/api/v1/demandes/{number}"))).GetProperty("statut").GetString());
 
         var ok = await browser.PostForm($"/demandes/{number}/modifier?handler=Confirmer", new() { ["ContactSupport"] = "support@agendapro.test" }, $"/demandes/{number}/modifier");
         Assert.Equal(HttpStatusCode.Redirect, ok.StatusCode);
         var requestPage = await browser.GetStringAsync(ok.Headers.Location!.OriginalString);
-        Assert.Contains("La demande repasse au statut « en cours »", requestPage);
+        Assert.Contains("La demande repasse au statut « en cours »", Readable.Of(requestPage));
     }
 }
 

@@ -77,7 +77,7 @@ public sealed partial class MultiInstanceTests(PostgresApp first) : IClassFixtur
         post.Headers.Add("Cookie", Cookies());
         var created = await b.SendAsync(post);
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        Assert.Contains("Jeton « Deux instances » créé", await created.Content.ReadAsStringAsync());
+        Assert.Contains("Jeton « Deux instances » créé", Readable.Of(await created.Content.ReadAsStringAsync()));
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

@@ -167,7 +167,7 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres", s3: true)
             Assert.Equal(HttpStatusCode.OK, (await vendor.PostAsync($"/api/v1/demandes/{x.n}/modification/confirmer", null)).StatusCode);
         });
 
-        var subjects = numbers.SelectMany(n => new[] { $"Demande {n} : modification demandée", $"Demande {n} : modification enregistrée" }).ToList();
+        var subjects = numbers.SelectMany(n => new[] { $"Demande {n} : modification demandée", $"Demande {n} : modification enregistrée" }).ToList();
         await UntilAsync(() => subjects.All(s => Sent(s) > 0), 60, "les 32 e-mails");
         await Task.Delay(TimeSpan.FromSeconds(3)); // a few more runs of both dispatchers: a duplicate would arrive now
         Assert.Equal(0, await ScalarAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"SentAt\" IS NULL"));
@@ -198,7 +198,7 @@ public sealed class TwoInstancesTests() : FaultScenario("Postgres", s3: true)
         await Task.Delay(TimeSpan.FromSeconds(6));
         Assert.Equal(numbers.Count, await ScalarAsync(lines + "'Délai expiré — instruite en l''état'"));
 
-        var subjects = numbers.SelectMany(n => new[] { $"Relance : demande {n} ", $"Demande {n} : délai de modification expiré" }).ToList();
+        var subjects = numbers.SelectMany(n => new[] { $"Relance : demande {n} ", $"Demande {n} : délai de modification expiré" }).ToList();
         await UntilAsync(() => subjects.All(s => Sent(s) > 0), 30, "les e-mails d'échéance");
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.All(subjects, s => Assert.Equal((s, 1), (s, Sent(s))));

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.
+    /// Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class BrouillonModifie : IAdditionalDataHolder, IParsable

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Corps facultatif d&apos;une annulation : commentaire.
+    /// Corps facultatif d&apos;une annulation : commentaire.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Commentaire : IAdditionalDataHolder, IParsable

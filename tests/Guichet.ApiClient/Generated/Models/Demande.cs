@@ -9,7 +9,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une demande de financement, telle que l&apos;appelant peut la voir ; « modificationEnCours » est null hors d&apos;une demande de modification.
+    /// Une demande de financement, telle que l&apos;appelant peut la voir ; « modificationEnCours » est null hors d&apos;une demande de modification.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Demande : IAdditionalDataHolder, IParsable

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une demande créée par un dépôt : référence fournisseur, numéro attribué, statut.
+    /// Une demande créée par un dépôt : référence fournisseur, numéro attribué, statut.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DemandeCreee : IAdditionalDataHolder, IParsable

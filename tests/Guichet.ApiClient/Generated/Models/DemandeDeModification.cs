@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).
+    /// Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DemandeDeModification : IAdditionalDataHolder, IParsable

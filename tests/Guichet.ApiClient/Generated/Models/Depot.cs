@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// État d&apos;un dépôt : EN_TRAITEMENT (progression « traitees » sur « total »), TERMINE (demandes) ou ECHEC (erreurs).
+    /// État d&apos;un dépôt : EN_TRAITEMENT (progression « traitees » sur « total »), TERMINE (demandes) ou ECHEC (erreurs).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Depot : IAdditionalDataHolder, IParsable

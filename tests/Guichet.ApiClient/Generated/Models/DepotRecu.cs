@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Réponse à un dépôt : TERMINE (201, demandes créées) ou EN_TRAITEMENT (202, suivre « url »).
+    /// Réponse à un dépôt : TERMINE (201, demandes créées) ou EN_TRAITEMENT (202, suivre « url »).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DepotRecu : IAdditionalDataHolder, IParsable

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une erreur : chemin JSON du champ (ou « json », « zip », « zip:&lt;nom&gt; », « $ »), référence fournisseur de la demande concernée ou null, message en français.
+    /// Une erreur : chemin JSON du champ (ou « json », « zip », « zip:&lt;nom&gt; », « $ »), référence fournisseur de la demande concernée ou null, message en français.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Erreur : IAdditionalDataHolder, IParsable

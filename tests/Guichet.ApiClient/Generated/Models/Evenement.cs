@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une entrée de l&apos;historique : transition, commentaire, champs modifiés, pièces ajoutées.
+    /// Une entrée de l&apos;historique : transition, commentaire, champs modifiés, pièces ajoutées.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Evenement : IAdditionalDataHolder, IParsable

@@ -30,7 +30,7 @@ namespace Guichet.ApiClient.Models
 #else
         public global::Guichet.ApiClient.Models.FormatDepot_fournisseur Fournisseur { get; set; }
 #endif
-        /// <summary>Version du format : « 1.0 ».</summary>
+        /// <summary>Version du format : « 1.0 ».</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public UntypedNode? VersionFormat { get; set; }

@@ -28,7 +28,7 @@ namespace Guichet.ApiClient.Models
 #else
         public global::Guichet.ApiClient.Models.FormatDepotDemande_client Client { get; set; }
 #endif
-        /// <summary>SOLDE seulement : entre la date du bon de commande et aujourd&apos;hui.</summary>
+        /// <summary>SOLDE seulement : entre la date du bon de commande et aujourd&apos;hui.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? DateMiseEnService { get; set; }
@@ -46,9 +46,9 @@ namespace Guichet.ApiClient.Models
 #else
         public global::Guichet.ApiClient.Models.FormatDepotDemande_informations Informations { get; set; }
 #endif
-        /// <summary>En euros, au centime. AVANCE : forfait × part d&apos;avance ; SOLDE : forfait − avance payée.</summary>
+        /// <summary>En euros, au centime. AVANCE : forfait × part d&apos;avance ; SOLDE : forfait − avance payée.</summary>
         public double? MontantDemande { get; set; }
-        /// <summary>SOLDE seulement : numéro portail de l&apos;avance « Décidée et payée » que ce solde règle.</summary>
+        /// <summary>SOLDE seulement : numéro portail de l&apos;avance « Décidée et payée » que ce solde règle.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? NumeroDemandeAvance { get; set; }

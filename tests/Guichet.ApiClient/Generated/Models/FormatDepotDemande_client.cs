@@ -12,7 +12,7 @@ namespace Guichet.ApiClient.Models
     public partial class FormatDepotDemande_client : IParsable
     #pragma warning restore CS1591
     {
-        /// <summary>FINESS : 9 chiffres (Luhn) ; RPPS : 11 chiffres ; SIRET : 14 chiffres (Luhn).</summary>
+        /// <summary>FINESS : 9 chiffres (Luhn) ; RPPS : 11 chiffres ; SIRET : 14 chiffres (Luhn).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Identifiant { get; set; }
@@ -28,7 +28,7 @@ namespace Guichet.ApiClient.Models
 #else
         public string Nom { get; set; }
 #endif
-        /// <summary>Régulateurs : FINESS ou SIRET ; Effecteurs : RPPS, SIRET ou FINESS.</summary>
+        /// <summary>Régulateurs : FINESS ou SIRET ; Effecteurs : RPPS, SIRET ou FINESS.</summary>
         public global::Guichet.ApiClient.Models.FormatDepotDemande_client_typeIdentifiant? TypeIdentifiant { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

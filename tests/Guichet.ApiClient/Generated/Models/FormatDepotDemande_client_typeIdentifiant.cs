@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace Guichet.ApiClient.Models
 {
-    /// <summary>Régulateurs : FINESS ou SIRET ; Effecteurs : RPPS, SIRET ou FINESS.</summary>
+    /// <summary>Régulateurs : FINESS ou SIRET ; Effecteurs : RPPS, SIRET ou FINESS.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum FormatDepotDemande_client_typeIdentifiant
     {

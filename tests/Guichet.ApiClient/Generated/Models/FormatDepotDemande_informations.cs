@@ -12,7 +12,7 @@ namespace Guichet.ApiClient.Models
     public partial class FormatDepotDemande_informations : IParsable
     #pragma warning restore CS1591
     {
-        /// <summary>Coordonnées de contact ou lien vers la plateforme de support à destination des Régulateurs ou Effecteurs : adresse e-mail, numéro de téléphone français ou lien https://.</summary>
+        /// <summary>Coordonnées de contact ou lien vers la plateforme de support à destination des Régulateurs ou Effecteurs : adresse e-mail, numéro de téléphone français ou lien https://.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? ContactSupport { get; set; }

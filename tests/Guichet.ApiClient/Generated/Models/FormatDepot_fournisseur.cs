@@ -12,7 +12,7 @@ namespace Guichet.ApiClient.Models
     public partial class FormatDepot_fournisseur : IParsable
     #pragma warning restore CS1591
     {
-        /// <summary>SIRET de l&apos;organisme déposant (clé de Luhn ; règle de La Poste pour le SIREN 356000000).</summary>
+        /// <summary>SIRET de l&apos;organisme déposant (clé de Luhn ; règle de La Poste pour le SIREN 356000000).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? Siret { get; set; }

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une page de la liste des demandes : total, page, taille et demandes.
+    /// Une page de la liste des demandes : total, page, taille et demandes.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ListeDemandes : IAdditionalDataHolder, IParsable

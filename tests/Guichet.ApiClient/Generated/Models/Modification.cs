@@ -9,7 +9,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d&apos;origine et brouillon.
+    /// La demande de modification ouverte, vue par le fournisseur : commentaire, éléments, échéances, valeurs d&apos;origine et brouillon.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Modification : IAdditionalDataHolder, IParsable

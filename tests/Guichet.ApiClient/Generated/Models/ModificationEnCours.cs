@@ -9,7 +9,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// La demande de modification ouverte ; le brouillon n&apos;est montré qu&apos;au fournisseur.
+    /// La demande de modification ouverte ; le brouillon n&apos;est montré qu&apos;au fournisseur.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ModificationEnCours : IAdditionalDataHolder, IParsable

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d&apos;ajout ; « quarantaine » quand une analyse antivirus ultérieure l&apos;a trouvée infectée (elle n&apos;est plus servie), null sinon.
+    /// Une pièce justificative : identifiant, type, nom, taille en octets, empreinte SHA-256, date d&apos;ajout ; « quarantaine » quand une analyse antivirus ultérieure l&apos;a trouvée infectée (elle n&apos;est plus servie), null sinon.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class PieceJointe : IAdditionalDataHolder, IParsable

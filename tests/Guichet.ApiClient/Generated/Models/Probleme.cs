@@ -9,7 +9,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Erreur de l&apos;API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l&apos;erreur tient en un message.
+    /// Erreur de l&apos;API : Problem Details (RFC 9457) en français ; « erreurs » est toujours présente, « detail » quand l&apos;erreur tient en un message.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Probleme : ApiException, IAdditionalDataHolder, IParsable

@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Mise en quarantaine d&apos;une pièce : depuis quand et signature antivirus trouvée.
+    /// Mise en quarantaine d&apos;une pièce : depuis quand et signature antivirus trouvée.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Quarantaine : IAdditionalDataHolder, IParsable

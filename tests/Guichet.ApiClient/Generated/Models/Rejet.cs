@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Corps d&apos;un rejet : motif obligatoire.
+    /// Corps d&apos;un rejet : motif obligatoire.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Rejet : IAdditionalDataHolder, IParsable

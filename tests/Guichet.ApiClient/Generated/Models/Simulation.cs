@@ -8,14 +8,14 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Verdict d&apos;une simulation : rien n&apos;est enregistré.
+    /// Verdict d&apos;une simulation : rien n&apos;est enregistré.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class Simulation : IAdditionalDataHolder, IParsable
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>Avertissements qui n&apos;empêchent pas le dépôt, par exemple : l&apos;unicité de l&apos;avance d&apos;un client, tous fournisseurs confondus, est vérifiée au dépôt (jamais par le simulateur).</summary>
+        /// <summary>Avertissements qui n&apos;empêchent pas le dépôt, par exemple : l&apos;unicité de l&apos;avance d&apos;un client, tous fournisseurs confondus, est vérifiée au dépôt (jamais par le simulateur).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public List<string>? Avertissements { get; set; }

@@ -23,7 +23,7 @@ public abstract class DepositFormTests(GuichetApp app) : DepositScenario(app)
     {
         var empty = await AgendaPro.PostAsync("/api/v1/depots", new MultipartFormDataContent { { new StringContent("x"), "autre" } });
         Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
-        Assert.Contains("champ « json »", await empty.Content.ReadAsStringAsync());
+        Assert.Contains("champ « json »", Readable.Of(await empty.Content.ReadAsStringAsync()));
         var notMultipart = await AgendaPro.PostAsync("/api/v1/depots", new StringContent("{}", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
     }
@@ -39,8 +39,8 @@ public abstract class DepositFormTests(GuichetApp app) : DepositScenario(app)
 
     public static TheoryData<string, int, string> BadForms() => new()
     {
-        { "noJson", 400, "champ « json »" },
-        { "emptyJson", 400, "champ « json »" },
+        { "noJson", 400, "champ « json »" },
+        { "emptyJson", 400, "champ « json »" },
         { "jsonTooLarge", 413, "taille maximale" },
         { "notJsonName", 400, "fichier .json" },
         { "notZipName", 400, "archive .zip" },
@@ -68,7 +68,7 @@ public abstract class DepositFormTests(GuichetApp app) : DepositScenario(app)
         var response = await AgendaPro.PostAsync("/api/v1/depots", form);
         Assert.Equal(status, (int)response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(words, await response.Content.ReadAsStringAsync());
+        Assert.Contains(words, Readable.Of(await response.Content.ReadAsStringAsync()));
         Assert.Equal(before, await TotalRequests());
         Assert.Empty(UploadLeftovers());
     }

@@ -19,7 +19,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
     public partial class DemandesRequestBuilder : BaseRequestBuilder
     {
         /// <summary>Gets an item from the Guichet.ApiClient.api.v1.demandes.item collection</summary>
-        /// <param name="position">Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).</param>
+        /// <param name="position">Numéro de la demande attribué par le Guichet (ex. « SAS-A-2026-000123 »).</param>
         /// <returns>A <see cref="global::Guichet.ApiClient.Api.V1.Demandes.Item.WithNumeroItemRequestBuilder"/></returns>
         public global::Guichet.ApiClient.Api.V1.Demandes.Item.WithNumeroItemRequestBuilder this[string position]
         {
@@ -47,7 +47,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
         {
         }
         /// <summary>
-        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
+        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.ListeDemandes"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -80,7 +80,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.ListeDemandes>(requestInfo, global::Guichet.ApiClient.Models.ListeDemandes.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
+        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -108,12 +108,12 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             return new global::Guichet.ApiClient.Api.V1.Demandes.DemandesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
+        /// Le fournisseur voit les demandes de son organisme, l&apos;Agence toutes. Filtres statut, type, dispositif, q ; pagination page, taille ; tri.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class DemandesRequestBuilderGetQueryParameters 
         {
-            /// <summary>Dispositif : SAS_EFFECTEUR, SAS_REGULATEUR.</summary>
+            /// <summary>Dispositif : SAS_EFFECTEUR, SAS_REGULATEUR.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("dispositif")]
@@ -136,7 +136,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             [QueryParameter("q")]
             public string Q { get; set; }
 #endif
-            /// <summary>Statut : INCOMPLETE, EN_COURS, A_MODIFIER, VALIDEE, REJETEE, DECIDEE_ET_PAYEE.</summary>
+            /// <summary>Statut : INCOMPLETE, EN_COURS, A_MODIFIER, VALIDEE, REJETEE, DECIDEE_ET_PAYEE.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("statut")]
@@ -149,7 +149,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             /// <summary>Nombre de demandes par page, de 1 à 100 (défaut 20).</summary>
             [QueryParameter("taille")]
             public int? Taille { get; set; }
-            /// <summary>Tri : recent, ancien, numero, montant.</summary>
+            /// <summary>Tri : recent, ancien, numero, montant.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("tri")]
@@ -159,7 +159,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             [QueryParameter("tri")]
             public string Tri { get; set; }
 #endif
-            /// <summary>Type de demande : AVANCE ou SOLDE.</summary>
+            /// <summary>Type de demande : AVANCE ou SOLDE.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("type")]

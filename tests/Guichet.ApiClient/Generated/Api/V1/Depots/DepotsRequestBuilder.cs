@@ -19,7 +19,7 @@ namespace Guichet.ApiClient.Api.V1.Depots
     public partial class DepotsRequestBuilder : BaseRequestBuilder
     {
         /// <summary>Gets an item from the Guichet.ApiClient.api.v1.depots.item collection</summary>
-        /// <param name="position">Identifiant du dépôt, rendu par « POST /api/v1/depots ».</param>
+        /// <param name="position">Identifiant du dépôt, rendu par « POST /api/v1/depots ».</param>
         /// <returns>A <see cref="global::Guichet.ApiClient.Api.V1.Depots.Item.DepotsItemRequestBuilder"/></returns>
         public global::Guichet.ApiClient.Api.V1.Depots.Item.DepotsItemRequestBuilder this[Guid position]
         {
@@ -47,7 +47,7 @@ namespace Guichet.ApiClient.Api.V1.Depots
         {
         }
         /// <summary>
-        /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.
+        /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.DepotRecu"/></returns>
         /// <param name="body">The request body</param>
@@ -88,7 +88,7 @@ namespace Guichet.ApiClient.Api.V1.Depots
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.DepotRecu>(requestInfo, global::Guichet.ApiClient.Models.DepotRecu.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.
+        /// Un fichier JSON au format 1.0 (champ « json ») et une archive ZIP facultative des pièces (champ « zip ») : tout ou rien. 201 quand le dépôt est traité tout de suite (demandes créées), 202 quand il passe en tâche de fond (gros dépôt ou « Prefer: respond-async ») : suivre alors « url ». 400 « Dépôt refusé » avec chaque erreur quand une demande est invalide : rien n&apos;est enregistré. Avec l&apos;en-tête « Idempotency-Key », un nouvel envoi du même dépôt sous la même clé rend le même dépôt au lieu de déposer deux fois.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

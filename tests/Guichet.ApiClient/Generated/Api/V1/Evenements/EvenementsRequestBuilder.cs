@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Evenements
         {
         }
         /// <summary>
-        /// Les événements de l&apos;organisme de l&apos;appelant après le curseur « apres » (0 ou absent : depuis le début), dans l&apos;ordre, au plus « limite » (100 par défaut, 500 au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; un événement n&apos;apparaît qu&apos;une fois et jamais après un plus récent. Réservé aux fournisseurs.
+        /// Les événements de l&apos;organisme de l&apos;appelant après le curseur « apres » (0 ou absent : depuis le début), dans l&apos;ordre, au plus « limite » (100 par défaut, 500 au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; un événement n&apos;apparaît qu&apos;une fois et jamais après un plus récent. Réservé aux fournisseurs.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.FluxEvenements"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace Guichet.ApiClient.Api.V1.Evenements
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.FluxEvenements>(requestInfo, global::Guichet.ApiClient.Models.FluxEvenements.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Les événements de l&apos;organisme de l&apos;appelant après le curseur « apres » (0 ou absent : depuis le début), dans l&apos;ordre, au plus « limite » (100 par défaut, 500 au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; un événement n&apos;apparaît qu&apos;une fois et jamais après un plus récent. Réservé aux fournisseurs.
+        /// Les événements de l&apos;organisme de l&apos;appelant après le curseur « apres » (0 ou absent : depuis le début), dans l&apos;ordre, au plus « limite » (100 par défaut, 500 au plus). Rappeler avec le « curseur » rendu tant que « suite » est vrai ; un événement n&apos;apparaît qu&apos;une fois et jamais après un plus récent. Réservé aux fournisseurs.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Simulations
         {
         }
         /// <summary>
-        /// Le verdict qu&apos;aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.
+        /// Le verdict qu&apos;aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Simulation"/></returns>
         /// <param name="body">The request body</param>
@@ -73,7 +73,7 @@ namespace Guichet.ApiClient.Api.V1.Simulations
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Simulation>(requestInfo, global::Guichet.ApiClient.Models.Simulation.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Le verdict qu&apos;aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.
+        /// Le verdict qu&apos;aurait le même dépôt (champs « json » et « zip »), sans rien enregistrer : « valide » et la liste des erreurs.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

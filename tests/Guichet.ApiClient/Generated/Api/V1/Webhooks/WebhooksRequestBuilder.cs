@@ -79,7 +79,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Corps { url, types, actif } : url en https:// vers une adresse publique, types parmi ceux de la documentation « Intégration ». La réponse contient le secret de signature (« whsec_… ») : il n&apos;est montré qu&apos;une fois.
+        /// Corps { url, types, actif } : url en https:// vers une adresse publique, types parmi ceux de la documentation « Intégration ». La réponse contient le secret de signature (« whsec_… ») : il n&apos;est montré qu&apos;une fois.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.WebhookAvecSecret"/></returns>
         /// <param name="body">The request body</param>
@@ -137,7 +137,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks
             return requestInfo;
         }
         /// <summary>
-        /// Corps { url, types, actif } : url en https:// vers une adresse publique, types parmi ceux de la documentation « Intégration ». La réponse contient le secret de signature (« whsec_… ») : il n&apos;est montré qu&apos;une fois.
+        /// Corps { url, types, actif } : url en https:// vers une adresse publique, types parmi ceux de la documentation « Intégration ». La réponse contient le secret de signature (« whsec_… ») : il n&apos;est montré qu&apos;une fois.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -58,7 +58,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
         {
         }
         /// <summary>
-        /// Le webhook, ses livraisons en attente et ses tentatives sont supprimés ; les événements restent dans le flux.
+        /// Le webhook, ses livraisons en attente et ses tentatives sont supprimés ; les événements restent dans le flux.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -90,7 +90,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Adresse, types, état (en pause, motif), échecs en cours ; jamais le secret. Un webhook d&apos;un autre organisme est introuvable (404).
+        /// Adresse, types, état (en pause, motif), échecs en cours ; jamais le secret. Un webhook d&apos;un autre organisme est introuvable (404).
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Webhook"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -123,7 +123,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Webhook>(requestInfo, global::Guichet.ApiClient.Models.Webhook.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Les champs présents sont changés ; « actif » à false le met en pause, à true le réactive.
+        /// Les champs présents sont changés ; « actif » à false le met en pause, à true le réactive.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Webhook"/></returns>
         /// <param name="body">The request body</param>
@@ -162,7 +162,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Webhook>(requestInfo, global::Guichet.ApiClient.Models.Webhook.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Le webhook, ses livraisons en attente et ses tentatives sont supprimés ; les événements restent dans le flux.
+        /// Le webhook, ses livraisons en attente et ses tentatives sont supprimés ; les événements restent dans le flux.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -181,7 +181,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
             return requestInfo;
         }
         /// <summary>
-        /// Adresse, types, état (en pause, motif), échecs en cours ; jamais le secret. Un webhook d&apos;un autre organisme est introuvable (404).
+        /// Adresse, types, état (en pause, motif), échecs en cours ; jamais le secret. Un webhook d&apos;un autre organisme est introuvable (404).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -200,7 +200,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item
             return requestInfo;
         }
         /// <summary>
-        /// Les champs présents sont changés ; « actif » à false le met en pause, à true le réactive.
+        /// Les champs présents sont changés ; « actif » à false le met en pause, à true le réactive.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -40,10 +40,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.DemandeDeModification
         {
         }
         /// <summary>
-        /// EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L&apos;assistance l&apos;ouvre « à la demande du fournisseur ».
+        /// EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L&apos;assistance l&apos;ouvre « à la demande du fournisseur ».
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
-        /// <param name="body">Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).</param>
+        /// <param name="body">Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -81,10 +81,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.DemandeDeModification
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Demande>(requestInfo, global::Guichet.ApiClient.Models.Demande.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L&apos;assistance l&apos;ouvre « à la demande du fournisseur ».
+        /// EN_COURS → A_MODIFIER. Corps { commentaire, elements } : elements liste les champs (« informations.contactSupport ») et les pièces à ajouter (« piece:FACTURE »). L&apos;assistance l&apos;ouvre « à la demande du fournisseur ».
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).</param>
+        /// <param name="body">Corps d&apos;une demande de modification : commentaire obligatoire, éléments (« informations.contactSupport », « piece:FACTURE »…).</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

@@ -52,7 +52,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
         {
         }
         /// <summary>
-        /// Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d&apos;origine et brouillon ; 409 si aucune modification n&apos;est ouverte.
+        /// Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d&apos;origine et brouillon ; 409 si aucune modification n&apos;est ouverte.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Modification"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -87,10 +87,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Modification>(requestInfo, global::Guichet.ApiClient.Models.Modification.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
+        /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Modification"/></returns>
-        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
+        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -130,7 +130,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Modification>(requestInfo, global::Guichet.ApiClient.Models.Modification.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d&apos;origine et brouillon ; 409 si aucune modification n&apos;est ouverte.
+        /// Commentaire du gestionnaire, éléments à modifier, échéances J+10 et J+20, valeurs d&apos;origine et brouillon ; 409 si aucune modification n&apos;est ouverte.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -149,10 +149,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification
             return requestInfo;
         }
         /// <summary>
-        /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
+        /// Corps { &quot;informations&quot;: { &quot;contactSupport&quot;: &quot;…&quot; } } : seuls les champs ouverts par la modification, vérifiés avec les règles du dépôt. Rien n&apos;est visible du gestionnaire avant « Confirmer ».
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
+        /// <param name="body">Corps du PATCH : les champs d&apos;« informations » ouverts par la demande de modification.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

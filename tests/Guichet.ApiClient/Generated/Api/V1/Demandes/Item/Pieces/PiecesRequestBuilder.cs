@@ -34,10 +34,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Pieces
         {
         }
         /// <summary>
-        /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
+        /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
-        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -77,10 +77,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Pieces
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Demande>(requestInfo, global::Guichet.ApiClient.Models.Demande.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
+        /// Ajoute une pièce justificative manquante (multipart : type, fichier) ; la demande passe EN_COURS dès qu&apos;aucune pièce requise ne manque.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

@@ -34,10 +34,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Rejeter
         {
         }
         /// <summary>
-        /// EN_COURS → REJETEE ; corps { motif }, motif obligatoire.
+        /// EN_COURS → REJETEE ; corps { motif }, motif obligatoire.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
-        /// <param name="body">Corps d&apos;un rejet : motif obligatoire.</param>
+        /// <param name="body">Corps d&apos;un rejet : motif obligatoire.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -75,10 +75,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Rejeter
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Demande>(requestInfo, global::Guichet.ApiClient.Models.Demande.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// EN_COURS → REJETEE ; corps { motif }, motif obligatoire.
+        /// EN_COURS → REJETEE ; corps { motif }, motif obligatoire.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Corps d&apos;un rejet : motif obligatoire.</param>
+        /// <param name="body">Corps d&apos;un rejet : motif obligatoire.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

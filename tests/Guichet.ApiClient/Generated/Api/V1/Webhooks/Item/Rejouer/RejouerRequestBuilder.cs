@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Rejouer
         {
         }
         /// <summary>
-        /// Corps { curseur } : l&apos;événement du flux de ce curseur est livré une nouvelle fois à ce webhook, avec le même webhook-id.
+        /// Corps { curseur } : l&apos;événement du flux de ce curseur est livré une nouvelle fois à ce webhook, avec le même webhook-id.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Livraison"/></returns>
         /// <param name="body">The request body</param>
@@ -73,7 +73,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Rejouer
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Livraison>(requestInfo, global::Guichet.ApiClient.Models.Livraison.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Corps { curseur } : l&apos;événement du flux de ce curseur est livré une nouvelle fois à ce webhook, avec le même webhook-id.
+        /// Corps { curseur } : l&apos;événement du flux de ce curseur est livré une nouvelle fois à ce webhook, avec le même webhook-id.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Secret
         {
         }
         /// <summary>
-        /// Un nouveau secret, montré une fois ; l&apos;ancien reste valide (les envois portent les deux signatures) pendant Webhooks:RotationHours.
+        /// Un nouveau secret, montré une fois ; l&apos;ancien reste valide (les envois portent les deux signatures) pendant Webhooks:RotationHours.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.WebhookAvecSecret"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Secret
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.WebhookAvecSecret>(requestInfo, global::Guichet.ApiClient.Models.WebhookAvecSecret.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Un nouveau secret, montré une fois ; l&apos;ancien reste valide (les envois portent les deux signatures) pendant Webhooks:RotationHours.
+        /// Un nouveau secret, montré une fois ; l&apos;ancien reste valide (les envois portent les deux signatures) pendant Webhooks:RotationHours.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Tentatives
         {
         }
         /// <summary>
-        /// Les dernières tentatives (« limite », 100 par défaut), de la plus récente à la plus ancienne : date, statut HTTP, durée, début de la réponse.
+        /// Les dernières tentatives (« limite », 100 par défaut), de la plus récente à la plus ancienne : date, statut HTTP, durée, début de la réponse.
         /// </summary>
         /// <returns>A List&lt;global::Guichet.ApiClient.Models.Tentative&gt;</returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -70,7 +70,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Tentatives
             return collectionResult?.AsList();
         }
         /// <summary>
-        /// Les dernières tentatives (« limite », 100 par défaut), de la plus récente à la plus ancienne : date, statut HTTP, durée, début de la réponse.
+        /// Les dernières tentatives (« limite », 100 par défaut), de la plus récente à la plus ancienne : date, statut HTTP, durée, début de la réponse.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Test
         {
         }
         /// <summary>
-        /// Un événement de type « test » livré à ce webhook seulement (absent du flux).
+        /// Un événement de type « test » livré à ce webhook seulement (absent du flux).
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Livraison"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace Guichet.ApiClient.Api.V1.Webhooks.Item.Test
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Livraison>(requestInfo, global::Guichet.ApiClient.Models.Livraison.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Un événement de type « test » livré à ce webhook seulement (absent du flux).
+        /// Un événement de type « test » livré à ce webhook seulement (absent du flux).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Confirmer
         {
         }
         /// <summary>
-        /// Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.
+        /// Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -71,7 +71,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Confirmer
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Demande>(requestInfo, global::Guichet.ApiClient.Models.Demande.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.
+        /// Applique le brouillon ; la demande repasse EN_COURS et le gestionnaire voit les valeurs modifiées.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

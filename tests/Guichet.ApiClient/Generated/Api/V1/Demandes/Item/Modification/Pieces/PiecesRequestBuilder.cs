@@ -47,10 +47,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Pieces
         {
         }
         /// <summary>
-        /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
+        /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.PieceJointe"/></returns>
-        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -90,10 +90,10 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Pieces
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.PieceJointe>(requestInfo, global::Guichet.ApiClient.Models.PieceJointe.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
+        /// Multipart : type (code du type de pièce ouvert par la modification), fichier (PDF, JPEG ou PNG).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
+        /// <param name="body">Formulaire d&apos;une pièce : type (code du type de pièce) et fichier.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

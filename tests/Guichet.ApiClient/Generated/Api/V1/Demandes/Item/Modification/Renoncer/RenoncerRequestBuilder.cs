@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Renoncer
         {
         }
         /// <summary>
-        /// Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l&apos;état.
+        /// Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l&apos;état.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.Demande"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -69,7 +69,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes.Item.Modification.Renoncer
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.Demande>(requestInfo, global::Guichet.ApiClient.Models.Demande.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l&apos;état.
+        /// Abandonne le brouillon ; la demande repasse EN_COURS et est instruite en l&apos;état.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
