@@ -86,12 +86,13 @@ public static class DashboardSql
     /// <summary>PostgreSQL only: EXPLAIN (ANALYZE, BUFFERS) of one statement of each group, to see where the page's time goes.</summary>
     public static async Task<string> ExplainAsync(Database db, DateTime now)
     {
-        var (from, to) = WeekRanges(now).Last();
+        // A week in the middle of the six months: the latest weeks may hold no deposit yet (the bench's are 25 days old or more).
+        var (from, to) = WeekRanges(now).ElementAt(13);
         var horizon = now.AddDays(7);
         (string Group, string Sql, (string, object?)[] Ps)[] statements =
         [
             (ByStatusAndScheme, """SELECT c."Status", c."SchemeCode", COALESCE(sum(c."Count"), 0)::int FROM "RequestCounts" AS c GROUP BY c."Status", c."SchemeCode" """, []),
-            (Weeks + ", la dernière", """SELECT count(*)::int FROM "Requests" AS r WHERE r."DepositedAt" >= @from AND r."DepositedAt" < @to""", [("from", from), ("to", to)]),
+            (Weeks + ", la quatorzième", """SELECT count(*)::int FROM "Requests" AS r WHERE r."DepositedAt" >= @from AND r."DepositedAt" < @to""", [("from", from), ("to", to)]),
             (Rounds + ", la deuxième", """SELECT count(*)::int FROM "Rounds" AS r WHERE r."ClosedAt" IS NULL AND r."ReminderSentAt" IS NULL AND r."ReminderDueAt" < @h""", [("h", horizon)]),
             (Outcomes, """SELECT r."Outcome", count(*)::int FROM "Rounds" AS r WHERE r."Outcome" IS NOT NULL GROUP BY r."Outcome" """, []),
             (Decided, """SELECT count(*)::int FROM "Requests" AS r WHERE r."DecisionSeconds" IS NOT NULL""", []),
