@@ -41,14 +41,20 @@ public static class Exports
             TimeSpan? first = null;
             long bytes = 0, lines = 0;
             int n;
+            // Megabytes received per second of the download, printed at the end: a stall or a slow tail shows in it.
+            var perSecond = new List<long>();
             while ((n = await body.ReadAsync(buffer)) > 0)
             {
                 first ??= watch.Elapsed;
                 bytes += n;
+                var second = (int)watch.Elapsed.TotalSeconds;
+                while (perSecond.Count <= second) perSecond.Add(0);
+                perSecond[second] += n;
                 if (file is not null) await file.WriteAsync(buffer.AsMemory(0, n));
                 else lines += buffer.AsSpan(0, n).Count((byte)'\n');
             }
             var elapsed = watch.Elapsed;
+            Console.WriteLine($"    Mo reçus par seconde : {string.Join(' ', perSecond.Select(b => (b / 1048576.0).ToString("F1", CultureInfo.InvariantCulture)))}");
             if (file is null) return new ExportResult(first ?? elapsed, elapsed, bytes, lines - 1);
             await file.FlushAsync();
             file.Close();
