@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace Guichet.Bench;
 
 /// <summary>
-/// The « bare » baseline: a minimal Kestrel host in its own process that runs the same SQL as the portal's tracking list
-/// and manager queue (the statements EF Core generates, written out by hand) with plain ADO.NET, and answers JSON.
+/// The « bare » baseline: a minimal Kestrel host in its own process that runs the same SQL as the portal's tracking list,
+/// manager queue and dashboard (the statements EF Core generates, written out by hand) with plain ADO.NET, and answers JSON.
 /// No authentication, no antiforgery, no Razor, no EF Core: what is left is the database and HTTP.
 /// </summary>
 public static class BareHost
@@ -26,6 +26,7 @@ public static class BareHost
         app.MapGet("/bare/session", async (string id) => Results.Text(await SessionAsync(db, id), "application/json"));
         app.MapGet("/bare/queue", async (HttpRequest request) =>
             Results.Text(await QueueAsync(db, request.Query.ToDictionary(kv => kv.Key, kv => kv.Value.ToString())), "application/json"));
+        app.MapGet("/bare/dashboard", async () => Results.Text(await DashboardSql.RunAsync(db, DateTime.UtcNow), "application/json"));
         await app.RunAsync();
         return 0;
     }

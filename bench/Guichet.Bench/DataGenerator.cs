@@ -167,12 +167,17 @@ public sealed class DataGenerator(Database db, BenchOptions o, DateTime now)
             ("Type", Col.Text), ("SchemeCode", Col.Text), ("SolutionId", Col.Int), ("ClientIdType", Col.Text), ("ClientId", Col.Text), ("ClientName", Col.Text),
             ("PurchaseOrderNumber", Col.Text), ("PurchaseOrderDate", Col.Date), ("GoLiveDate", Col.Date), ("AdvanceNumber", Col.Text), ("Amount", Col.Money),
             ("ContactSupport", Col.Text), ("Status", Col.Text), ("RejectionReason", Col.Text), ("DepositedAt", Col.Timestamp), ("UpdatedAt", Col.Timestamp),
-            ("LastModifiedByVendorAt", Col.Timestamp), ("LastRoundOutcome", Col.Text), ("Version", Col.Int));
+            ("LastModifiedByVendorAt", Col.Timestamp), ("LastRoundOutcome", Col.Text), ("Version", Col.Int), ("DecidedAt", Col.Timestamp), ("DecisionSeconds", Col.Long));
         foreach (var r in Requests())
+        {
+            // A decided request carries its decision time as the portal keeps it (the dashboard's percentiles read it).
+            var decided = r.Status is "VALIDEE" or "REJETEE" or "DECIDEE_ET_PAYEE";
             await w.RowAsync(r.Id, r.Number, r.Org, r.Reference, r.Type, r.Scheme, r.SolutionId, r.ClientIdType, r.ClientId, r.ClientName,
                 $"BC-{r.Id}", r.PurchaseOrderDate, r.GoLive, r.AdvanceNumber, r.Amount, $"https://support.editeur{r.Org}.test/sas", r.Status,
                 r.Status == "REJETEE" ? "Pièce justificative non conforme." : null, r.DepositedAt, r.UpdatedAt, r.ModifiedByVendorAt,
-                r.Round switch { RoundKind.ClosedExpired => "Expired", RoundKind.ClosedConfirmed => "Confirmed", _ => null }, 1);
+                r.Round switch { RoundKind.ClosedExpired => "Expired", RoundKind.ClosedConfirmed => "Confirmed", _ => null }, 1,
+                decided ? r.UpdatedAt : null, decided ? (long)(r.UpdatedAt - r.DepositedAt).TotalSeconds : null);
+        }
         await w.CompleteAsync();
         return w.Rows;
     }

@@ -174,6 +174,83 @@ try
         }
     }
 
+    // 4b. The managers' dashboard (Instruction/Dashboard.cs) at 1 and 16 clients beside its SQL on the bare host, then that
+    // SQL timed group by group in this process, so that the query which dominates the page is seen (EXPLAIN on PostgreSQL).
+    if (o.Runs("dashboard"))
+    {
+        await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
+        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, new Dictionary<string, string>());
+        var managerCookies = new CookieContainer();
+        await Scenarios.SignInAsync(portal.BaseUrl, managerCookies, managerEmail, DataGenerator.Password);
+        using var page = Load.Client(managerCookies);
+        using var bareClient = Load.Client();
+        HttpRequestMessage Page(int _) => new(HttpMethod.Get, $"{portal.BaseUrl}/instruction/tableau-de-bord");
+        HttpRequestMessage Bare(int _) => new(HttpMethod.Get, $"{bare.BaseUrl}/bare/dashboard");
+        // A page costs tenths of a second at full size: few warm-up requests one by one, the timed warm-up does the rest.
+        var single = Math.Max(30, o.LoadRequests / 20);
+        var s1 = await Load.RunAsync("tableau de bord, 1 client", page, Page, 1, single, o.LoadTime, warmup: 3);
+        var b1 = await Load.RunAsync("nu : même SQL que le tableau de bord, 1 client", bareClient, Bare, 1, single, o.LoadTime, warmup: 3);
+        report.AddLoad("Tableau de bord /instruction/tableau-de-bord (HTML, cookie), 1 client", $"{o.Requests:N0} demandes", s1, b1, 100);
+        var s16 = await Load.RunAsync("tableau de bord, 16 clients", page, Page, o.Concurrency, o.LoadRequests, o.LoadTime, warmup: 3);
+        var b16 = await Load.RunAsync("nu : même SQL que le tableau de bord, 16 clients", bareClient, Bare, o.Concurrency, o.LoadRequests, o.LoadTime, warmup: 3);
+        report.AddLoad("  · le même tableau de bord à 16 clients (charge, sans cible)", "", s16, b16, null);
+
+        // Each group of the page's queries, one client, run in this process straight through the driver.
+        var times = DashboardSql.Groups.ToDictionary(g => g, _ => new List<double>());
+        var groupsWatch = Stopwatch.StartNew();
+        for (var i = 0; i < single && groupsWatch.Elapsed < o.LoadTime; i++)
+            await DashboardSql.RunAsync(db, DateTime.UtcNow, (group, ms) => { if (i > 2) times[group].Add(ms); });
+        foreach (var group in DashboardSql.Groups)
+        {
+            var g = Stats.Of(times[group], 0, TimeSpan.FromSeconds(1));
+            Console.WriteLine($"  nu : {group} : p50 {g.P50:F1} ms, p95 {g.P95:F1} ms ({g.Count} mesures)");
+            report.Add($"  · nu : {group}", $"{g.Count} mesures, 1 client", g.P50, g.P95, g.P99, null, null, "les requêtes seules, ADO.NET depuis le bench", null, "—", null);
+        }
+        if (db.IsPostgres) Console.WriteLine(await DashboardSql.ExplainAsync(db, DateTime.UtcNow));
+    }
+
+    // 4c. The queue's exports (Instruction/QueueExport.cs), unfiltered and under a typical filter, each from a fresh portal
+    // process so that its peak memory is the export's; beside the same SQL read bare and written to a null stream. Each is
+    // taken twice: the first export of a process runs the JIT's unoptimised code for a while (long on a loaded machine), the
+    // second is the warm figure that a running server gives; the bare references are likewise the second of two runs.
+    if (o.Runs("export"))
+    {
+        foreach (var (filter, label) in new[] { ("", "sans filtre"), (Exports.TypicalFilter, $"filtre `{Exports.TypicalFilter}`") })
+        {
+            var filtered = filter != "";
+            ExportResult bareCsv = null!, bareXlsx = null!;
+            ExportResult? copy = null;
+            for (var run = 0; run < 2; run++)
+            {
+                bareCsv = await Exports.ReaderCsvAsync(db, filtered);
+                bareXlsx = await Exports.ReaderXlsxAsync(db, filtered);
+                copy = db.IsPostgres ? await Exports.CopyAsync(db, filtered) : null;
+            }
+            var copyText = copy is { } c ? $" ; COPY … TO STDOUT (csv) : {c.Elapsed.TotalSeconds:F1} s, {c.Bytes / 1048576.0:F0} Mo" : "";
+            Console.WriteLine($"  nu {label} : DataReader → CSV {bareCsv.Elapsed.TotalSeconds:F1} s ({bareCsv.Rows:N0} lignes), → xlsx {bareXlsx.Elapsed.TotalSeconds:F1} s{copyText}");
+            foreach (var (format, xlsx, baseline, baselineName) in new[] { ("CSV", false, bareCsv, "DataReader → CSV vers un flux nul"), ("xlsx", true, bareXlsx, "DataReader → SpreadCheetah vers un flux nul") })
+            {
+                await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
+                var cookies = new CookieContainer();
+                await Scenarios.SignInAsync(portal.BaseUrl, cookies, managerEmail, DataGenerator.Password);
+                var before = portal.PeakMemoryBytes();
+                var url = $"{portal.BaseUrl}/instruction/export.{format.ToLowerInvariant()}{(filtered ? "?" + filter : "")}";
+                var cold = await Exports.DownloadAsync(cookies, url, xlsx, work);
+                var e = await Exports.DownloadAsync(cookies, url, xlsx, work);
+                var peak = portal.PeakMemoryBytes();
+                Console.WriteLine($"  export {format} {label} : {e.Rows:N0} lignes, {e.Bytes / 1048576.0:F1} Mo, premier octet {e.FirstByte.TotalMilliseconds:F0} ms, dernier {e.Elapsed.TotalSeconds:F1} s (premier export du processus : {cold.Elapsed.TotalSeconds:F1} s), mémoire de pointe {peak / 1048576} Mo (avant {before / 1048576} Mo)");
+                if (e.Rows != baseline.Rows || cold.Rows != baseline.Rows) throw new InvalidOperationException($"Export {format} {label} : {cold.Rows} puis {e.Rows} lignes, {baseline.Rows} attendues.");
+                string Time(TimeSpan t) => t.TotalMilliseconds >= 10_000 ? $"{t.TotalSeconds:F1} s" : $"{t.TotalMilliseconds:F0} ms";
+                report.Add($"Export {format} de la file /instruction/export.{format.ToLowerInvariant()}, {label}, jusqu'au dernier octet",
+                    $"{e.Rows:N0} lignes, {e.Bytes / 1048576.0:F0} Mo", null, null, null, null, e.Elapsed.TotalMilliseconds,
+                    $"{baselineName} : {baseline.Elapsed.TotalSeconds:F1} s{(xlsx ? "" : copyText)}", baseline.Elapsed.TotalMilliseconds, "—", null,
+                    valueText: $"{Time(e.Elapsed)} (2e export du processus ; le 1er : {Time(cold.Elapsed)} ; premier octet {e.FirstByte.TotalMilliseconds:F0} ms)");
+                report.Add($"  · export {format} {label} : mémoire de pointe du portail (VmHWM) après les deux", $"avant : {before / 1048576} Mo", null, null, null, null, null,
+                    $"{peak / 1048576} Mo", null, "—", null, valueText: $"{peak / 1048576} Mo");
+            }
+        }
+    }
+
     // 5. Simulator then deposit (fresh portal process so that its peak memory is the deposit's).
     if (o.Runs("deposit"))
     {
