@@ -12,12 +12,11 @@ namespace Guichet.Bench;
 public static class DashboardSql
 {
     public const string ByStatusAndScheme = "comptes par statut et dispositif (table de compteurs)";
-    public const string Weeks = "dépôts par semaine (26 comptes par plage de dates)";
+    public const string Weeks = "dépôts par semaine (heures tenues des 26 semaines)";
     public const string Rounds = "tours ouverts, relances J+10 et clôtures J+20 dues (3 comptes)";
     public const string Outcomes = "issues des tours clos";
-    public const string Decided = "demandes décidées (compte)";
-    public const string Percentiles = "médiane et 90e centile du délai de décision";
-    public static readonly string[] Groups = [ByStatusAndScheme, Weeks, Rounds, Outcomes, Decided, Percentiles];
+    public const string Percentiles = "demandes décidées, médiane et 90e centile du délai (délais tenus à l'heure)";
+    public static readonly string[] Groups = [ByStatusAndScheme, Weeks, Rounds, Outcomes, Percentiles];
 
     private static readonly TimeZoneInfo Paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
 
@@ -37,12 +36,9 @@ public static class DashboardSql
         Done(ByStatusAndScheme);
 
         json.Append("],\"semaines\":[");
-        foreach (var (from, to) in WeekRanges(now))
-        {
-            if (json[^1] != '[') json.Append(',');
-            json.Append(await Scalar(c, db, """SELECT count(*)::int FROM "Requests" AS r WHERE r."DepositedAt" >= @from AND r."DepositedAt" < @to""",
-                ("from", Instant(db, from)), ("to", Instant(db, to))));
-        }
+        // As the portal: the kept hourly tallies since the first Monday, added up per week in memory.
+        await Rows(c, db, json, """SELECT t."Hour", t."Count" FROM "DepositTallies" AS t WHERE t."Hour" >= @first AND t."Count" <> 0""",
+            ("first", HourOf(WeekRanges(now).First().From)));
         Done(Weeks);
 
         var horizon = Instant(db, now.AddDays(7));
@@ -56,32 +52,12 @@ public static class DashboardSql
         await Rows(c, db, json, """SELECT r."Outcome", count(*)::int FROM "Rounds" AS r WHERE r."Outcome" IS NOT NULL GROUP BY r."Outcome" """);
         Done(Outcomes);
 
-        var decided = Convert.ToInt32(await Scalar(c, db, """SELECT count(*)::int FROM "Requests" AS r WHERE r."DecisionSeconds" IS NOT NULL"""), CultureInfo.InvariantCulture);
-        Done(Decided);
-
-        json.Append("],\"decidees\":").Append(decided).Append(",\"centiles\":[");
-        if (decided > 0)
-            foreach (var p in new[] { 0.5, 0.9 })
-            {
-                if (json[^1] != '[') json.Append(',');
-                if (db.IsPostgres)
-                    json.Append(await Scalar(c, db, PostgresPercentile, ("p", p)));
-                else
-                {
-                    // As the portal on SQLite: the two values around rank p·(n−1), read at an offset of the DecisionSeconds index.
-                    var low = (int)Math.Floor(p * (decided - 1));
-                    await Rows(c, db, json, """SELECT r."DecisionSeconds" FROM "Requests" AS r WHERE r."DecisionSeconds" IS NOT NULL ORDER BY r."DecisionSeconds" LIMIT 2 OFFSET @low""", ("low", low));
-                }
-            }
+        // As the portal: the kept tally of decision times by whole hour; the count and the percentiles are computed from it in memory.
+        json.Append("],\"delais\":[");
+        await Rows(c, db, json, """SELECT t."Hours", t."Count" FROM "DecisionDelayTallies" AS t WHERE t."Count" > 0 ORDER BY t."Hours" """);
         Done(Percentiles);
         return json.Append("]}").ToString();
     }
-
-    private const string PostgresPercentile = """
-        SELECT s."Value" FROM (
-            SELECT percentile_cont(@p) WITHIN GROUP (ORDER BY "DecisionSeconds") AS "Value" FROM "Requests" WHERE "DecisionSeconds" IS NOT NULL
-        ) AS s LIMIT 2
-        """;
 
     /// <summary>PostgreSQL only: EXPLAIN (ANALYZE, BUFFERS) of one statement of each group, to see where the page's time goes.</summary>
     public static async Task<string> ExplainAsync(Database db, DateTime now)
@@ -92,11 +68,10 @@ public static class DashboardSql
         (string Group, string Sql, (string, object?)[] Ps)[] statements =
         [
             (ByStatusAndScheme, """SELECT c."Status", c."SchemeCode", COALESCE(sum(c."Count"), 0)::int FROM "RequestCounts" AS c GROUP BY c."Status", c."SchemeCode" """, []),
-            (Weeks + ", la quatorzième", """SELECT count(*)::int FROM "Requests" AS r WHERE r."DepositedAt" >= @from AND r."DepositedAt" < @to""", [("from", from), ("to", to)]),
+            (Weeks, """SELECT t."Hour", t."Count" FROM "DepositTallies" AS t WHERE t."Hour" >= @first AND t."Count" <> 0""", [("first", HourOf(from))]),
             (Rounds + ", la deuxième", """SELECT count(*)::int FROM "Rounds" AS r WHERE r."ClosedAt" IS NULL AND r."ReminderSentAt" IS NULL AND r."ReminderDueAt" < @h""", [("h", horizon)]),
             (Outcomes, """SELECT r."Outcome", count(*)::int FROM "Rounds" AS r WHERE r."Outcome" IS NOT NULL GROUP BY r."Outcome" """, []),
-            (Decided, """SELECT count(*)::int FROM "Requests" AS r WHERE r."DecisionSeconds" IS NOT NULL""", []),
-            (Percentiles + ", la médiane", PostgresPercentile, [("p", 0.5)]),
+            (Percentiles, """SELECT t."Hours", t."Count" FROM "DecisionDelayTallies" AS t WHERE t."Count" > 0 ORDER BY t."Hours" """, []),
         ];
         var text = new StringBuilder();
         await using var c = await db.OpenAsync();
@@ -123,6 +98,9 @@ public static class DashboardSql
     }
 
     private static DateTime StartUtc(DateOnly day) => TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), Paris);
+
+    // DashboardTallies.HourOf: whole UTC hours since 1970.
+    private static long HourOf(DateTime utc) => (long)Math.Floor((utc - DateTime.UnixEpoch).TotalHours);
 
     private static object Instant(Database db, DateTime utc) =>
         db.IsPostgres ? utc : utc.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);

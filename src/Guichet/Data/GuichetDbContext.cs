@@ -29,6 +29,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
     public DbSet<RequestView> RequestViews => Set<RequestView>();
     public DbSet<RequestCount> RequestCounts => Set<RequestCount>();
+    public DbSet<DepositTally> DepositTallies => Set<DepositTally>();
+    public DbSet<DecisionDelayTally> DecisionDelayTallies => Set<DecisionDelayTally>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
     public DbSet<Hosting.RateCounter> RateCounters => Set<Hosting.RateCounter>();
     public DbSet<Webhooks.PortalEvent> Events => Set<Webhooks.PortalEvent>();
@@ -58,6 +60,10 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new OutboxMessageConfiguration());
         b.ApplyConfiguration(new RequestViewConfiguration());
         b.ApplyConfiguration(new RequestCountConfiguration());
+        b.Entity<DepositTally>().HasKey(x => x.Hour);
+        b.Entity<DepositTally>().Property(x => x.Hour).ValueGeneratedNever();
+        b.Entity<DecisionDelayTally>().HasKey(x => x.Hours);
+        b.Entity<DecisionDelayTally>().Property(x => x.Hours).ValueGeneratedNever();
         b.ApplyConfiguration(new NumberSequenceConfiguration());
         b.ApplyConfiguration(new SecurityEventConfiguration());
         b.ApplyConfiguration(new RateCounterConfiguration());

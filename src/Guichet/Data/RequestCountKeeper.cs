@@ -37,14 +37,15 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
         {
             GuardAppendOnly(tracker);
             var deltas = RequestCounters.Collect(tracker);
+            var tallies = DashboardTallies.Collect(tracker);
             var events = EventJournal.Collect(tracker);
-            if (deltas.Count == 0 && events.Count == 0) return await save(accept, ct);
+            if (deltas.Count == 0 && tallies.IsEmpty && events.Count == 0) return await save(accept, ct);
             if (blocking && events.Count > 0) throw new InvalidOperationException("Un changement de demande s'enregistre de façon asynchrone.");
             if (db.Database.CurrentTransaction is not null)
             {
                 await AddOrDeferAsync(events, ct);
                 var saved = await save(accept, ct);
-                await ApplyOrDeferAsync(deltas, blocking, ct);
+                await ApplyOrDeferAsync(deltas, tallies, blocking, ct);
                 return saved;
             }
             // The requests, their events and their counters change together or not at all.
@@ -53,7 +54,7 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
             {
                 await AddOrDeferAsync(events, ct);
                 var n = await save(accept, ct);
-                await ApplyOrDeferAsync(deltas, blocking, ct);
+                await ApplyOrDeferAsync(deltas, tallies, blocking, ct);
                 if (blocking) tx.Commit();
                 else await tx.CommitAsync(ct);
                 return n;
@@ -94,7 +95,7 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
                 db.ChangeTracker.Clear();
             }
         }
-        await ApplyAsync(batch.Pending, blocking: false, ct);
+        await ApplyAsync(batch.Pending, batch.PendingTallies, blocking: false, ct);
     }
 
     private Task AddOrDeferAsync(List<PortalEvent> events, CancellationToken ct)
@@ -110,18 +111,23 @@ internal sealed class RequestCountKeeper(GuichetDbContext db)
         if (ReferenceEquals(batch, _deferred)) _deferred = null;
     }
 
-    private Task ApplyOrDeferAsync(Dictionary<RequestCountKey, int> deltas, bool blocking, CancellationToken ct)
+    private Task ApplyOrDeferAsync(Dictionary<RequestCountKey, int> deltas, TallyDeltas tallies, bool blocking, CancellationToken ct)
     {
-        if (_deferred is null) return ApplyAsync(deltas, blocking, ct);
+        if (_deferred is null) return ApplyAsync(deltas, tallies, blocking, ct);
         foreach (var (key, delta) in deltas) RequestCounters.Add(_deferred.Pending, key, delta);
+        tallies.AddTo(_deferred.PendingTallies);
         return Task.CompletedTask;
     }
 
-    private async Task ApplyAsync(IReadOnlyDictionary<RequestCountKey, int> deltas, bool blocking, CancellationToken ct)
+    private async Task ApplyAsync(IReadOnlyDictionary<RequestCountKey, int> deltas, TallyDeltas tallies, bool blocking, CancellationToken ct)
     {
-        if (RequestCounters.Upsert(deltas) is not { Sql: var sql, Parameters: var parameters }) return;
-        if (blocking) db.Database.ExecuteSqlRaw(sql, parameters);
-        else await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+        var upserts = DashboardTallies.Upserts(tallies).ToList();
+        if (RequestCounters.Upsert(deltas) is { } counts) upserts.Insert(0, counts);
+        foreach (var (sql, parameters) in upserts)
+        {
+            if (blocking) db.Database.ExecuteSqlRaw(sql, parameters);
+            else await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+        }
     }
 
     // The history is append-only: nothing may update or delete a line once written.
@@ -144,6 +150,9 @@ public sealed class DeferredRequestCounts : IDisposable
     internal DeferredRequestCounts(RequestCountKeeper keeper) => _keeper = keeper;
 
     internal Dictionary<RequestCountKey, int> Pending { get; } = [];
+
+    /// <summary>The dashboard's tally deltas of the same saves.</summary>
+    internal TallyDeltas PendingTallies { get; } = new();
 
     /// <summary>The events of the saves so far, written (positions, deliveries) at the flush.</summary>
     internal List<PortalEvent> Events { get; } = [];

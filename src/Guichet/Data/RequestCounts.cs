@@ -102,6 +102,10 @@ public static class RequestCounters
         if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "RequestCounts" IN EXCLUSIVE MODE;""", ct);
         var wrong = (await DifferencesAsync(db, ct)).Count;
         if (wrong > 0) await db.Database.ExecuteSqlRawAsync(RebuildSql, ct);
+        // The dashboard's tallies are kept by the same saves: rebuilt with them.
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "DepositTallies", "DecisionDelayTallies" IN EXCLUSIVE MODE;""", ct);
+        await db.Database.ExecuteSqlRawAsync(DashboardTallies.RebuildSql(db.Database.IsNpgsql()), ct);
         await tx.CommitAsync(ct);
         return wrong;
     }

@@ -14,9 +14,9 @@ public sealed record DashboardFigures(
 
 /// <summary>
 /// The dashboard's queries, each cheap at a million requests: counts per status and scheme from the kept counter table;
-/// deposits per Paris week as 26 range counts on the deposit-date index; rounds from their (ClosedAt, …) and Outcome
-/// indexes; deposit→decision percentiles from the kept <see cref="FundingRequest.DecisionSeconds"/> (PostgreSQL's
-/// <c>percentile_cont</c>; on SQLite, two reads at an offset of its index: no sort, no row held in memory).
+/// deposits per Paris week from the kept hourly tallies (a Paris week starts on a whole UTC hour); rounds from their
+/// (ClosedAt, …) and Outcome indexes; deposit→decision percentiles from the kept tally of decision times by whole hour
+/// (<see cref="DashboardTallies"/>: a few thousand rows, whatever the number of requests).
 /// </summary>
 public static class Dashboard
 {
@@ -28,12 +28,15 @@ public static class Dashboard
                 .Select(g => new { g.Key.Status, g.Key.SchemeCode, Count = g.Sum(c => c.Count) }).ToListAsync(ct))
             .Where(x => x.Count > 0).ToDictionary(x => (x.Status, x.SchemeCode), x => x.Count);
 
-        var weeks = new List<(DateOnly, int)>(Weeks);
-        foreach (var monday in Mondays(now))
+        var mondays = Mondays(now).ToList();
+        var first = DashboardTallies.HourOf(ParisCalendar.StartOfDayUtc(mondays[0]));
+        var hours = await db.DepositTallies.AsNoTracking().Where(t => t.Hour >= first && t.Count != 0)
+            .Select(t => new { t.Hour, t.Count }).ToListAsync(ct);
+        var weeks = mondays.Select(monday =>
         {
-            var (from, to) = (ParisCalendar.StartOfDayUtc(monday), ParisCalendar.StartOfDayUtc(monday.AddDays(7)));
-            weeks.Add((monday, await db.Requests.CountAsync(r => r.DepositedAt >= from && r.DepositedAt < to, ct)));
-        }
+            var (from, to) = (DashboardTallies.HourOf(ParisCalendar.StartOfDayUtc(monday)), DashboardTallies.HourOf(ParisCalendar.StartOfDayUtc(monday.AddDays(7))));
+            return (monday, hours.Where(h => h.Hour >= from && h.Hour < to).Sum(h => h.Count));
+        }).ToList();
 
         var horizon = now.AddDays(7);
         var open = db.Rounds.Where(r => r.ClosedAt == null);
@@ -44,10 +47,12 @@ public static class Dashboard
                 .Select(g => new { Outcome = g.Key!.Value, Count = g.Count() }).ToListAsync(ct))
             .ToDictionary(x => x.Outcome, x => x.Count);
 
-        var decided = await db.Requests.CountAsync(r => r.DecisionSeconds != null, ct);
-        var (median, p90) = decided == 0 ? (null, null)
-            : db.Database.IsNpgsql() ? (await PostgresPercentileAsync(db, 0.5, ct), await PostgresPercentileAsync(db, 0.9, ct))
-            : (await OrderedPercentileAsync(db, decided, 0.5, ct), await OrderedPercentileAsync(db, decided, 0.9, ct));
+        var delays = await db.DecisionDelayTallies.AsNoTracking().Where(t => t.Count > 0).OrderBy(t => t.Hours)
+            .Select(t => new { t.Hours, t.Count }).ToListAsync(ct);
+        var decided = delays.Sum(d => d.Count);
+        var valueAt = ValueAtRank(delays.Select(d => (d.Hours, d.Count)).ToList());
+        var (median, p90) = decided == 0 ? ((double?)null, (double?)null)
+            : (Interpolated(0.5, decided, valueAt), Interpolated(0.9, decided, valueAt));
 
         return new DashboardFigures(byStatusAndScheme, weeks, openRounds, reminders, closings, outcomes, decided, median, p90);
     }
@@ -60,6 +65,9 @@ public static class Dashboard
         return Enumerable.Range(0, Weeks).Select(i => thisMonday.AddDays(-7 * (Weeks - 1 - i)));
     }
 
+    /// <summary>A decision time as the tally keeps it: the middle of its whole hour, in seconds.</summary>
+    public static double HourMiddle(long decisionSeconds) => DashboardTallies.DelayBucket(decisionSeconds) * 3600 + 1800;
+
     /// <summary>The percentile as <c>percentile_cont</c> defines it: the value at rank p·(n−1), interpolated between its neighbours.</summary>
     public static double Interpolated(double p, int count, Func<int, double> valueAt)
     {
@@ -69,17 +77,15 @@ public static class Dashboard
         return rank == low ? lowValue : lowValue + (rank - low) * (valueAt(low + 1) - lowValue);
     }
 
-    private static async Task<double?> PostgresPercentileAsync(GuichetDbContext db, double p, CancellationToken ct) =>
-        await db.Database.SqlQuery<double?>(
-            $"""SELECT percentile_cont({p}) WITHIN GROUP (ORDER BY "DecisionSeconds") AS "Value" FROM "Requests" WHERE "DecisionSeconds" IS NOT NULL""")
-            .SingleAsync(ct);
-
-    // Walks the DecisionSeconds index to rank p·(n−1) and reads the two values around it.
-    private static async Task<double?> OrderedPercentileAsync(GuichetDbContext db, int count, double p, CancellationToken ct)
+    // The value of the request at a rank (0-based) among the decision times sorted, each taken as the middle of its hour.
+    private static Func<int, double> ValueAtRank(List<(long Hours, int Count)> buckets) => rank =>
     {
-        var low = (int)Math.Floor(p * (count - 1));
-        var values = await db.Requests.Where(r => r.DecisionSeconds != null).OrderBy(r => r.DecisionSeconds)
-            .Skip(low).Take(2).Select(r => r.DecisionSeconds!.Value).ToListAsync(ct);
-        return Interpolated(p, count, rank => values[Math.Min(rank - low, values.Count - 1)]);
-    }
+        var seen = 0;
+        foreach (var (hours, count) in buckets)
+        {
+            seen += count;
+            if (rank < seen) return hours * 3600 + 1800;
+        }
+        return buckets[^1].Hours * 3600 + 1800;
+    };
 }

@@ -233,6 +233,32 @@ namespace Guichet.Data.Migrations.Postgres
                     b.ToTable("UserSessions");
                 });
 
+            modelBuilder.Entity("Guichet.Data.DecisionDelayTally", b =>
+                {
+                    b.Property<long>("Hours")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Hours");
+
+                    b.ToTable("DecisionDelayTallies");
+                });
+
+            modelBuilder.Entity("Guichet.Data.DepositTally", b =>
+                {
+                    b.Property<long>("Hour")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Hour");
+
+                    b.ToTable("DepositTallies");
+                });
+
             modelBuilder.Entity("Guichet.Data.NumberSequence", b =>
                 {
                     b.Property<string>("Key")

@@ -223,6 +223,32 @@ namespace Guichet.Data.Migrations.Sqlite
                     b.ToTable("UserSessions");
                 });
 
+            modelBuilder.Entity("Guichet.Data.DecisionDelayTally", b =>
+                {
+                    b.Property<long>("Hours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hours");
+
+                    b.ToTable("DecisionDelayTallies");
+                });
+
+            modelBuilder.Entity("Guichet.Data.DepositTally", b =>
+                {
+                    b.Property<long>("Hour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hour");
+
+                    b.ToTable("DepositTallies");
+                });
+
             modelBuilder.Entity("Guichet.Data.NumberSequence", b =>
                 {
                     b.Property<string>("Key")
