@@ -22,6 +22,11 @@ public sealed class AccessibilityJourney(BrowserApp app)
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Voies de recours" })).ToBeVisibleAsync();
         await Accessibility.AssertNoViolations(page);
         await Accessibility.Capture(page, "declaration-accessibilite");
+
+        await page.GetByRole(AriaRole.Contentinfo).GetByRole(AriaRole.Link, new() { Name = "Plan du site" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveTitleAsync("Plan du site — Guichet Ségur numérique");
+        await Assertions.Expect(page.Locator("#plan-du-site").GetByRole(AriaRole.Link, new() { Name = "Déclaration d'accessibilité" })).ToBeVisibleAsync();
+        await Accessibility.AssertNoViolations(page);
     }
 
     [Fact]

@@ -63,6 +63,21 @@ public sealed partial class AccessibilityAuditTests(SqliteApp app) : IClassFixtu
         }
     }
 
+    [Fact]
+    public async Task The_site_map_linked_from_every_footer_lists_the_pages_of_the_visitors_role()
+    {
+        var anonymous = await app.Anonymous().GetStringAsync("/plan-du-site");
+        var manager = await (await app.SignedIn("gestionnaire@asp.test")).GetStringAsync("/plan-du-site");
+
+        Assert.Contains("<a href=\"/plan-du-site\">Plan du site</a>", anonymous);
+        Assert.Contains("<a href=\"/connexion\">Se connecter</a>", anonymous);
+        Assert.DoesNotContain("href=\"/instruction\"", anonymous);
+        Assert.Contains("<a href=\"/instruction\">Instruction des demandes</a>", manager);
+        Assert.Contains("<a href=\"/instruction/tableau-de-bord\">Tableau de bord</a>", manager);
+        Assert.DoesNotContain("href=\"/depots/nouveau\"", manager);
+        Assert.DoesNotContain("href=\"/admin\"", manager);
+    }
+
     [GeneratedRegex(@"^\| (\d{1,2}\.\d{1,2}) \| [^|]+ \| (\w+) \|", RegexOptions.Multiline)]
     private static partial Regex Row();
 }

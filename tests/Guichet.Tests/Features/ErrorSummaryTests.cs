@@ -40,6 +40,15 @@ public sealed class ErrorSummaryTests(SqliteApp app) : IClassFixture<SqliteApp>
     }
 
     [Fact]
+    public async Task An_unknown_page_is_titled_as_an_error()
+    {
+        var response = await app.Anonymous().GetAsync("/cette-page-n-existe-pas");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("<title>Erreur – Page introuvable — Guichet Ségur numérique</title>", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Invalid_filters_of_the_queue_are_summarised_with_links_to_their_fields()
     {
         var client = await app.SignedIn("gestionnaire@asp.test");
