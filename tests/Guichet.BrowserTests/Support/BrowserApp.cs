@@ -57,12 +57,14 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseUrls("http://127.0.0.1:0");
     }
 
-    /// <summary>A fresh, isolated browser context (cookies, storage) with French locale and Paris time zone.</summary>
-    public async Task<IPage> NewPage()
+    /// <summary>A fresh, isolated browser context (cookies, storage) with French locale and Paris time zone;
+    /// optionally starting from a saved storage state (an account already signed in).</summary>
+    public async Task<IPage> NewPage(string? storageState = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseUrl, Locale = "fr-FR", TimezoneId = "Europe/Paris", ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            StorageState = storageState,
         });
         context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();

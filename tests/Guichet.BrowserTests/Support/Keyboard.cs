@@ -1,0 +1,49 @@
+using Microsoft.Playwright;
+
+namespace Guichet.BrowserTests.Support;
+
+/// <summary>Moving through a page with the keyboard alone, and checking that the user can see where focus is.</summary>
+public static class Keyboard
+{
+    /// <summary>A short description of the focused element: tag, accessible text or label, and value of aria-expanded.</summary>
+    public static Task<string> Focused(IPage page) => page.EvaluateAsync<string>("""
+        () => {
+            const e = document.activeElement;
+            if (!e || e === document.body) return 'body';
+            const label = e.labels && e.labels.length ? e.labels[0].textContent : (e.getAttribute('aria-label') || e.textContent || e.value || '');
+            return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + ' « ' + label.replace(/\s+/g, ' ').trim() + ' »';
+        }
+        """);
+
+    /// <summary>Presses Tab (or Shift+Tab) until the focused element's description contains the text; fails after 150 stops.</summary>
+    public static async Task TabTo(IPage page, string text, bool backwards = false)
+    {
+        var seen = new List<string>();
+        for (var i = 0; i < 150; i++)
+        {
+            await page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
+            var focused = await Focused(page);
+            if (focused.Contains(text, StringComparison.Ordinal))
+            {
+                await AssertFocusVisible(page);
+                return;
+            }
+            seen.Add(focused);
+        }
+        Assert.Fail($"« {text} » jamais atteint au clavier sur {page.Url} ; parcouru : " + string.Join(" → ", seen.TakeLast(30)));
+    }
+
+    /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>
+    public static async Task AssertFocusVisible(IPage page)
+    {
+        var ring = await page.EvaluateAsync<string>("""
+            () => {
+                const s = getComputedStyle(document.activeElement);
+                const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 ? s.outlineStyle + ' ' + s.outlineWidth + ' ' + s.outlineColor : '';
+                const shadow = s.boxShadow !== 'none' ? s.boxShadow : '';
+                return outline || shadow;
+            }
+            """);
+        Assert.True(ring != "", $"Aucun indicateur de focus visible sur {await Focused(page)} ({page.Url})");
+    }
+}
