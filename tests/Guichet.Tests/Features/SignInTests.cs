@@ -105,6 +105,6 @@ public sealed partial class SignInTests(SqliteApp app, ITestOutputHelper output)
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex Token();
 
-    [GeneratedRegex("<p class=\"gx-alert-title\">Connexion impossible</p>\\s*<p>([^<]*)</p>")]
+    [GeneratedRegex("<p>Connexion impossible</p>\\s*<ul class=\"mb-0\">\\s*<li id=\"erreur-email\"><a href=\"#email\">([^<]*)</a></li>")]
     private static partial Regex Alert();
 }

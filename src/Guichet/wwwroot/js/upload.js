@@ -10,13 +10,18 @@
             var button = form.querySelector('button[type="submit"]');
             block.classList.remove('d-none');
             button.disabled = true;
+            // The live region says the progress by steps of 10 %, not at every event, so that a screen reader can keep up.
+            var announced = -1;
             var xhr = new XMLHttpRequest();
             xhr.open('POST', form.getAttribute('action') || window.location.pathname);
             xhr.upload.addEventListener('progress', function (e) {
                 if (!e.lengthComputable) return;
                 var percent = Math.round(e.loaded * 100 / e.total);
                 bar.value = percent;
-                text.textContent = percent < 100 ? 'Envoi : ' + percent + ' %' : 'Fichiers envoyés, vérification en cours…';
+                var step = Math.floor(percent / 10) * 10;
+                if (step === announced) return;
+                announced = step;
+                text.textContent = percent < 100 ? 'Envoi : ' + step + ' %' : 'Fichiers envoyés, vérification en cours…';
             });
             xhr.addEventListener('load', function () {
                 if (xhr.responseURL && xhr.responseURL.indexOf('/depots/') >= 0 && xhr.responseURL.indexOf('/depots/nouveau') < 0) {
@@ -36,6 +41,18 @@
     }
     var poll = document.querySelector('[data-poll]');
     if (poll) {
-        window.setTimeout(function () { window.location.reload(); }, parseInt(poll.getAttribute('data-poll'), 10) || 2000);
+        // The user can stop the automatic reload (RGAA 13.1): the button pauses and resumes it.
+        var delay = parseInt(poll.getAttribute('data-poll'), 10) || 2000;
+        var schedule = function () { return window.setTimeout(function () { window.location.reload(); }, delay); };
+        var timer = schedule();
+        var pause = document.getElementById('suspendre-actualisation');
+        if (pause) {
+            pause.classList.remove('d-none');
+            pause.addEventListener('click', function () {
+                var paused = pause.getAttribute('aria-pressed') !== 'true';
+                if (paused) window.clearTimeout(timer); else timer = schedule();
+                pause.setAttribute('aria-pressed', paused ? 'true' : 'false');
+            });
+        }
     }
 })();
