@@ -91,6 +91,14 @@ try
     builder.Services.AddScoped<Guichet.Webhooks.WebhookDispatcher>();
     builder.Services.AddHostedService<Guichet.Webhooks.WebhookDispatchService>();
 
+    // Opérations groupées: a manager's action on a frozen selection, run item by item through the single actions, resumed after a crash.
+    builder.Services.AddOptions<Guichet.Instruction.Bulk.BulkOptions>().BindConfiguration(Guichet.Instruction.Bulk.BulkOptions.Section)
+        .Validate(o => !o.Errors().Any(), "Configuration BulkOperations invalide (MaxRequests, HeartbeatSeconds, StaleAfterSeconds, CheckSeconds).")
+        .ValidateOnStart();
+    builder.Services.AddSingleton<Guichet.Instruction.Bulk.BulkRunner>();
+    builder.Services.AddScoped<Guichet.Instruction.Bulk.StartBulkOperation>();
+    builder.Services.AddHostedService<Guichet.Instruction.Bulk.BulkWorker>();
+
     // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
     builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
     builder.Services.AddOptions<Guichet.Deadlines.DeadlinesOptions>().BindConfiguration(Guichet.Deadlines.DeadlinesOptions.Section)
@@ -209,6 +217,7 @@ try
     app.MapFormatFiles();
     app.MapModificationApi();
     app.MapDecisionsApi();
+    app.MapOperationsGroupeesApi();
     app.MapEvenementsApi();
     app.MapWebhooksApi();
     app.MapQueueExport();
