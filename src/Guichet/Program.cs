@@ -7,6 +7,7 @@ using Guichet.Deposits;
 using Guichet.Email;
 using Guichet.Hosting;
 using Guichet.Instruction;
+using Guichet.Instruction.Bulk;
 using Guichet.Requests;
 using Guichet.Storage;
 using Guichet.Telemetry;
@@ -221,6 +222,7 @@ try
     app.MapEvenementsApi();
     app.MapWebhooksApi();
     app.MapQueueExport();
+    app.MapBulkEndpoints();
     app.MapJournalExport();
 
     app.Lifetime.ApplicationStarted.Register(() => started = true);

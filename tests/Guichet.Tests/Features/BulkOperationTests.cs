@@ -277,6 +277,58 @@ public abstract class BulkOperationTests(GuichetApp app)
         Assert.Equal((BulkStatus.Terminee, 1, 2), (operation.Status, operation.Takeovers, operation.Done));
     }
 
+    [Fact]
+    public async Task A_manager_ticks_requests_confirms_the_exact_count_and_reads_the_summary_on_the_pages()
+    {
+        var numbers = await NewAsync(2);
+        var validated = await app.NewAsync(RequestStatus.Validee);
+        var manager = await app.SignedIn(Manager);
+        var queue = await manager.GetStringAsync($"/instruction?q={numbers[0]}");
+        Assert.Contains($"<label class=\"visually-hidden\" for=\"choix-{numbers[0]}\">Sélectionner la demande {numbers[0]}</label>", queue);
+        Assert.Contains("Tous les résultats du filtre (1)", queue);
+
+        var fields = new List<KeyValuePair<string, string>> { new("Action", "valider"), new("Portee", "cochees") };
+        fields.AddRange(numbers.Append(validated).Select(n => new KeyValuePair<string, string>("Numeros", n)));
+        var confirm = await PostPage(manager, "/instruction/operations-groupees/nouvelle", fields, "/instruction");
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        var page = await confirm.Content.ReadAsStringAsync();
+        Assert.Contains("Vous allez valider 3 demandes.", page);
+        Assert.Contains("name=\"Nombre\" value=\"3\"", page);
+
+        // « Confirmer » carries the count shown: a count that no longer matches is refused, nothing is started.
+        var operations = await OperationsAsync();
+        var stale = await PostPage(manager, "/instruction/operations-groupees/nouvelle?handler=Confirmer", [.. fields, new("Nombre", "4")], "/instruction");
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("La sélection compte maintenant 3 demandes, et non 4", System.Net.WebUtility.HtmlDecode(await stale.Content.ReadAsStringAsync()));
+        Assert.Equal(operations, await OperationsAsync());
+
+        var started = await PostPage(manager, "/instruction/operations-groupees/nouvelle?handler=Confirmer", [.. fields, new("Nombre", "3")], "/instruction");
+        Assert.Equal(HttpStatusCode.Redirect, started.StatusCode);
+        var location = started.Headers.Location!.OriginalString;
+        var id = Guid.Parse(location.Split('/').Last());
+        await (app.Services.GetRequiredService<BulkRunner>().Running(id) ?? Task.CompletedTask);
+        var summary = System.Net.WebUtility.HtmlDecode(await manager.GetStringAsync(location));
+        Assert.Contains("3 sur 3 traitées — opération terminée.", summary);
+        Assert.Contains("<strong>2</strong> faites", summary);
+        Assert.Contains("<strong>1</strong> ignorée", summary);
+        Assert.Contains($"<td><a href=\"/instruction/{validated}\">{validated}</a></td><td>Action « Valider » impossible", summary);
+        Assert.Contains($"/instruction/operations-groupees/{id}/bilan.csv", summary);
+        var state = await manager.GetStringAsync($"/instruction/operations-groupees/{id}/etat");
+        Assert.Contains("\"traitees\":3", state);
+        var csv = await manager.GetStringAsync($"/instruction/operations-groupees/{id}/bilan.csv");
+        Assert.Contains($"{numbers[1]};faite;", csv);
+        Assert.Contains(id.ToString(), await manager.GetStringAsync("/instruction/operations-groupees"));
+        var vendor = await app.SignedIn("editeur@agendapro.test");
+        Assert.NotEqual(HttpStatusCode.OK, (await vendor.GetAsync(location)).StatusCode);
+    }
+
+    private static async Task<HttpResponseMessage> PostPage(HttpClient client, string url, List<KeyValuePair<string, string>> fields, string formPage)
+    {
+        var page = await client.GetStringAsync(formPage);
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        return await client.PostAsync(url, new FormUrlEncodedContent([.. fields, new("__RequestVerificationToken", token)]));
+    }
+
     private static string Text(object value) => JsonSerializer.Serialize(value);
 
     private async Task<List<string>> NewAsync(int count)

@@ -60,6 +60,19 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
         return operation;
     }
 
+    /// <summary>The count the confirmation page states: the same checks and the same selection, nothing written.</summary>
+    public async Task<int> PreviewAsync(ClaimsPrincipal user, BulkSelection selection, CancellationToken ct)
+    {
+        RequestAccess.ActorFor(user, Roles.Gestionnaire);
+        CheckParameters(selection);
+        var max = options.Value.MaxRequests;
+        var count = (await SelectAsync(user, selection, max, ct)).Count;
+        if (count == 0) throw Refusal.Invalid("La sélection est vide : aucune demande à traiter.");
+        if (count > max)
+            throw Refusal.Invalid($"Une opération groupée porte sur {Count(max)} demandes au plus ; la sélection en compte davantage. Affinez le filtre.");
+        return count;
+    }
+
     /// <summary>The checks every item would fail alike, made once before anything is written.</summary>
     private static void CheckParameters(BulkSelection s)
     {
