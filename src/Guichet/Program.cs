@@ -7,6 +7,7 @@ using Guichet.Deposits;
 using Guichet.Email;
 using Guichet.Hosting;
 using Guichet.Instruction;
+using Guichet.Instruction.Bulk;
 using Guichet.Requests;
 using Guichet.Storage;
 using Guichet.Telemetry;
@@ -90,6 +91,14 @@ try
     builder.Services.AddScoped<Guichet.Webhooks.WebhookSubscriptions>();
     builder.Services.AddScoped<Guichet.Webhooks.WebhookDispatcher>();
     builder.Services.AddHostedService<Guichet.Webhooks.WebhookDispatchService>();
+
+    // Opérations groupées: a manager's action on a frozen selection, run item by item through the single actions, resumed after a crash.
+    builder.Services.AddOptions<Guichet.Instruction.Bulk.BulkOptions>().BindConfiguration(Guichet.Instruction.Bulk.BulkOptions.Section)
+        .Validate(o => !o.Errors().Any(), "Configuration BulkOperations invalide (MaxRequests, HeartbeatSeconds, StaleAfterSeconds, CheckSeconds).")
+        .ValidateOnStart();
+    builder.Services.AddSingleton<Guichet.Instruction.Bulk.BulkRunner>();
+    builder.Services.AddScoped<Guichet.Instruction.Bulk.StartBulkOperation>();
+    builder.Services.AddHostedService<Guichet.Instruction.Bulk.BulkWorker>();
 
     // Deadlines: the J+10 reminder and J+20 closing, one plain class run by a loop and by the `sweep` verb.
     builder.Services.AddScoped<Guichet.Deadlines.DeadlineSweep>();
@@ -209,9 +218,11 @@ try
     app.MapFormatFiles();
     app.MapModificationApi();
     app.MapDecisionsApi();
+    app.MapOperationsGroupeesApi();
     app.MapEvenementsApi();
     app.MapWebhooksApi();
     app.MapQueueExport();
+    app.MapBulkEndpoints();
     app.MapJournalExport();
 
     app.Lifetime.ApplicationStarted.Register(() => started = true);

@@ -77,6 +77,8 @@ public static class ApiContract
         ["Rejet"] = "Corps d'un rejet : motif obligatoire.",
         ["Commentaire"] = "Corps facultatif d'une annulation : commentaire.",
         ["PieceFormulaire"] = "Formulaire d'une pièce : type (code du type de pièce) et fichier.",
+        ["OperationGroupeeDemande"] = "Corps d'une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.",
+        ["OperationGroupee"] = "Une opération groupée : EN_COURS puis TERMINEE ; « traitees » (= « faites » + « ignorees ») sur « total » ; « bilan » est l'adresse du bilan CSV.",
     };
 
     private static readonly Dictionary<string, string> StatusWords = new()
@@ -179,7 +181,7 @@ public static class ApiContract
             + "les dépréciations sont annoncées au moins six mois à l'avance (voir docs/api.md, journal des changements de l'API).";
         document.Info.Contact = new OpenApiContact { Name = "Assistance du Guichet Ségur numérique" };
         // The version of the contract in docs/api.md's changelog: minor for additions, never a removal within v1.
-        document.Info.Version = "1.1.0";
+        document.Info.Version = "1.3.0";
         // The document serves every host it is read from: Scalar and generated clients use the address they fetched it at.
         document.Servers = [new OpenApiServer { Url = "/", Description = "Le portail qui sert ce document." }];
         document.Components ??= new OpenApiComponents();
@@ -196,7 +198,7 @@ public static class ApiContract
             new() { Name = "Dépôts", Description = "Déposer des demandes (JSON du format 1.0 et ZIP des pièces), suivre un dépôt, simuler." },
             new() { Name = "Demandes", Description = "Suivre les demandes visibles par l'appelant et compléter une demande incomplète." },
             new() { Name = "Modification", Description = "Le parcours « Modifier » du fournisseur : brouillon, pièces, « Confirmer », « Ne pas modifier »." },
-            new() { Name = "Instruction", Description = "Les décisions de l'Agence : demande de modification, validation, rejet, paiement." },
+            new() { Name = "Instruction", Description = "Les décisions de l'Agence : demande de modification, validation, rejet, paiement, une à une ou par opération groupée." },
         };
         // Generated clients (Kiota) make the French « title » the message of their typed exception.
         if (document.Components.Schemas is { } schemas && schemas.TryGetValue(Problem, out var p) && p is OpenApiSchema problem

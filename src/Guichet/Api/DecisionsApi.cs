@@ -69,17 +69,17 @@ public static class DecisionsApi
     private static IResult Ok(HttpContext http, FundingRequest request) => Results.Ok(request.ToDto(http.User));
 
     /// <summary>Reads a small JSON body; anything malformed is a French 400 naming the JSON path, never a 5xx.</summary>
-    private static async Task<T?> ReadAsync<T>(HttpRequest request, bool optional, CancellationToken ct) where T : class
+    internal static async Task<T?> ReadAsync<T>(HttpRequest request, bool optional, CancellationToken ct, long maxBody = MaxBody) where T : class
     {
-        const string tooLarge = "Le corps de la requête ne doit pas dépasser 64 Ko.";
-        if (request.ContentLength > MaxBody) throw Refusal.TooLarge(tooLarge);
+        var tooLarge = $"Le corps de la requête ne doit pas dépasser {maxBody / 1024} Ko.";
+        if (request.ContentLength > maxBody) throw Refusal.TooLarge(tooLarge);
         using var buffer = new MemoryStream();
         var read = new byte[8192];
         int n;
         while ((n = await request.Body.ReadAsync(read, ct)) > 0)
         {
             buffer.Write(read, 0, n);
-            if (buffer.Length > MaxBody) throw Refusal.TooLarge(tooLarge);
+            if (buffer.Length > maxBody) throw Refusal.TooLarge(tooLarge);
         }
         if (buffer.Length == 0)
             return optional ? null : throw Refusal.Invalid("Le corps de la requête est vide : un objet JSON est attendu.");

@@ -37,6 +37,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
     public DbSet<Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Webhooks.WebhookSubscription>();
     public DbSet<Webhooks.WebhookDelivery> WebhookDeliveries => Set<Webhooks.WebhookDelivery>();
     public DbSet<Webhooks.WebhookAttempt> WebhookAttempts => Set<Webhooks.WebhookAttempt>();
+    public DbSet<Instruction.Bulk.BulkOperation> BulkOperations => Set<Instruction.Bulk.BulkOperation>();
+    public DbSet<Instruction.Bulk.BulkOperationItem> BulkOperationItems => Set<Instruction.Bulk.BulkOperationItem>();
 
     protected abstract bool IsSqlite { get; }
 
@@ -71,6 +73,8 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         b.ApplyConfiguration(new WebhookSubscriptionConfiguration());
         b.ApplyConfiguration(new WebhookDeliveryConfiguration());
         b.ApplyConfiguration(new WebhookAttemptConfiguration());
+        b.ApplyConfiguration(new BulkOperationConfiguration());
+        b.ApplyConfiguration(new BulkOperationItemConfiguration());
 
         if (IsSqlite) ReadDateTimesAsUtc(b);
     }

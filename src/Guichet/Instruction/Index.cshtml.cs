@@ -34,6 +34,16 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
     public string Link(params (string Key, string? Value)[] changes) =>
         QueueQuery.Link("/instruction", Request.Query, changes.ToDictionary(c => c.Key, c => c.Value));
 
+    /// <summary>The current filters (without paging), carried by « tous les résultats du filtre ».</summary>
+    public string FilterQuery =>
+        QueueQuery.Link("", Request.Query, new Dictionary<string, string?> { ["page"] = null, ["taille"] = null });
+
+    /// <summary>What a bulk round may ask for: every editable field and every attachment type (each request's scheme checks its own).</summary>
+    public IReadOnlyList<(string Code, string Label)> RoundChoices =>
+        EditableField.Labels.Keys.Select(f => (f, EditableField.ItemLabel(f)))
+            .Concat(Enum.GetValues<DocumentType>().Select(t => (EditableField.DocumentItem(t), EditableField.ItemLabel(EditableField.DocumentItem(t)))))
+            .ToList();
+
     public string ExportLink(string format) =>
         QueueQuery.Link("/instruction/export." + format, Request.Query, new Dictionary<string, string?> { ["page"] = null, ["taille"] = null });
 }

@@ -139,6 +139,22 @@ public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLi
         return keys;
     }
 
+    /// <summary>The first column of a query's rows, as text.</summary>
+    protected async Task<List<string>> ScalarsAsync(string sql)
+    {
+        await using var conn = Connection(Env["ConnectionStrings__Guichet"]);
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        var values = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        return values;
+    }
+
+    /// <summary>A query's single number.</summary>
+    protected async Task<long> CountAsync(string sql) => long.Parse((await ScalarsAsync(sql))[0], System.Globalization.CultureInfo.InvariantCulture);
+
     protected async Task<long> RequestsWithPrefixAsync(string prefix)
     {
         await using var conn = Connection(Env["ConnectionStrings__Guichet"]);

@@ -34,6 +34,7 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         "CancelModificationRound", "ValidateRequest", "RejectRequest", "MarkPaid",
         "ListEvents", "ListWebhooks", "CreateWebhook", "GetWebhook", "ChangeWebhook", "DeleteWebhook", "RotateWebhookSecret",
         "ListWebhookAttempts", "SendWebhookTest", "ReplayWebhookEvent",
+        "StartBulkOperation", "GetBulkOperation", "GetBulkOperationSummary",
     ];
 
     [Fact]
@@ -57,7 +58,8 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
                 Assert.False(string.IsNullOrWhiteSpace(response!["description"]?.GetValue<string>()), $"{name} {status} : description manquante");
                 var content = response["content"]?.AsObject();
                 if (status == "204") { Assert.Null(content); continue; }
-                var media = status.StartsWith('2') ? "application/json" : "application/problem+json";
+                // The one text download: the CSV summary of an operation groupée.
+                var media = !status.StartsWith('2') ? "application/problem+json" : op["operationId"]!.GetValue<string>() == "GetBulkOperationSummary" ? "text/csv" : "application/json";
                 var schema = content?[media]?["schema"];
                 Assert.True(schema is not null, $"{name} {status} : schéma {media} manquant");
                 if (!status.StartsWith('2')) Assert.Equal("#/$defs/Probleme", schema!["$ref"]!.GetValue<string>());
@@ -68,7 +70,7 @@ public sealed class ApiContractTests(SqliteApp app) : IClassFixture<SqliteApp>
         // Every write whose action reads a body says so; the deposit's « json » part is the published format.
         var writes = operations.Where(o => o.Operation["requestBody"] is not null).Select(o => o.Operation["operationId"]!.GetValue<string>()).Order();
         Assert.Equal(["CancelModificationRound", "ChangeWebhook", "CompleteRequest", "CreateWebhook", "Deposit", "EditDraft", "ImportDraftDocument",
-            "OpenModificationRound", "RejectRequest", "ReplayWebhookEvent", "Simulate"], writes);
+            "OpenModificationRound", "RejectRequest", "ReplayWebhookEvent", "Simulate", "StartBulkOperation"], writes);
         var deposit = document["paths"]!["/api/v1/depots"]!["post"]!["requestBody"]!["content"]!["multipart/form-data"]!;
         Assert.Equal("#/components/schemas/FormatDepot", deposit["schema"]!["properties"]!["json"]!["$ref"]!.GetValue<string>());
         Assert.Equal("application/json", deposit["encoding"]!["json"]!["contentType"]!.GetValue<string>());

@@ -3,6 +3,7 @@
 using Guichet.ApiClient.Api.V1.Demandes;
 using Guichet.ApiClient.Api.V1.Depots;
 using Guichet.ApiClient.Api.V1.Evenements;
+using Guichet.ApiClient.Api.V1.OperationsGroupees;
 using Guichet.ApiClient.Api.V1.Simulations;
 using Guichet.ApiClient.Api.V1.Webhooks;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -33,6 +34,11 @@ namespace Guichet.ApiClient.Api.V1
         public global::Guichet.ApiClient.Api.V1.Evenements.EvenementsRequestBuilder Evenements
         {
             get => new global::Guichet.ApiClient.Api.V1.Evenements.EvenementsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The operationsGroupees property</summary>
+        public global::Guichet.ApiClient.Api.V1.OperationsGroupees.OperationsGroupeesRequestBuilder OperationsGroupees
+        {
+            get => new global::Guichet.ApiClient.Api.V1.OperationsGroupees.OperationsGroupeesRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The simulations property</summary>
         public global::Guichet.ApiClient.Api.V1.Simulations.SimulationsRequestBuilder Simulations
