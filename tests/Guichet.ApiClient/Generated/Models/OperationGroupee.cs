@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Une opération groupée : EN_COURS puis TERMINEE ; « traitees » (= « faites » + « ignorees ») sur « total » ; « bilan » est l&apos;adresse du bilan CSV.
+    /// Une opération groupée : EN_COURS puis TERMINEE ; « traitees » (= « faites » + « ignorees ») sur « total » ; « bilan » est l&apos;adresse du bilan CSV.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class OperationGroupee : IAdditionalDataHolder, IParsable

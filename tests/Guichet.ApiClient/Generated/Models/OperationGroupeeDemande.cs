@@ -8,7 +8,7 @@ using System;
 namespace Guichet.ApiClient.Models
 {
     /// <summary>
-    /// Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.
+    /// Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class OperationGroupeeDemande : IAdditionalDataHolder, IParsable

@@ -50,7 +50,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees
         /// Une même décision sur une sélection, traitée en tâche de fond demande par demande, exactement comme une décision seule (historique, e-mail). « action » : valider, rejeter (« motif » obligatoire), marquer_payee, demander_modification (« commentaire » et « elements » obligatoires), annuler_modification (« commentaire » facultatif). La sélection : « demandes » (numéros) ou « filtre » (les clés de la file d&apos;instruction : statut, type, dispositif, q, fournisseur, deposeDu, deposeAu, modifiee, delaiDepasse, tri, attribution), pas les deux ; « nombreAttendu » est le nombre de demandes confirmé : 409 si la sélection en compte un autre, rien n&apos;est lancé. 202 avec l&apos;opération ; suivre « url ». Une demande qui ne permet plus l&apos;action est ignorée, avec la raison, dans le bilan.
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.OperationGroupee"/></returns>
-        /// <param name="body">Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.</param>
+        /// <param name="body">Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Guichet.ApiClient.Models.Probleme">When receiving a 400 status code</exception>
@@ -89,7 +89,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees
         /// Une même décision sur une sélection, traitée en tâche de fond demande par demande, exactement comme une décision seule (historique, e-mail). « action » : valider, rejeter (« motif » obligatoire), marquer_payee, demander_modification (« commentaire » et « elements » obligatoires), annuler_modification (« commentaire » facultatif). La sélection : « demandes » (numéros) ou « filtre » (les clés de la file d&apos;instruction : statut, type, dispositif, q, fournisseur, deposeDu, deposeAu, modifiee, delaiDepasse, tri, attribution), pas les deux ; « nombreAttendu » est le nombre de demandes confirmé : 409 si la sélection en compte un autre, rien n&apos;est lancé. 202 avec l&apos;opération ; suivre « url ». Une demande qui ne permet plus l&apos;action est ignorée, avec la raison, dans le bilan.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="body">Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.</param>
+        /// <param name="body">Corps d&apos;une opération groupée : action, ses paramètres (motif, commentaire, elements), la sélection (« demandes » ou « filtre ») et « nombreAttendu », le nombre de demandes confirmé.</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
