@@ -37,18 +37,18 @@ public static class OperationsGroupeesApi
           .Answers<OperationGroupeeDto>(StatusCodes.Status202Accepted).Refuses(400, 403, 409, 413)
           .WithSummary("Lancer une opération groupée")
           .WithDescription("Une même décision sur une sélection, traitée en tâche de fond demande par demande, exactement comme une décision seule "
-            + "(historique, e-mail). « action » : valider, rejeter (« motif » obligatoire), marquer_payee, demander_modification (« commentaire » et "
-            + "« elements » obligatoires), annuler_modification (« commentaire » facultatif). La sélection : « demandes » (numéros) ou « filtre » "
-            + "(les clés de la file d'instruction : statut, type, dispositif, q, fournisseur, deposeDu, deposeAu, modifiee, delaiDepasse, tri, "
-            + "attribution), pas les deux ; « nombreAttendu » est le nombre de demandes confirmé : 409 si la sélection en compte un autre, rien "
-            + "n'est lancé. 202 avec l'opération ; suivre « url ». Une demande qui ne permet plus l'action est ignorée, avec la raison, dans le bilan.");
+            + "(historique, e-mail). « action » : valider, rejeter (« motif » obligatoire), marquer_payee, demander_modification (« commentaire » et "
+            + "« elements » obligatoires), annuler_modification (« commentaire » facultatif). La sélection : « demandes » (numéros) ou « filtre » "
+            + "(les clés de la file d'instruction : statut, type, dispositif, q, fournisseur, deposeDu, deposeAu, modifiee, delaiDepasse, tri, "
+            + "attribution), pas les deux ; « nombreAttendu » est le nombre de demandes confirmé : 409 si la sélection en compte un autre, rien "
+            + "n'est lancé. 202 avec l'opération ; suivre « url ». Une demande qui ne permet plus l'action est ignorée, avec la raison, dans le bilan.");
 
         api.MapGet("/{id}", async (string id, GuichetDbContext db, CancellationToken ct) =>
             ToDto(await FindAsync(db, id, ct)))
             .RequireRoles(Roles.Gestionnaire)
             .WithName("GetBulkOperation").Answers<OperationGroupeeDto>().Refuses(404)
             .WithSummary("Suivre une opération groupée")
-            .WithDescription("« statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».");
+            .WithDescription("« statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».");
 
         api.MapGet("/{id}/bilan", async (string id, HttpContext http, GuichetDbContext db, CancellationToken ct) =>
         {
@@ -58,24 +58,24 @@ public static class OperationsGroupeesApi
         }).RequireRoles(Roles.Gestionnaire)
           .WithName("GetBulkOperationSummary").Produces<string>(StatusCodes.Status200OK, "text/csv").Refuses(404)
           .WithSummary("Télécharger le bilan d'une opération groupée")
-          .WithDescription("CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d'une demande ignorée).");
+          .WithDescription("CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d'une demande ignorée).");
     }
 
     private static async Task<BulkState> FindAsync(GuichetDbContext db, string id, CancellationToken ct) =>
         Guid.TryParse(id, out var guid) && await BulkState.LoadAsync(db, guid, ct) is { } state
             ? state
-            : throw Refusal.NotFound($"Aucune opération groupée « {Fr.Clip(id, 40)} ».");
+            : throw Refusal.NotFound($"Aucune opération groupée « {Fr.Clip(id, 40)} ».");
 
     private static BulkSelection Selection(OperationGroupeeDemandeDto body)
     {
         var action = BulkOperation.Parse(body.Action) ?? throw Refusal.Invalid(
-            $"Action inconnue « {Fr.Clip(body.Action ?? "", 40)} ». Valeurs possibles : {string.Join(", ", Enum.GetValues<BulkAction>().Select(BulkOperation.Code))}.",
+            $"Action inconnue « {Fr.Clip(body.Action ?? "", 40)} ». Valeurs possibles : {string.Join(", ", Enum.GetValues<BulkAction>().Select(BulkOperation.Code))}.",
             "$.action");
         QueueFilter? filter = null;
         if (body.Filtre is { } keys)
         {
             if (keys.Keys.FirstOrDefault(k => !FilterKeys.Contains(k)) is { } unknown)
-                throw Refusal.Invalid($"Clé de filtre inconnue « {Fr.Clip(unknown, 40)} ». Clés possibles : {string.Join(", ", FilterKeys)}.", "$.filtre");
+                throw Refusal.Invalid($"Clé de filtre inconnue « {Fr.Clip(unknown, 40)} ». Clés possibles : {string.Join(", ", FilterKeys)}.", "$.filtre");
             var errors = new List<ErrorItem>();
             filter = QueueQuery.Parse(new QueryCollection(keys.ToDictionary(k => k.Key, k => new Microsoft.Extensions.Primitives.StringValues(k.Value))), errors);
             if (errors.Count > 0) throw Refusal.Invalid(errors.Select(e => e with { Chemin = "$.filtre" + e.Chemin[1..] }).ToList());

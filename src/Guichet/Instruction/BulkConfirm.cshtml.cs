@@ -68,7 +68,7 @@ public sealed class BulkConfirmModel(StartBulkOperation start) : PageModel
         else
         {
             numbers = Numeros;
-            if (numbers.Count == 0) throw Refusal.Invalid("Cochez au moins une demande dans la file, ou choisissez « tous les résultats du filtre ».", "Numeros");
+            if (numbers.Count == 0) throw Refusal.Invalid("Cochez au moins une demande dans la file, ou choisissez « tous les résultats du filtre ».", "Numeros");
         }
         return new BulkSelection(Chosen.Value, Motif, Commentaire, Elements, numbers, filter, null);
     }

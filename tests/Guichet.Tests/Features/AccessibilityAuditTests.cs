@@ -58,7 +58,7 @@ public sealed partial class AccessibilityAuditTests(SqliteApp app) : IClassFixtu
         foreach (var page in new[] { "/", "/connexion", "/accessibilite" })
         {
             var html = await app.Anonymous().GetStringAsync(page);
-            Assert.Contains($"<a href=\"/accessibilite\">Accessibilité : {status}</a>", html);
+            Assert.Contains($"<a href=\"/accessibilite\">Accessibilité\u202F: {status}</a>", Readable.Of(html));
             Assert.DoesNotContain("audit à réaliser", html);
         }
     }

@@ -85,9 +85,9 @@ public abstract class BulkOperationTests(GuichetApp app)
         Assert.Equal("numero;resultat;motif", lines[0]);
         Assert.Equal(5, lines.Length);
         Assert.Equal($"{open[0]};faite;", lines[1]);
-        Assert.StartsWith($"{validated};ignorée;\"Action « Rejeter » impossible : la demande est au statut « {RequestStatus.Validee.Label()} »", lines[2]);
+        Assert.StartsWith($"{validated};ignorée;\"Action «\u00A0Rejeter\u00A0» impossible\u202F: la demande est au statut «\u00A0{RequestStatus.Validee.Label()}\u00A0»", lines[2]);
         Assert.Equal($"{open[1]};faite;", lines[3]);
-        Assert.StartsWith($"{inRound};ignorée;\"Action « Rejeter » impossible : la demande est au statut « {RequestStatus.AModifier.Label()} »", lines[4]);
+        Assert.StartsWith($"{inRound};ignorée;\"Action «\u00A0Rejeter\u00A0» impossible\u202F: la demande est au statut «\u00A0{RequestStatus.AModifier.Label()}\u00A0»", lines[4]);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public abstract class BulkOperationTests(GuichetApp app)
         Assert.Equal(2, second.GetProperty("ignorees").GetInt32());
         var id = second.GetProperty("id").GetGuid();
         var reasons = await app.Db(db => db.BulkOperationItems.Where(i => i.OperationId == id).Select(i => i.Reason).ToListAsync());
-        Assert.All(reasons, r => Assert.Contains("la demande est au statut « " + RequestStatus.AModifier.Label() + " »", r));
+        Assert.All(reasons, r => Assert.Contains("la demande est au statut « " + RequestStatus.AModifier.Label() + " »", r));
         foreach (var number in numbers)
         {
             var request = await app.LoadAsync(number);
@@ -160,16 +160,16 @@ public abstract class BulkOperationTests(GuichetApp app)
         ("{", 400, "n'est pas un JSON valide"),
         ("[]", 400, "n'est pas un JSON valide"),
         ("", 400, "Le corps de la requête est vide"),
-        ("""{ "action": "supprimer", "demandes": ["N"], "nombreAttendu": 1 }""", 400, "Action inconnue « supprimer »"),
+        ("""{ "action": "supprimer", "demandes": ["N"], "nombreAttendu": 1 }""", 400, "Action inconnue « supprimer »"),
         ("""{ "action": "valider", "demandes": ["N"], "nombreAttendu": 1, "pirate": true }""", 400, "propriété inconnue"),
         ("""{ "action": "valider", "nombreAttendu": 1 }""", 400, "soit les numéros des demandes"),
         ("""{ "action": "valider", "demandes": ["N"], "filtre": { "statut": "EN_COURS" }, "nombreAttendu": 1 }""", 400, "pas les deux"),
-        ("""{ "action": "valider", "demandes": ["N", "SAS-A-1900-999999"], "nombreAttendu": 2 }""", 400, "Demande introuvable : « SAS-A-1900-999999 »"),
+        ("""{ "action": "valider", "demandes": ["N", "SAS-A-1900-999999"], "nombreAttendu": 2 }""", 400, "Demande introuvable : « SAS-A-1900-999999 »"),
         ("""{ "action": "valider", "demandes": ["N"] }""", 400, "Le nombre de demandes confirmé est obligatoire."),
         ("""{ "action": "valider", "demandes": ["N"], "nombreAttendu": 2 }""", 409, "compte maintenant 1 demande, et non 2"),
         ("""{ "action": "rejeter", "demandes": ["N"], "nombreAttendu": 1 }""", 400, "Le motif du rejet est obligatoire."),
         ("""{ "action": "demander_modification", "demandes": ["N"], "nombreAttendu": 1 }""", 400, "Le commentaire destiné au fournisseur est obligatoire."),
-        ("""{ "action": "demander_modification", "commentaire": "x", "elements": ["piece:INCONNUE"], "demandes": ["N"], "nombreAttendu": 1 }""", 400, "L'élément « piece:INCONNUE » est inconnu."),
+        ("""{ "action": "demander_modification", "commentaire": "x", "elements": ["piece:INCONNUE"], "demandes": ["N"], "nombreAttendu": 1 }""", 400, "L'élément « piece:INCONNUE » est inconnu."),
         ("""{ "action": "valider", "filtre": { "fournisseur": "x" }, "nombreAttendu": 1 }""", 400, "Le fournisseur choisi est inconnu."),
         ("""{ "action": "valider", "filtre": { "DROP TABLE": "1" }, "nombreAttendu": 1 }""", 400, "Clé de filtre inconnue"),
         ("""{ "action": "valider", "filtre": { "statut": 3 }, "nombreAttendu": 1 }""", 400, "n'est pas un JSON valide"),
@@ -311,7 +311,7 @@ public abstract class BulkOperationTests(GuichetApp app)
         Assert.Contains("3 sur 3 traitées — opération terminée.", summary);
         Assert.Contains("<strong>2</strong> faites", summary);
         Assert.Contains("<strong>1</strong> ignorée", summary);
-        Assert.Contains($"<td><a href=\"/instruction/{validated}\">{validated}</a></td><td>Action « Valider » impossible", summary);
+        Assert.Contains($"<td><a href=\"/instruction/{validated}\">{validated}</a></td><td>Action « Valider » impossible", summary);
         Assert.Contains($"/instruction/operations-groupees/{id}/bilan.csv", summary);
         var state = await manager.GetStringAsync($"/instruction/operations-groupees/{id}/etat");
         Assert.Contains("\"traitees\":3", state);

@@ -20,7 +20,7 @@ public sealed class BulkRunner(IServiceScopeFactory scopes, TimeProvider clock, 
 {
     private const int Batch = 50;
     private const int ConflictAttempts = 3;
-    public const string UnexpectedMessage = "Erreur inattendue pendant le traitement de cette demande : elle n'a pas été modifiée.";
+    public const string UnexpectedMessage = "Erreur inattendue pendant le traitement de cette demande : elle n'a pas été modifiée.";
 
     // The operations this instance runs now.
     private readonly ConcurrentDictionary<Guid, Task> _running = new();

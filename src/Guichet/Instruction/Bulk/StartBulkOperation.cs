@@ -30,15 +30,15 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
         CheckParameters(selection);
         var max = options.Value.MaxRequests;
         var chosen = await SelectAsync(user, selection, max, ct);
-        if (chosen.Count == 0) throw Refusal.Invalid("La sélection est vide : aucune demande à traiter.");
+        if (chosen.Count == 0) throw Refusal.Invalid("La sélection est vide : aucune demande à traiter.");
         if (chosen.Count > max)
-            throw Refusal.Invalid($"Une opération groupée porte sur {Count(max)} demandes au plus ; la sélection en compte davantage. "
+            throw Refusal.Invalid($"Une opération groupée porte sur {Count(max)} demandes au plus ; la sélection en compte davantage. "
                 + "Affinez le filtre.");
         if (selection.ExpectedCount is not { } expected)
             throw Refusal.Invalid("Le nombre de demandes confirmé est obligatoire.", "$.nombre_attendu");
         if (expected != chosen.Count)
             throw Refusal.Conflict($"La sélection compte maintenant {Count(chosen.Count)} demande{(chosen.Count > 1 ? "s" : "")}, et non "
-                + $"{Count(expected)} comme lors de votre confirmation : rien n'a été lancé. Vérifiez la sélection puis confirmez à nouveau.");
+                + $"{Count(expected)} comme lors de votre confirmation : rien n'a été lancé. Vérifiez la sélection puis confirmez à nouveau.");
 
         var operation = BulkOperation.Start(selection.Action, Trimmed(selection.Reason), Trimmed(selection.Comment),
             selection.Items?.Select(i => i.Trim()).Distinct().ToList(), user.Id(), user.DisplayName(), chosen.Count, clock.UtcNow());
@@ -67,9 +67,9 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
         CheckParameters(selection);
         var max = options.Value.MaxRequests;
         var count = (await SelectAsync(user, selection, max, ct)).Count;
-        if (count == 0) throw Refusal.Invalid("La sélection est vide : aucune demande à traiter.");
+        if (count == 0) throw Refusal.Invalid("La sélection est vide : aucune demande à traiter.");
         if (count > max)
-            throw Refusal.Invalid($"Une opération groupée porte sur {Count(max)} demandes au plus ; la sélection en compte davantage. Affinez le filtre.");
+            throw Refusal.Invalid($"Une opération groupée porte sur {Count(max)} demandes au plus ; la sélection en compte davantage. Affinez le filtre.");
         return count;
     }
 
@@ -85,7 +85,7 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
             if (s.Items is null || s.Items.Count == 0 || s.Items.All(string.IsNullOrWhiteSpace))
                 errors.Add(new("$.elements", null, "Cochez au moins un élément à modifier."));
             else if (s.Items.FirstOrDefault(i => !EditableField.Exists(i.Trim()) && !EditableField.TryParseDocumentItem(i.Trim(), out _)) is { } unknown)
-                errors.Add(new("$.elements", null, $"L'élément « {Fr.Clip(unknown, 60)} » est inconnu."));
+                errors.Add(new("$.elements", null, $"L'élément « {Fr.Clip(unknown, 60)} » est inconnu."));
         }
         foreach (var (text, what, path) in new[] { (s.Reason, "Le motif", "$.motif"), (s.Comment, "Le commentaire", "$.commentaire") })
         {
@@ -94,7 +94,7 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
             else if (RequestRules.FreeTextError(text, what) is { } error) errors.Add(new(path, null, error));
         }
         if ((s.Numbers is null) == (s.Filter is null))
-            errors.Add(new("$", null, "Indiquez soit les numéros des demandes (« demandes »), soit un filtre de la file (« filtre »), pas les deux."));
+            errors.Add(new("$", null, "Indiquez soit les numéros des demandes (« demandes »), soit un filtre de la file (« filtre »), pas les deux."));
         if (errors.Count > 0) throw Refusal.Invalid(errors);
     }
 
@@ -115,8 +115,8 @@ public sealed class StartBulkOperation(GuichetDbContext db, TimeProvider clock, 
                 found[r.Number] = r.Id;
         var unknown = numbers.Where(n => !found.ContainsKey(n)).ToList();
         if (unknown.Count > 0)
-            throw Refusal.Invalid($"Demande{(unknown.Count > 1 ? "s" : "")} introuvable{(unknown.Count > 1 ? "s" : "")} : "
-                + string.Join(", ", unknown.Take(10).Select(n => "« " + Fr.Clip(n, 40) + " »")) + (unknown.Count > 10 ? $" et {unknown.Count - 10} autre(s)" : "")
+            throw Refusal.Invalid($"Demande{(unknown.Count > 1 ? "s" : "")} introuvable{(unknown.Count > 1 ? "s" : "")} : "
+                + string.Join(", ", unknown.Take(10).Select(n => "« " + Fr.Clip(n, 40) + " »")) + (unknown.Count > 10 ? $" et {unknown.Count - 10} autre(s)" : "")
                 + ". Rien n'a été lancé.", "$.demandes");
         return numbers.Select(n => (found[n], n)).ToList();
     }

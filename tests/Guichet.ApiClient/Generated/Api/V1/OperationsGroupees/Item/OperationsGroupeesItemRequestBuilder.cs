@@ -40,7 +40,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees.Item
         {
         }
         /// <summary>
-        /// « statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».
+        /// « statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».
         /// </summary>
         /// <returns>A <see cref="global::Guichet.ApiClient.Models.OperationGroupee"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -73,7 +73,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees.Item
             return await RequestAdapter.SendAsync<global::Guichet.ApiClient.Models.OperationGroupee>(requestInfo, global::Guichet.ApiClient.Models.OperationGroupee.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// « statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».
+        /// « statut » EN_COURS puis TERMINEE ; « traitees » = « faites » + « ignorees », sur « total ».
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

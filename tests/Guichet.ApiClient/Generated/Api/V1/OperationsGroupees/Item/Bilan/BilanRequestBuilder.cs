@@ -34,7 +34,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees.Item.Bilan
         {
         }
         /// <summary>
-        /// CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d&apos;une demande ignorée).
+        /// CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d&apos;une demande ignorée).
         /// </summary>
         /// <returns>A <see cref="Stream"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -67,7 +67,7 @@ namespace Guichet.ApiClient.Api.V1.OperationsGroupees.Item.Bilan
             return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d&apos;une demande ignorée).
+        /// CSV (UTF-8 avec BOM, « ; ») : numero, resultat (faite, ignorée, à traiter), motif (la raison d&apos;une demande ignorée).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
