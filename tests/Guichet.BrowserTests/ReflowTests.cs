@@ -26,6 +26,7 @@ public sealed class ReflowTests(BrowserApp app)
         { "Connexion", null, "/connexion" },
         { "Mot de passe oublié", null, "/compte/mot-de-passe-oublie" },
         { "Déclaration d'accessibilité", null, "/accessibilite" },
+        { "Plan du site", null, "/plan-du-site" },
         { "Suivi des demandes", Vendor, "/demandes" },
         { "Demande (fournisseur)", Vendor, "/demandes/{a-modifier}" },
         { "Modifier", Vendor, "/demandes/{a-modifier}/modifier" },
