@@ -68,7 +68,7 @@ public class BulkOperation
     {
         BulkAction.Valider => "valider",
         BulkAction.Rejeter => "rejeter",
-        BulkAction.MarquerPayee => "marquer « Décidée et payée »",
+        BulkAction.MarquerPayee => "marquer « Décidée et payée »",
         BulkAction.DemanderModification => "demander une modification sur",
         _ => "annuler la demande de modification de",
     };
@@ -77,7 +77,7 @@ public class BulkOperation
     {
         BulkAction.Valider => "Valider",
         BulkAction.Rejeter => "Rejeter",
-        BulkAction.MarquerPayee => "Marquer « Décidée et payée »",
+        BulkAction.MarquerPayee => "Marquer « Décidée et payée »",
         BulkAction.DemanderModification => "Demander une modification",
         _ => "Annuler la demande de modification",
     };
