@@ -44,7 +44,7 @@ public sealed class BulkJourney(BrowserApp app)
         // « Demander une modification »: the exact count to confirm.
         await form.ContinueOnAllResults("Demander une modification", Comment, ContactItem);
         await Assertions.Expect(operation.Sentence).ToHaveTextAsync("Vous allez demander une modification sur 300 demandes.");
-        await Assertions.Expect(page.GetByText("Commentaire : " + Comment)).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("Commentaire : " + Comment)).ToBeVisibleAsync();
         await Accessibility.AssertNoViolations(page);
         await AssertReflowsAt320(page);
         await Accessibility.Capture(page, "groupee-2-confirmation");
@@ -134,6 +134,7 @@ public sealed class BulkJourney(BrowserApp app)
         await Assertions.Expect(page.Locator("table tbody tr", new() { HasText = "Demander une modification" }).First).ToContainTextAsync("Terminée");
         await Assertions.Expect(page.Locator("table tbody tr", new() { HasText = "Valider" }).First).ToContainTextAsync("Terminée");
         await Accessibility.AssertNoViolations(page);
+        await AssertReflowsAt320(page);
         await Accessibility.Capture(page, "groupee-7-liste");
     }
 
