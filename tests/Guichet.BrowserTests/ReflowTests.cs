@@ -40,6 +40,7 @@ public sealed class ReflowTests(BrowserApp app)
         { "File d'instruction", Manager, "/instruction" },
         { "Instruction d'une demande", Manager, "/instruction/{a-modifier}" },
         { "Tableau de bord", Manager, "/instruction/tableau-de-bord" },
+        { "Opérations groupées", Manager, "/instruction/operations-groupees" },
         { "Mon compte (gestionnaire)", Manager, "/compte" },
         { "Assistance", Support, "/assistance?q=DEMO" },
         { "Assistance : une demande", Support, "/assistance/{a-modifier}" },
