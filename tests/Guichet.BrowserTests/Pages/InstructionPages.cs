@@ -20,7 +20,8 @@ public sealed class QueuePage(IPage page)
     /// <summary>Opens the first request of the list and returns its number.</summary>
     public async Task<string> OpenFirst()
     {
-        var link = Rows.First.Locator("td").First.GetByRole(AriaRole.Link);
+        // The first cell holds the bulk-action checkbox: the request's link is the first link of the row.
+        var link = Rows.First.GetByRole(AriaRole.Link).First;
         var number = (await link.TextContentAsync())!.Trim();
         await link.ClickAsync();
         await page.WaitForURLAsync("**/instruction/" + number);
