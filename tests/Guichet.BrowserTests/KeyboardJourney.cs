@@ -42,6 +42,11 @@ public sealed class KeyboardJourney(BrowserApp app)
         await Keyboard.TabTo(page, "Afficher les demandes « A modifier »");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync("**/demandes?*statut=A_MODIFIER*");
+        // Other journeys may have sent many of this vendor's requests back « A modifier »: search for this one.
+        await Keyboard.TabTo(page, "input#q");
+        await page.Keyboard.TypeAsync(number);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync($"**/demandes?*q={number}*");
         await Keyboard.TabTo(page, $"a « {number} »");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync("**/demandes/" + number);
