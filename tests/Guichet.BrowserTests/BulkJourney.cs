@@ -1,10 +1,12 @@
 using System.Text.Json;
+using Guichet.Accounts;
 using Guichet.BrowserTests.Pages;
 using Guichet.BrowserTests.Support;
 using Guichet.Data;
 using Guichet.Demo;
 using Guichet.Domain;
 using Guichet.Email;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -12,7 +14,8 @@ using Microsoft.Playwright;
 namespace Guichet.BrowserTests;
 
 /// <summary>
-/// Opérations groupées in the browser (issue 16): 300 requests of two vendors, one queue filter, « Demander une
+/// Opérations groupées in the browser (issue 16): 300 requests of two vendors of its own (the demo vendors' lists stay as
+/// the other journeys expect them), one queue filter, « Demander une
 /// modification » on all of them with the progress bar driven by its script, then « Valider » on the same filter, every
 /// request skipped with the status refusal in the summary and the CSV « bilan ».
 /// </summary>
@@ -96,12 +99,14 @@ public sealed class BulkJourney(BrowserApp app)
             .Select(m => new { m.FundingRequestId, m.Recipients, Vendor = m.Request!.Organisation!.Name }).ToListAsync());
         Assert.Equal(Total, mails.Count);
         Assert.Equal(Total, mails.Select(m => m.FundingRequestId).Distinct().Count());
-        Assert.All(mails.Where(m => m.Vendor == "AgendaPro"), m => Assert.Contains("editeur@agendapro.test", m.Recipients));
-        Assert.All(mails.Where(m => m.Vendor == "Regulis"), m => Assert.Contains("editeur@regulis.test", m.Recipients));
-        Assert.Equal(PerVendor, mails.Count(m => m.Vendor == "Regulis"));
+        foreach (var (name, _, email) in Vendors)
+        {
+            Assert.Equal(PerVendor, mails.Count(m => m.Vendor == name));
+            Assert.All(mails.Where(m => m.Vendor == name), m => Assert.Contains(email, m.Recipients));
+        }
         var vendor = await app.NewPage();
-        await new LoginPage(vendor).SignIn("editeur@regulis.test");
-        await vendor.GotoAsync("/demandes/" + numbers["Regulis"][0]);
+        await new LoginPage(vendor).SignIn(Vendors[1].Email);
+        await vendor.GotoAsync("/demandes/" + numbers[Vendors[1].Name][0]);
         await Assertions.Expect(vendor.Locator("h1 .statut")).ToHaveTextAsync("A modifier");
         await Assertions.Expect(vendor.Locator("#modification")).ToContainTextAsync("Votre demande nécessite des modifications");
         await Assertions.Expect(vendor.Locator("#modification blockquote")).ToHaveTextAsync(Comment);
@@ -152,18 +157,37 @@ public sealed class BulkJourney(BrowserApp app)
         await page.SetViewportSizeAsync(1280, 900);
     }
 
-    /// <summary>150 advances « en cours » for AgendaPro and 150 for Regulis, deposited through the domain as the HTTP tests do.</summary>
+    /// <summary>Two vendors of this journey only, one per scheme, each with a sign-in account.</summary>
+    private static readonly (string Name, string Scheme, string Email)[] Vendors =
+    [
+        ("Vasarely Agenda", FundingScheme.SasEffecteur, "editeur@vasarely-agenda.test"),
+        ("Vasarely Régulation", FundingScheme.SasRegulateur, "editeur@vasarely-regulation.test"),
+    ];
+
+    /// <summary>150 advances « en cours » for each of the journey's vendors, deposited through the domain as the HTTP tests do.</summary>
     private async Task<Dictionary<string, List<string>>> SeedAsync()
     {
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var seeded = new Dictionary<string, List<string>>();
-        foreach (var siret in new[] { DemoSeeder.AgendaProSiret, DemoSeeder.RegulisSiret })
+        for (var i = 0; i < Vendors.Length; i++)
         {
-            var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == siret);
-            var solution = org.Solutions.First();
-            var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
+            var (name, schemeCode, email) = Vendors[i];
+            var org = new Organisation { Name = name, Siret = $"9000001{i}000016" };
+            var solution = new Solution
+            {
+                Name = name + " SAS", Version = "1", ReferencingNumber = $"SAS-LOT-2025-000{i}",
+                ReferencingDate = new DateOnly(2025, 9, 1), SchemeCode = schemeCode,
+            };
+            org.Solutions.Add(solution);
+            db.Organisations.Add(org);
+            await db.SaveChangesAsync();
+            var user = new GuichetUser { UserName = email, Email = email, EmailConfirmed = true, FullName = "Éditeur " + name, OrganisationId = org.Id };
+            Assert.True((await users.CreateAsync(user, DemoSeeder.Password)).Succeeded);
+            Assert.True((await users.AddToRoleAsync(user, Roles.Fournisseur)).Succeeded);
+            var scheme = await db.Schemes.SingleAsync(s => s.Code == schemeCode);
             var vendor = new Actor($"Fournisseur ({org.Name})", "Fournisseur", null);
             var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, now.Year, PerVendor);
             foreach (var number in numbers)
