@@ -59,9 +59,7 @@ public sealed class KeyboardJourney(BrowserApp app)
         await page.Keyboard.TypeAsync("Autre");
         await Assertions.Expect(page.GetByLabel("Type de pièce jointe")).ToHaveValueAsync(DocumentType.Autre.Code());
         await Keyboard.TabTo(page, "« Fichier »");
-        var chooser = page.WaitForFileChooserAsync();
-        await page.Keyboard.PressAsync("Enter");
-        await (await chooser).SetFilesAsync(new FilePayload { Name = "attestation-clavier.pdf", MimeType = "application/pdf", Buffer = Pdf });
+        await (await Keyboard.OpenFileChooser(page)).SetFilesAsync(new FilePayload { Name = "attestation-clavier.pdf", MimeType = "application/pdf", Buffer = Pdf });
         await Keyboard.TabTo(page, "« Importer »");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#pieces tbody tr", new() { HasText = "attestation-clavier.pdf" })).ToHaveCountAsync(1);

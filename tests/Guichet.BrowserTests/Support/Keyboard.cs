@@ -33,6 +33,28 @@ public static class Keyboard
         Assert.Fail($"« {text} » jamais atteint au clavier sur {page.Url} ; parcouru : " + string.Join(" → ", seen.TakeLast(30)));
     }
 
+    /// <summary>
+    /// Opens the focused file input's chooser with Enter, then Space. Chromium now and then ignores the first key on a
+    /// busy machine (seen in CI: no chooser within 30 s), so each key gets a few seconds before the next is tried.
+    /// </summary>
+    public static async Task<IFileChooser> OpenFileChooser(IPage page)
+    {
+        foreach (var key in new[] { "Enter", "Space", "Enter" })
+        {
+            var chooser = page.WaitForFileChooserAsync(new() { Timeout = 8_000 });
+            await page.Keyboard.PressAsync(key);
+            try
+            {
+                return await chooser;
+            }
+            catch (TimeoutException)
+            {
+                // Tried again below with the other key; the input still has the focus.
+            }
+        }
+        throw new TimeoutException($"Le sélecteur de fichier ne s'est pas ouvert au clavier sur {await Focused(page)} ({page.Url}).");
+    }
+
     /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>
     public static async Task AssertFocusVisible(IPage page)
     {
