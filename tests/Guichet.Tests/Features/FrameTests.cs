@@ -41,6 +41,22 @@ public sealed class FrameTests(SqliteApp app) : IClassFixture<SqliteApp>
         Assert.DoesNotContain("sandbox", pdf); // Safari shows nothing for a sandboxed PDF
     }
 
+    [Theory]
+    [InlineData("/instruction", "Instruction")]
+    [InlineData("/instruction/tableau-de-bord", "Tableau de bord")]
+    [InlineData("/instruction/operations-groupees", "Instruction")]
+    [InlineData("/format", "Format")]
+    [InlineData("/compte", null)]
+    public async Task The_menu_marks_the_entry_of_the_current_page_and_only_it(string path, string? current)
+    {
+        var client = await app.SignedIn("gestionnaire@asp.test");
+        var html = await client.GetStringAsync(path);
+        var marked = System.Text.RegularExpressions.Regex.Matches(html, "<a class=\"nav-link\" href=\"[^\"]+\" aria-current=\"page\">([^<]+)</a>")
+            .Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(current is null ? [] : [current], marked);
+        Assert.DoesNotContain(" style=\"", html); // the CSP blocks inline styles: they would silently do nothing
+    }
+
     [Fact]
     public async Task An_unknown_page_gets_a_French_404_page()
     {
