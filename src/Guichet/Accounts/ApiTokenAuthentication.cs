@@ -26,23 +26,29 @@ public sealed class ApiTokenAuthenticationHandler(
         var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 200) return AuthenticateResult.Fail("Jeton invalide.");
 
-        var hash = ApiTokens.Hash(token);
-        var found = await db.ApiTokens.Where(t => t.Hash == hash && t.RevokedAt == null)
-            .Join(db.Users, t => t.UserId, u => u.Id, (t, u) => new { Token = t, User = u })
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (found is null || !found.User.IsActive) return AuthenticateResult.Fail("Jeton inconnu ou révoqué.");
-
-        var roles = await db.UserRoles.Where(ur => ur.UserId == found.User.Id)
-            .Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToListAsync(Context.RequestAborted);
-        var principal = GuichetClaims.Build(found.User, roles, SchemeName);
+        var found = await FindByHash(db, ApiTokens.Hash(token), Context.RequestAborted);
+        if (found is null) return AuthenticateResult.Fail("Jeton inconnu ou révoqué.");
+        var principal = GuichetClaims.Build(found.User, found.Roles, SchemeName);
 
         // Last use is informative: one guarded update, at most once a minute per token.
         var now = clock.UtcNow();
-        if (found.Token.LastUsedAt is null || now - found.Token.LastUsedAt > TimeSpan.FromMinutes(1))
-            await db.ApiTokens.Where(t => t.Id == found.Token.Id)
+        if (found.LastUsedAt is null || now - found.LastUsedAt > TimeSpan.FromMinutes(1))
+            await db.ApiTokens.Where(t => t.Id == found.TokenId)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), Context.RequestAborted);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
+
+    private sealed record Holder(int TokenId, DateTime? LastUsedAt, GuichetUser User, List<string> Roles);
+
+    // The live token, its active user and the user's roles in one query, read at every request (never cached): a
+    // revocation, a deactivation or a role change applies to the very next call. Not a compiled query: EF refuses one
+    // across models, and several hosts in one process (the tests) each have their own.
+    private static Task<Holder?> FindByHash(GuichetDbContext db, string hash, CancellationToken ct) => db.ApiTokens.AsNoTracking()
+        .Where(t => t.Hash == hash && t.RevokedAt == null)
+        .Join(db.Users.Where(u => u.IsActive), t => t.UserId, u => u.Id, (t, u) => new Holder(t.Id, t.LastUsedAt,
+            new GuichetUser { Id = u.Id, Email = u.Email, UserName = u.UserName, FullName = u.FullName, OrganisationId = u.OrganisationId },
+            db.UserRoles.Where(ur => ur.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToList()))
+        .FirstOrDefaultAsync(ct);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

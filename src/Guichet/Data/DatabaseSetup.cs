@@ -5,7 +5,10 @@ namespace Guichet.Data;
 
 public static class DatabaseSetup
 {
-    /// <summary>Registers the context of the configured provider behind <see cref="GuichetDbContext"/>.</summary>
+    /// <summary>
+    /// Registers the context of the configured provider behind <see cref="GuichetDbContext"/>, pooled: a request rents a
+    /// context already built and EF resets it on return (the context's own state is per lease, see its count keeper).
+    /// </summary>
     public static IServiceCollection AddGuichetDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         var provider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);
@@ -15,13 +18,13 @@ public static class DatabaseSetup
             case DatabaseProvider.Sqlite:
                 connectionString ??= "Data Source=data/guichet.db";
                 connectionString = ResolveSqlitePath(connectionString, contentRoot);
-                services.AddDbContext<GuichetDbContext, SqliteGuichetDbContext>(o => o.UseSqlite(connectionString,
+                services.AddDbContextPool<GuichetDbContext, SqliteGuichetDbContext>(o => o.UseSqlite(connectionString,
                     x => x.MigrationsAssembly(typeof(GuichetDbContext).Assembly.FullName)));
                 break;
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new InvalidOperationException("ConnectionStrings:Guichet est obligatoire avec Database:Provider=Postgres.");
-                services.AddDbContext<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(connectionString));
                 break;
         }
         return services;

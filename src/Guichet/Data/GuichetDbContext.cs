@@ -92,8 +92,10 @@ public abstract class GuichetDbContext(DbContextOptions options) : IdentityDbCon
         }
     }
 
-    private RequestCountKeeper? _counts;
-    private RequestCountKeeper Counts => _counts ??= new(this);
+    // Contexts are pooled (DatabaseSetup): the keeper and its deferred batch belong to one lease, never to the next user.
+    private (int Lease, RequestCountKeeper Keeper)? _counts;
+    private RequestCountKeeper Counts => _counts is { } c && c.Lease == ContextId.Lease
+        ? c.Keeper : (_counts = (ContextId.Lease, new RequestCountKeeper(this))).Value.Keeper;
 
     // Every save goes through the keeper of RequestCounts (and of the events), so no code path can forget either.
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
