@@ -104,6 +104,13 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
         await page.WaitForURLAsync(new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
         await Assertions.Expect(operation.Operation).ToHaveAttributeAsync("data-termine", "0");
         await Keyboard.TabTo(page, "a « Actualiser »"); // the way without script, in the tab order
+        // « Suspendre l'actualisation automatique » (RGAA 13.1): a toggle button, pressed then released from the keyboard.
+        await Keyboard.TabTo(page, "button#suspendre-actualisation « Suspendre l'actualisation automatique »");
+        var pause = page.Locator("#suspendre-actualisation");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(pause).ToHaveAttributeAsync("aria-pressed", "true");
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(pause).ToHaveAttributeAsync("aria-pressed", "false");
         held.SetResult();
 
         // The script reloads the finished page: focus lands on its summary, not at the top of the page.
