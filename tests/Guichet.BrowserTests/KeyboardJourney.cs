@@ -14,7 +14,7 @@ public sealed class KeyboardJourney(BrowserApp app)
     private static readonly byte[] Pdf = Guichet.Demo.DemoPdf.Create("Attestation clavier");
 
     /// <summary>Signs in from the sign-in page, starting with the skip link, then lands on the tracking page.</summary>
-    private static async Task SignInWithTheKeyboard(IPage page, string email)
+    internal static async Task SignInWithTheKeyboard(IPage page, string email)
     {
         await page.GotoAsync("/connexion");
         await page.Keyboard.PressAsync("Tab");
