@@ -91,7 +91,9 @@ public static class DepositRules
             .ToDictionary(g => g.Key, g => g.Any(a => a.Own));
 
         var seenRefs = new HashSet<string>();
-        var seenAdvances = new HashSet<string>();
+        // Keys as tuples, not formatted strings: 10 000 advances no longer build 10 000 strings to compare.
+        var seenAdvances = new HashSet<(string SchemeCode, ClientIdType Type, string ClientId)>();
+        var seenBalances = new HashSet<string>();
         // Each rule runs when the fields it needs passed their shape checks, so that one file lists every error at once.
         foreach (var d in demandes)
         {
@@ -146,7 +148,7 @@ public static class DepositRules
                         Error("client.identifiant", LiveAdvanceMessage);
                         if (!own) crossVendor.Add(new CrossVendorAdvance(scheme.Code, t, id, d.Index));
                     }
-                    else if (!seenAdvances.Add($"{key}"))
+                    else if (!seenAdvances.Add(key))
                         Error("client.identifiant", "Ce fichier contient deux demandes d'avance pour le même client et le même dispositif.");
                 }
             }
@@ -163,7 +165,7 @@ public static class DepositRules
                     else if (advance.Status != RequestStatus.DecideeEtPayee)
                         Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est au statut « {advance.Status.Label()} » : "
                             + "un solde n'est accepté qu'une fois l'avance « Décidée et payée ».");
-                    else if (settled.Contains(advance.Number) || !seenAdvances.Add("solde:" + advance.Number))
+                    else if (settled.Contains(advance.Number) || !seenBalances.Add(advance.Number))
                         Error("numeroDemandeAvance", $"La demande d'avance {advanceNumber} est déjà soldée par une autre demande de solde.");
                     else
                         expected = scheme.FlatAmount - advance.Amount;
