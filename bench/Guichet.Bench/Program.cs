@@ -253,14 +253,10 @@ try
         }
     }
 
-    // 5. Simulator then deposit (fresh portal process so that its peak memory is the deposit's).
-    if (o.Runs("deposit"))
+    // 5. Simulator then deposit (fresh portal process so that its peak memory is the deposit's). « simulator » alone skips the deposit.
+    if (o.Runs("deposit") || o.Runs("simulator"))
     {
         var json = Scenarios.DepositJson(o.DepositRequests, now);
-        var zipPath = Path.Combine(work, "pieces.zip");
-        Console.WriteLine($"ZIP de {o.DepositRequests} PDF de {o.FileKb} Ko…");
-        Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
-        var zipBytes = new FileInfo(zipPath).Length;
         using var api = Load.Client();
         api.Timeout = TimeSpan.FromMinutes(15);
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", vendorToken);
@@ -277,23 +273,39 @@ try
                 if (!r.IsSuccessStatusCode || !body.Contains("\"valide\":true", StringComparison.Ordinal))
                     throw new InvalidOperationException($"Simulation refusée : HTTP {(int)r.StatusCode} {body[..Math.Min(body.Length, 800)]}");
             }
-            var parse = Stopwatch.StartNew();
-            using (JsonDocument.Parse(json)) { }
-            var parseMs = parse.Elapsed.TotalMilliseconds;
-            Console.WriteLine($"  simulateur : {string.Join(", ", times.Select(t => $"{t:F0} ms"))} ; lecture JSON nue {parseMs:F0} ms");
+            // The bare parse measured as the portal is: a first (cold) call, then two more; the median of each is the warm figure.
+            var parses = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                var parse = Stopwatch.StartNew();
+                using (JsonDocument.Parse(json)) { }
+                parses.Add(parse.Elapsed.TotalMilliseconds);
+            }
+            var parseMs = parses[0];
+            var warm = times.Order().ElementAt(1);
+            var warmParse = parses.Order().ElementAt(1);
+            Console.WriteLine($"  simulateur : {string.Join(", ", times.Select(t => $"{t:F0} ms"))} ; lecture JSON nue {string.Join(", ", parses.Select(t => $"{t:F0} ms"))}");
             report.Add($"Simulateur POST /api/v1/simulations (JSON seul, 3 appels)", $"{o.DepositRequests:N0} demandes ({json.Length / 1024} Ko)",
-                times.Order().ElementAt(1), times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
+                warm, times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
+            report.Add("  · à chaud : médiane des 3 appels, contre la médiane de 3 lectures nues", "", warm, null, null, null, warm,
+                $"JsonDocument.Parse seul, médiane : {warmParse:F1} ms", warmParse, "—", null);
         }
-
-        var (elapsed, peak, before) = await DepositAsync(portalDll, env, api, json, zipPath);
-        Console.WriteLine($"  dépôt : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo (au démarrage {before / 1048576} Mo)");
-        var baseline = await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; find \"$d\" -type f -print0 | xargs -0 sha256sum > /dev/null; rm -rf \"$d\""]);
-        var baselineText = baseline.Code == 0 ? $"unzip + sha256sum : {baseline.Elapsed.TotalSeconds:F1} s" : "unzip ou sha256sum indisponible";
-        report.Add("Dépôt POST /api/v1/depots + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
-            null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "≤ 30 s", elapsed.TotalSeconds <= 30);
-        report.Add("Dépôt : mémoire de pointe du portail (VmHWM)", $"démarrage : {before / 1048576} Mo", null, null, null, null, null,
-            $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
-        File.Delete(zipPath);
+        if (o.Runs("deposit"))
+        {
+            var zipPath = Path.Combine(work, "pieces.zip");
+            Console.WriteLine($"ZIP de {o.DepositRequests} PDF de {o.FileKb} Ko…");
+            Scenarios.DepositZip(zipPath, o.DepositRequests, o.FileKb);
+            var zipBytes = new FileInfo(zipPath).Length;
+            var (elapsed, peak, before) = await DepositAsync(portalDll, env, api, json, zipPath);
+            Console.WriteLine($"  dépôt : {elapsed.TotalSeconds:F1} s, mémoire de pointe {peak / 1048576} Mo (au démarrage {before / 1048576} Mo)");
+            var baseline = await Commands.RunAsync("/bin/bash", ["-c", $"set -e; d=$(mktemp -d -p '{work}'); unzip -q '{zipPath}' -d \"$d\"; find \"$d\" -type f -print0 | xargs -0 sha256sum > /dev/null; rm -rf \"$d\""]);
+            var baselineText = baseline.Code == 0 ? $"unzip + sha256sum : {baseline.Elapsed.TotalSeconds:F1} s" : "unzip ou sha256sum indisponible";
+            report.Add("Dépôt POST /api/v1/depots + attente de TERMINE", $"{o.DepositRequests:N0} demandes, ZIP de {zipBytes / 1048576.0:F0} Mo",
+                null, null, null, null, elapsed.TotalMilliseconds, baselineText, baseline.Code == 0 ? baseline.Elapsed.TotalMilliseconds : null, "≤ 30 s", elapsed.TotalSeconds <= 30);
+            report.Add("Dépôt : mémoire de pointe du portail (VmHWM)", $"démarrage : {before / 1048576} Mo", null, null, null, null, null,
+                $"{peak / 1048576} Mo", null, "≤ 300 Mo", peak <= 300L * 1048576, valueText: $"{peak / 1048576} Mo");
+            File.Delete(zipPath);
+        }
     }
 
     // The deposits of 5b and 5c: their own series of requests (so that none is a duplicate) and the vendor's API client.

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Guichet.Domain;
 using Guichet.Hosting;
@@ -39,9 +38,28 @@ public static class FormatV1
     public const string Version = "1.0";
     public const int MaxDepth = 16;
 
-    private static readonly string[] RootFields = ["versionFormat", "fournisseur", "demandes"];
-    private static readonly string[] RequestFields = ["referenceFournisseur", "type", "dispositif", "solution", "client", "bonDeCommande",
-        "montantDemande", "informations", "piecesJointes", "dateMiseEnService", "numeroDemandeAvance"];
+    // The allowed property names of each object, as UTF-8: a known name is matched without being read into a string.
+    private static readonly Names RootFields = new("versionFormat", "fournisseur", "demandes");
+    private static readonly Names RequestFields = new("referenceFournisseur", "type", "dispositif", "solution", "client", "bonDeCommande",
+        "montantDemande", "informations", "piecesJointes", "dateMiseEnService", "numeroDemandeAvance");
+    private static readonly Names SupplierFields = new("siret");
+    private static readonly Names SolutionFields = new("numeroReferencement");
+    private static readonly Names ClientFields = new("typeIdentifiant", "identifiant", "nom");
+    private static readonly Names OrderFields = new("numero", "date");
+    private static readonly Names InformationFields = new("contactSupport");
+    private static readonly Names PieceFields = new("type", "fichier");
+    private static readonly string[] BalanceOnlyFields = ["dateMiseEnService", "numeroDemandeAvance"];
+
+    private sealed class Names(params string[] names)
+    {
+        private readonly byte[][] _utf8 = [.. names.Select(System.Text.Encoding.UTF8.GetBytes)];
+
+        public bool Contains(JsonProperty p)
+        {
+            foreach (var name in _utf8) if (p.NameEquals(name)) return true;
+            return false;
+        }
+    }
 
     public static DepositFile Parse(ReadOnlyMemory<byte> json, int maxRequests, List<ErrorItem> errors)
     {
@@ -82,7 +100,7 @@ public static class FormatV1
             string? siret = null;
             if (r.Object(root, "$", "fournisseur") is { } fournisseur)
             {
-                r.Unknown(fournisseur, "$.fournisseur", ["siret"]);
+                r.Unknown(fournisseur, "$.fournisseur", SupplierFields);
                 siret = r.String(fournisseur, "$.fournisseur", "siret", 14);
                 if (siret is not null && !Identifiers.IsValidSiret(siret))
                     errors.Add(new("$.fournisseur.siret", null, Identifiers.InvalidMessage(ClientIdType.Siret)));
@@ -141,7 +159,7 @@ public static class FormatV1
         string? solution = null;
         if (r.Object(e, path, "solution") is { } s)
         {
-            r.Unknown(s, path + ".solution", ["numeroReferencement"]);
+            r.Unknown(s, path + ".solution", SolutionFields);
             solution = r.String(s, path + ".solution", "numeroReferencement", 50);
         }
 
@@ -149,7 +167,7 @@ public static class FormatV1
         string? clientId = null, clientName = null;
         if (r.Object(e, path, "client") is { } c)
         {
-            r.Unknown(c, path + ".client", ["typeIdentifiant", "identifiant", "nom"]);
+            r.Unknown(c, path + ".client", ClientFields);
             clientType = r.Enum<ClientIdType>(c, path + ".client", "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS");
             clientId = r.String(c, path + ".client", "identifiant", 14);
             clientName = r.String(c, path + ".client", "nom", RequestRules.MaxTextLength);
@@ -164,7 +182,7 @@ public static class FormatV1
         DateOnly? poDate = null;
         if (r.Object(e, path, "bonDeCommande") is { } bc)
         {
-            r.Unknown(bc, path + ".bonDeCommande", ["numero", "date"]);
+            r.Unknown(bc, path + ".bonDeCommande", OrderFields);
             poNumber = r.String(bc, path + ".bonDeCommande", "numero", 100);
             poDate = r.Date(bc, path + ".bonDeCommande", "date");
         }
@@ -182,7 +200,7 @@ public static class FormatV1
         string? contact = null;
         if (r.Object(e, path, "informations") is { } info)
         {
-            r.Unknown(info, path + ".informations", ["contactSupport"]);
+            r.Unknown(info, path + ".informations", InformationFields);
             if (info.TryGetProperty("contactSupport", out var cs) && cs.ValueKind == JsonValueKind.String)
             {
                 contact = cs.GetString();
@@ -200,7 +218,7 @@ public static class FormatV1
         }
         else if (type == RequestType.Avance)
         {
-            foreach (var f in new[] { "dateMiseEnService", "numeroDemandeAvance" })
+            foreach (var f in BalanceOnlyFields)
                 if (e.TryGetProperty(f, out _)) r.Error($"{path}.{f}", $"Le champ « {f} » ne concerne que les demandes de solde.");
         }
 
@@ -215,7 +233,7 @@ public static class FormatV1
                 {
                     var pp = $"{path}.piecesJointes[{j++}]";
                     if (p.ValueKind != JsonValueKind.Object) { r.Error(pp, "Chaque pièce jointe doit être un objet { \"type\", \"fichier\" }."); continue; }
-                    r.Unknown(p, pp, ["type", "fichier"]);
+                    r.Unknown(p, pp, PieceFields);
                     var dt = r.Enum<DocumentType>(p, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE");
                     var file = r.String(p, pp, "fichier", 255);
                     if (dt is { } t && file is not null) pieces.Add((t, file));
@@ -232,10 +250,10 @@ public static class FormatV1
     {
         public void Error(string path, string message) => errors.Add(new ErrorItem(path, reference, message));
 
-        public void Unknown(JsonElement obj, string path, string[] allowed)
+        public void Unknown(JsonElement obj, string path, Names allowed)
         {
             foreach (var p in obj.EnumerateObject())
-                if (!allowed.Contains(p.Name)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
+                if (!allowed.Contains(p)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
         }
 
         public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
@@ -261,14 +279,14 @@ public static class FormatV1
             var s = v.GetString()!;
             if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
             if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
-            if (s.Any(char.IsControl)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
+            if (HasControl(s)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
             return s;
         }
 
         public DateOnly? Date(JsonElement obj, string path, string name)
         {
             if (String(obj, path, name, 10) is not { } s) return null;
-            if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)) return d;
+            if (TryParseIsoDate(s, out var d)) return d;
             Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
             return null;
         }
@@ -283,6 +301,34 @@ public static class FormatV1
     }
 
     public delegate bool TryParse<T>(string? code, out T value);
+
+    /// <summary>What <c>char.IsControl</c> matches (U+0000–U+001F, U+007F–U+009F), in one vectorised pass over the text.</summary>
+    private static bool HasControl(string s) => s.AsSpan().ContainsAnyInRange('\u0000', '\u001F') || s.AsSpan().ContainsAnyInRange('\u007F', '\u009F');
+
+    /// <summary>
+    /// « aaaa-mm-jj » exactly, as <c>DateOnly.TryParseExact(s, "yyyy-MM-dd", InvariantCulture)</c> reads it, without its
+    /// general format machinery (a fifth of the parse time of a large file, measured).
+    /// </summary>
+    internal static bool TryParseIsoDate(string s, out DateOnly date)
+    {
+        date = default;
+        if (s.Length != 10 || s[4] != '-' || s[7] != '-') return false;
+        if (!TryDigits(s, 0, 4, out var year) || !TryDigits(s, 5, 2, out var month) || !TryDigits(s, 8, 2, out var day)) return false;
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month)) return false;
+        date = new DateOnly(year, month, day);
+        return true;
+    }
+
+    private static bool TryDigits(string s, int start, int length, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + length; i++)
+        {
+            if (!char.IsAsciiDigit(s[i])) return false;
+            value = value * 10 + (s[i] - '0');
+        }
+        return true;
+    }
 
     private static string KindLabel(JsonValueKind kind) => kind switch
     {

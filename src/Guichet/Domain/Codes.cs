@@ -63,9 +63,14 @@ public static class Codes
     public static readonly RequestStatus[] AllStatuses = Enum.GetValues<RequestStatus>();
 
     public static bool TryParseStatus(string? code, out RequestStatus status) => TryParse(code, AllStatuses, Code, out status);
-    public static bool TryParseType(string? code, out RequestType type) => TryParse(code, Enum.GetValues<RequestType>(), Code, out type);
-    public static bool TryParseClientIdType(string? code, out ClientIdType type) => TryParse(code, Enum.GetValues<ClientIdType>(), Code, out type);
-    public static bool TryParseDocumentType(string? code, out DocumentType type) => TryParse(code, Enum.GetValues<DocumentType>(), Code, out type);
+    // Read once: a deposit parses three codes per request, and Enum.GetValues allocates a new array at each call.
+    private static readonly RequestType[] AllTypes = Enum.GetValues<RequestType>();
+    private static readonly ClientIdType[] AllClientIdTypes = Enum.GetValues<ClientIdType>();
+    private static readonly DocumentType[] AllDocumentTypes = Enum.GetValues<DocumentType>();
+
+    public static bool TryParseType(string? code, out RequestType type) => TryParse(code, AllTypes, Code, out type);
+    public static bool TryParseClientIdType(string? code, out ClientIdType type) => TryParse(code, AllClientIdTypes, Code, out type);
+    public static bool TryParseDocumentType(string? code, out DocumentType type) => TryParse(code, AllDocumentTypes, Code, out type);
 
     public static RequestStatus ParseStatus(string code) => TryParseStatus(code, out var s) ? s : throw new FormatException(code);
     public static RequestType ParseType(string code) => TryParseType(code, out var s) ? s : throw new FormatException(code);

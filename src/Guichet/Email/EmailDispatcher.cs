@@ -8,13 +8,15 @@ namespace Guichet.Email;
 
 /// <summary>
 /// Sends the due outbox messages, each once as far as Guichet can know, however many dispatchers run (instances, the
-/// <c>sweep</c> verb). A dispatcher claims a few messages (<c>Email:Dispatch:BatchSize</c>), each with its own lease
-/// token written by a guarded update, so two dispatchers never hold the same row. Before sending a message it renews
-/// its lease (guarded on the token and on the lease not having expired) and skips the message when the lease is gone;
-/// during the send it keeps renewing it, and cancels the send if another dispatcher has taken the message. Only the
-/// token's holder marks the message sent or schedules its retry (1, 2, 4… minutes, an hour at most).
-/// At least once remains the guarantee on a crash between sending and marking: the message goes out again, with the
-/// same Message-ID, once its lease has expired.
+/// <c>sweep</c> verb). A dispatcher claims a batch of due, free messages (<c>Email:Dispatch:BatchSize</c>) in one guarded
+/// update that writes the run's lease token and expiry, so two dispatchers never hold the same row. One SMTP connection
+/// serves the whole run. Before sending a message it renews its lease in the database only when the lease it knows of
+/// has run down by a third (a message sent right after its claim needs no round trip); a renewal that finds the lease
+/// gone skips the message. During the send it keeps renewing it, and cancels the send if another dispatcher has taken
+/// the message. Each message is marked sent as soon as the relay accepted it, before the next one is sent; only the
+/// token's holder marks it sent or schedules its retry (1, 2, 4… minutes, an hour at most).
+/// At least once remains the guarantee on a crash between the relay's acceptance and the mark: that one message (never
+/// more) goes out again, with the same Message-ID, once its lease has expired.
 /// </summary>
 public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, TimeProvider clock, IOptions<EmailOptions> options,
     ILogger<EmailDispatcher> logger)
@@ -22,7 +24,13 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     private readonly int _batchSize = options.Value.Dispatch.BatchSize;
     private readonly TimeSpan _lease = options.Value.Dispatch.Lease;
 
-    private sealed record Claim(OutboxMessage Message, Guid Token);
+    /// <summary>A claimed message; <see cref="Until"/> is the lease expiry this dispatcher last wrote.</summary>
+    private sealed class Claim(OutboxMessage message, Guid token, DateTime until)
+    {
+        public OutboxMessage Message { get; } = message;
+        public Guid Token { get; } = token;
+        public DateTime Until { get; set; } = until;
+    }
 
     /// <summary>Sends everything due now; returns how many messages were sent.</summary>
     /// <remarks>
@@ -33,6 +41,8 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     public async Task<int> DispatchDueAsync(CancellationToken ct = default)
     {
         var sent = 0;
+        // One connection for the whole run (opened at its first send, not before): a batch no longer pays for its own.
+        await using var session = sender.Open();
         while (!ct.IsCancellationRequested)
         {
             var (candidates, batch) = await ClaimAsync(ct);
@@ -41,7 +51,6 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
             var broken = false;
             try
             {
-                await using var session = sender.Open();
                 while (!broken && pending.TryDequeue(out var claim))
                 {
                     var outcome = await SendOneAsync(session, claim, ct);
@@ -61,8 +70,8 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     private enum Outcome { Sent, Skipped, MessageFailed, ServerFailed }
 
     /// <summary>
-    /// The ids of up to a batch of due, free messages, then one guarded update per message writing a new token and the
-    /// lease expiry: a row another dispatcher claimed meanwhile matches no longer and is left to it.
+    /// The ids of up to a batch of due, free messages, then one guarded update writing the run's token and the lease expiry
+    /// on those still due and free: a row another dispatcher claimed meanwhile matches no longer and is left to it.
     /// </summary>
     private async Task<(int Candidates, List<Claim> Claimed)> ClaimAsync(CancellationToken ct)
     {
@@ -72,19 +81,13 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
             .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
         if (ids.Count == 0) return (0, []);
         var until = now + _lease;
-        var tokens = new Dictionary<long, Guid>();
-        foreach (var id in ids)
-        {
-            var token = Guid.NewGuid();
-            var claimed = await db.OutboxMessages
-                .Where(m => m.Id == id && m.SentAt == null && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseUntil, until), ct);
-            if (claimed == 1) tokens[id] = token;
-        }
-        if (tokens.Count == 0) return (ids.Count, []);
-        var claimedIds = tokens.Keys.ToList();
-        var rows = await db.OutboxMessages.AsNoTracking().Where(m => claimedIds.Contains(m.Id)).OrderBy(m => m.Id).ToListAsync(ct);
-        return (ids.Count, rows.Where(m => m.LeaseToken == tokens[m.Id]).Select(m => new Claim(m, tokens[m.Id])).ToList());
+        var token = Guid.NewGuid();
+        var claimed = await db.OutboxMessages
+            .Where(m => ids.Contains(m.Id) && m.SentAt == null && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseUntil, until), ct);
+        if (claimed == 0) return (ids.Count, []);
+        var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.Id).ToListAsync(ct);
+        return (ids.Count, rows.Select(m => new Claim(m, token, until)).ToList());
     }
 
     /// <summary>Extends the lease if it is still this dispatcher's and has not expired; false when it is lost.</summary>
@@ -92,15 +95,24 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     {
         var now = clock.UtcNow();
         var until = now + _lease;
-        return await db.OutboxMessages
+        var renewed = await db.OutboxMessages
             .Where(m => m.Id == claim.Message.Id && m.LeaseToken == claim.Token && m.LeaseUntil > now && m.SentAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseUntil, until), ct) == 1;
+        if (renewed) claim.Until = until;
+        return renewed;
     }
+
+    /// <summary>
+    /// Whether the message may be sent: yes without a round trip while two thirds of the lease this dispatcher wrote are
+    /// left (only its token's holder can shorten or hand over a lease before it expires), else as a renewal answers.
+    /// </summary>
+    private async Task<bool> HoldsLeaseAsync(Claim claim, CancellationToken ct) =>
+        claim.Until - clock.UtcNow() >= _lease * 2 / 3 || await RenewAsync(claim, ct);
 
     private async Task<Outcome> SendOneAsync(EmailSender.IEmailSession session, Claim claim, CancellationToken ct)
     {
         var message = claim.Message;
-        if (!await RenewAsync(claim, ct))
+        if (!await HoldsLeaseAsync(claim, ct))
         {
             logger.LogInformation("E-mail {MessageId} laissé : son bail a expiré ou un autre envoi l'a pris.", message.MessageId);
             return Outcome.Skipped;
@@ -218,21 +230,20 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     }
 
     /// <summary>Gives back the claimed messages not tried in this run (server broken, stop requested, database error).</summary>
-    private async Task ReleaseAsync(IEnumerable<Claim> claims)
+    private async Task ReleaseAsync(IReadOnlyCollection<Claim> claims)
     {
-        foreach (var claim in claims)
+        if (claims.Count == 0) return;
+        var ids = claims.Select(c => c.Message.Id).ToList();
+        var token = claims.First().Token;
+        try
         {
-            try
-            {
-                await db.OutboxMessages.Where(m => m.Id == claim.Message.Id && m.LeaseToken == claim.Token)
-                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, (Guid?)null).SetProperty(m => m.LeaseUntil, (DateTime?)null),
-                        CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "E-mail {MessageId} non rendu : il le sera à l'expiration de son bail.", claim.Message.MessageId);
-                return;
-            }
+            await db.OutboxMessages.Where(m => ids.Contains(m.Id) && m.LeaseToken == token)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, (Guid?)null).SetProperty(m => m.LeaseUntil, (DateTime?)null),
+                    CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "{Count} e-mail(s) non rendu(s) : ils le seront à l'expiration de leur bail.", claims.Count);
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed class EmailSender(IOptions<EmailOptions> options, IHostEnvironment
         return message;
     }
 
-    /// <summary>A session for one batch: one SMTP connection, reopened if a message broke it.</summary>
+    /// <summary>A session for one dispatch run: one SMTP connection for all its batches, reopened if a message broke it.</summary>
     public IEmailSession Open() => _options.UsesSmtp ? new SmtpSession(_options.Smtp) : new PickupSession(PickupDirectory);
 
     public interface IEmailSession : IAsyncDisposable

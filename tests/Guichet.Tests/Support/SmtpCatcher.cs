@@ -30,6 +30,14 @@ public sealed class SmtpCatcher : IAsyncDisposable
 
     public int CountOf(string messageId) => Received.Count(m => m.MessageId == messageId);
 
+    private readonly ConcurrentDictionary<ISessionContext, byte> _sessions = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>How many SMTP connections delivered at least one message.</summary>
+    public int Connections => _sessions.Count;
+
+    /// <summary>Called with each message once its data has arrived, before the server answers (what the sender already recorded).</summary>
+    public Func<MimeMessage, Task>? BeforeAnswer { get; set; }
+
     public static async Task<SmtpCatcher> StartAsync()
     {
         var catcher = new SmtpCatcher { Port = FreePort() };
@@ -56,6 +64,8 @@ public sealed class SmtpCatcher : IAsyncDisposable
         {
             using var stream = new MemoryStream(buffer.ToArray());
             var message = MimeMessage.Load(stream, ct);
+            catcher._sessions.TryAdd(context, 0);
+            if (catcher.BeforeAnswer is { } before) await before(message);
             if (catcher.DataDelay > TimeSpan.Zero) await Task.Delay(catcher.DataDelay, ct);
             if (message.MessageId is not null && catcher._failures.TryGetValue(message.MessageId, out var left) && left > 0)
             {

@@ -1,0 +1,90 @@
+using Guichet.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Guichet.Tests.Features;
+
+/// <summary>
+/// The dispatcher's batches (docs/architecture.md#e-mails): claimed in one guarded statement, sent over one connection
+/// per run, each message marked sent before the next one leaves — on each provider.
+/// </summary>
+public abstract class EmailBatchTests(GuichetApp app) : IAsyncLifetime
+{
+    private SmtpCatcher _relay = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _relay = await SmtpCatcher.StartAsync();
+        await app.DrainOutboxAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await _relay.DisposeAsync();
+
+    [Fact]
+    public async Task One_run_sends_every_batch_over_a_single_connection()
+    {
+        var messages = await app.EnqueueAsync(25);
+        var clock = new FakeTimeProvider(app.Clock.GetUtcNow().AddSeconds(1));
+
+        Assert.Equal(25, await app.DispatchOnceAsync(clock, Dispatchers.Smtp(_relay.Port, batchSize: 10)));
+
+        Assert.All(messages, m => Assert.Equal(1, _relay.CountOf(m.MessageId)));
+        Assert.Equal(1, _relay.Connections);
+        Assert.All(await app.ReloadAsync(messages), m => Assert.NotNull(m.SentAt));
+    }
+
+    [Fact]
+    public async Task A_batch_claim_leaves_alone_the_messages_another_dispatcher_holds_until_its_lease_expires()
+    {
+        var messages = await app.EnqueueAsync(5);
+        var start = app.Clock.GetUtcNow().AddSeconds(1);
+        // Another dispatcher claimed two of them, then died.
+        var held = messages.Take(2).Select(m => m.Id).ToList();
+        var other = Guid.NewGuid();
+        await app.Db(db => db.OutboxMessages.Where(m => held.Contains(m.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, other).SetProperty(m => m.LeaseUntil, start.UtcDateTime.AddMinutes(5))));
+        var clock = new FakeTimeProvider(start);
+        var options = Dispatchers.Smtp(_relay.Port, batchSize: 10);
+
+        Assert.Equal(3, await app.DispatchOnceAsync(clock, options));
+        var rows = await app.ReloadAsync(messages);
+        Assert.All(rows.Where(m => held.Contains(m.Id)), m =>
+        {
+            Assert.Null(m.SentAt);
+            Assert.Equal(other, m.LeaseToken);
+            Assert.Equal(0, m.Attempts);
+            Assert.Equal(0, _relay.CountOf(m.MessageId));
+        });
+
+        clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(2, await app.DispatchOnceAsync(clock, options));
+        Assert.Equal(0, await app.DispatchOnceAsync(clock, options));
+        Assert.All(await app.ReloadAsync(messages), m =>
+        {
+            Assert.NotNull(m.SentAt);
+            Assert.Null(m.LeaseToken);
+            Assert.Equal(1, m.Attempts);
+            Assert.Equal(1, _relay.CountOf(m.MessageId));
+        });
+    }
+
+    [Fact]
+    public async Task Each_message_is_marked_sent_before_the_next_one_reaches_the_relay()
+    {
+        var messages = await app.EnqueueAsync(6);
+        var ids = messages.Select(m => m.Id).ToList();
+        // When a message reaches the relay, how many of the others are already marked sent: a crash at that moment would
+        // resend this message only.
+        var markedBefore = new List<int>();
+        _relay.BeforeAnswer = async _ => markedBefore.Add(await app.Db(db => db.OutboxMessages.CountAsync(m => ids.Contains(m.Id) && m.SentAt != null)));
+
+        var clock = new FakeTimeProvider(app.Clock.GetUtcNow().AddSeconds(1));
+        Assert.Equal(6, await app.DispatchOnceAsync(clock, Dispatchers.Smtp(_relay.Port, batchSize: 4)));
+
+        Assert.Equal([0, 1, 2, 3, 4, 5], markedBefore);
+    }
+}
+
+public sealed class EmailBatchTestsOnSqlite(SqliteApp app) : EmailBatchTests(app), IClassFixture<SqliteApp>;
+
+public sealed class EmailBatchTestsOnPostgres(PostgresApp app) : EmailBatchTests(app), IClassFixture<PostgresApp>;
