@@ -69,8 +69,8 @@ public sealed record BenchOptions
         }
         if (o.Names("bulk") && !args.Contains("--requests"))
             o = o with { Requests = DataGenerator.RequestsWithRegulatorsInProgress(o.BulkRequests) };
-        if (o.Sizes is { } sizes && (sizes.Length < 2 || sizes.Any(n => n < 1_000 || n % 100 != 0) || !sizes.SequenceEqual(sizes.Order())))
-            throw new ArgumentException("--sizes : au moins deux tailles croissantes, chacune un multiple de 100 d'au moins 1 000 (ex. 10000,100000,1000000).");
+        if (o.Sizes is { } sizes && (sizes.Length < 2 || sizes.Any(n => n < 1_000 || n % 500 != 0) || !sizes.SequenceEqual(sizes.Order())))
+            throw new ArgumentException("--sizes : au moins deux tailles croissantes, chacune un multiple de 500 d'au moins 1 000 (ex. 10000,100000,1000000).");
         if (o.Provider is not ("Sqlite" or "Postgres")) throw new ArgumentException("--provider Sqlite ou Postgres.");
         if (o.BigVendorRequests % 5 != 0 || o.BigVendorRequests >= o.Requests) throw new ArgumentException("--big-vendor : un multiple de 5, inférieur à --requests.");
         return o;

@@ -17,6 +17,8 @@ var configuration = AppContext.BaseDirectory.Contains("/Release/", StringCompari
 var portalDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
 if (!File.Exists(portalDll)) throw new FileNotFoundException($"Portail introuvable : {portalDll} (dotnet build -c {configuration}).");
 var benchDll = typeof(BenchOptions).Assembly.Location;
+// The growth run (--growth, --sizes) is a run of its own: several sizes, one database each (Growth.cs).
+if (o.Sizes is { } sizes) return await Growth.RunAsync(o, sizes, repo, portalDll, benchDll);
 var work = Path.Combine(Path.GetTempPath(), "guichet-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(work);
 var total = Stopwatch.StartNew();
