@@ -69,6 +69,8 @@ public sealed record BenchOptions
         }
         if (o.Names("bulk") && !args.Contains("--requests"))
             o = o with { Requests = DataGenerator.RequestsWithRegulatorsInProgress(o.BulkRequests) };
+        // Alone, the bulk part has no due rounds: otherwise its portal's workers would run their reminders during the operation.
+        if (o.Names("bulk") && !o.Names("sweep") && !args.Contains("--due-rounds")) o = o with { DueRounds = 0 };
         if (o.Sizes is { } sizes && (sizes.Length < 2 || sizes.Any(n => n < 1_000 || n % 500 != 0) || !sizes.SequenceEqual(sizes.Order())))
             throw new ArgumentException("--sizes : au moins deux tailles croissantes, chacune un multiple de 500 d'au moins 1 000 (ex. 10000,100000,1000000).");
         if (o.Provider is not ("Sqlite" or "Postgres")) throw new ArgumentException("--provider Sqlite ou Postgres.");
