@@ -87,6 +87,8 @@ public static class Growth
                     ["Email__PickupDirectory"] = Path.Combine(work, "mail"),
                     ["Workers__Enabled"] = "false",
                     ["TwoFactor__RequiredForAgency"] = "false",
+                    // 16 clients on one vendor token exceed RateLimits:ApiPerUser (600 a minute): the limit is lifted, as for the webhooks part.
+                    ["RateLimits__ApiPerUser__Permits"] = "1000000",
                     ["Logging__LogLevel__Default"] = "Warning",
                     ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning",
                 };
