@@ -121,6 +121,12 @@ public static class BareHost
             clauses.Add("""r."LastModifiedByVendorAt" IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "RequestViews" AS v WHERE v."UserId" = @user AND v."FundingRequestId" = r."Id" AND v."ViewedAt" >= r."LastModifiedByVendorAt")""");
             ps.Add(("user", q["user"]));
         }
+        // « attribution » (QueueQuery.Filter): mine, or nobody's.
+        if (q.TryGetValue("attribution", out var assigned))
+        {
+            clauses.Add(assigned == "moi" ? "r.\"AssignedToUserId\" = @assignee" : "r.\"AssignedToUserId\" IS NULL");
+            if (assigned == "moi") ps.Add(("assignee", q["user"]));
+        }
         if (q.ContainsKey("delaiDepasse"))
             clauses.Add("""r."Status" = 'EN_COURS' AND r."LastRoundOutcome" = 'Expired'""");
         var where = clauses.Count == 0 ? "" : "WHERE " + string.Join(" AND ", clauses);

@@ -14,6 +14,10 @@ public sealed record BenchOptions
     public int DepositRequests { get; init; } = 10_000;
     public int FileKb { get; init; } = 100;
     public int Emails { get; init; } = 2_000;
+    /// <summary>Requests of the operation groupée (<c>--only bulk</c>); unless --requests is given, the data holds exactly that many in its selection.</summary>
+    public int BulkRequests { get; init; } = 20_000;
+    /// <summary>The sizes of a growth run (<c>--growth</c> or <c>--sizes</c>); null for a run at one size.</summary>
+    public int[]? Sizes { get; init; }
     public int LoadRequests { get; init; } = 3_000;
     public TimeSpan LoadTime { get; init; } = TimeSpan.FromSeconds(40);
     public int Concurrency { get; init; } = 16;
@@ -31,7 +35,7 @@ public sealed record BenchOptions
             ? new BenchOptions
             {
                 Quick = true, Provider = "Sqlite", Requests = 2_000, Vendors = 20, BigVendorRequests = 500, DueRounds = 100,
-                DepositRequests = 200, FileKb = 20, Emails = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
+                DepositRequests = 200, FileKb = 20, Emails = 200, BulkRequests = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
                 WarmupTime = TimeSpan.FromSeconds(2),
             }
             : new BenchOptions();
@@ -50,6 +54,9 @@ public sealed record BenchOptions
                 "--deposit" => o with { DepositRequests = Int() },
                 "--file-kb" => o with { FileKb = Int() },
                 "--emails" => o with { Emails = Int() },
+                "--bulk" => o with { BulkRequests = Int() },
+                "--growth" => o with { Sizes = o.Quick ? [1_000, 10_000, 100_000] : [10_000, 100_000, 1_000_000] },
+                "--sizes" => o with { Sizes = Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() },
                 "--load" => o with { LoadRequests = Int() },
                 "--load-seconds" => o with { LoadTime = TimeSpan.FromSeconds(Int()) },
                 "--concurrency" => o with { Concurrency = Int() },
@@ -60,6 +67,12 @@ public sealed record BenchOptions
                 _ => throw new ArgumentException($"Option inconnue : {args[i]}"),
             };
         }
+        if (o.Names("bulk") && !args.Contains("--requests"))
+            o = o with { Requests = DataGenerator.RequestsWithRegulatorsInProgress(o.BulkRequests) };
+        // Alone, the bulk part has no due rounds: otherwise its portal's workers would run their reminders during the operation.
+        if (o.Names("bulk") && !o.Names("sweep") && !args.Contains("--due-rounds")) o = o with { DueRounds = 0 };
+        if (o.Sizes is { } sizes && (sizes.Length < 2 || sizes.Any(n => n < 1_000 || n % 500 != 0) || !sizes.SequenceEqual(sizes.Order())))
+            throw new ArgumentException("--sizes : au moins deux tailles croissantes, chacune un multiple de 500 d'au moins 1 000 (ex. 10000,100000,1000000).");
         if (o.Provider is not ("Sqlite" or "Postgres")) throw new ArgumentException("--provider Sqlite ou Postgres.");
         if (o.BigVendorRequests % 5 != 0 || o.BigVendorRequests >= o.Requests) throw new ArgumentException("--big-vendor : un multiple de 5, inférieur à --requests.");
         return o;
@@ -67,4 +80,7 @@ public sealed record BenchOptions
 
     /// <summary>Scenario switch: every scenario runs unless --only names others (comma-separated).</summary>
     public bool Runs(string scenario) => Only is null || Only.Split(',').Contains(scenario);
+
+    /// <summary>Scenarios that run only when --only names them (the bulk part changes 20 000 requests and lasts minutes).</summary>
+    public bool Names(string scenario) => Only is not null && Only.Split(',').Contains(scenario);
 }

@@ -57,7 +57,7 @@ public sealed class DataGenerator(Database db, BenchOptions o, DateTime now)
 
     public int OrgOf(long k) => k < o.BigVendorRequests ? BigVendorId : 2 + (int)((k - o.BigVendorRequests) / 5 % (o.Vendors - 1));
 
-    private (string Type, string Status, bool Regulator) Shape(long k)
+    private static (string Type, string Status, bool Regulator) Shape(long k)
     {
         var h = Hash(k);
         var slot = k % 5;
@@ -71,6 +71,14 @@ public sealed class DataGenerator(Database db, BenchOptions o, DateTime now)
             4 => ("SOLDE", status, false),
             _ => ("AVANCE", status, slot == 0 && (h >> 8) % 2 == 0),
         };
+    }
+
+    /// <summary>The number of requests to generate so that exactly <paramref name="wanted"/> are regulator requests « en cours » (the bulk part's selection).</summary>
+    public static int RequestsWithRegulatorsInProgress(int wanted)
+    {
+        var found = 0;
+        for (long k = 0; ; k++)
+            if (Shape(k) is { Regulator: true, Status: "EN_COURS" } && ++found == wanted) return (int)k + 1;
     }
 
     /// <summary>Every request, computed from its index alone (so each table is written by one pass over the same specs).</summary>

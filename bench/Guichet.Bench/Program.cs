@@ -17,6 +17,8 @@ var configuration = AppContext.BaseDirectory.Contains("/Release/", StringCompari
 var portalDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
 if (!File.Exists(portalDll)) throw new FileNotFoundException($"Portail introuvable : {portalDll} (dotnet build -c {configuration}).");
 var benchDll = typeof(BenchOptions).Assembly.Location;
+// The growth run (--growth, --sizes) is a run of its own: several sizes, one database each (Growth.cs).
+if (o.Sizes is { } sizes) return await Growth.RunAsync(o, sizes, repo, portalDll, benchDll);
 var work = Path.Combine(Path.GetTempPath(), "guichet-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(work);
 var total = Stopwatch.StartNew();
@@ -33,7 +35,8 @@ try
         // Settings for a 2-core, 24 GB bench machine; fsync off because the cluster is thrown away.
         cluster = await PostgresCluster.StartAsync("guichet-bench-pg-",
             "-c max_connections=200 -c shared_buffers=1GB -c effective_cache_size=8GB -c work_mem=16MB -c maintenance_work_mem=512MB "
-            + "-c max_wal_size=8GB -c synchronous_commit=off -c random_page_cost=1.1",
+            + "-c max_wal_size=8GB -c synchronous_commit=off -c random_page_cost=1.1"
+            + (o.Names("bulk") ? " -c shared_preload_libraries=pg_stat_statements" : ""), // the bulk part tells where its time goes
             "Pooling=true;Maximum Pool Size=40;Timeout=30;Command Timeout=600", "apt-get install postgresql, ou lancez --quick.");
         cs = await cluster.CreateDatabaseAsync("guichet_bench");
         report.DatabaseVersion = cluster.Version;
@@ -493,6 +496,8 @@ try
         report.Add("Envoi des e-mails (boîte d'envoi → SMTP local)", $"{o.Emails:N0} messages", null, null, null, rate, null,
             $"boucle MailKit nue : {bareRate:F0}/s", null, "≥ 100/s", count == o.Emails && rate >= 100, throughputBaseline: bareRate);
     }
+    // 8. An operation groupée of 20 000 requests through the API, run by the portal's workers (only when --only names it).
+    if (o.Names("bulk")) await BulkBench.RunAsync(db, o, report, portalDll, env, managerId, now);
     report.TotalTime = total.Elapsed;
 }
 finally
