@@ -458,6 +458,9 @@ try
     {
         var due = await db.ScalarAsync<long>("SELECT count(*) FROM \"Rounds\" WHERE \"ClosedAt\" IS NULL AND \"ReminderSentAt\" IS NULL AND \"ReminderDueAt\" <= @n",
             ("n", db.IsPostgres ? DateTime.UtcNow : DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+        // The same statements bare first, rolled back: the portal's sweep then finds the same due rounds.
+        var bare = await SweepSql.BareAsync(db, DateTime.UtcNow);
+        Console.WriteLine($"  échéances, référence nue : {bare.Reminders} relances en {bare.Elapsed.TotalSeconds:F2} s (annulées)");
         var (code, elapsed, output) = await Commands.RunAsync("dotnet", [portalDll, "sweep"], env, TimeSpan.FromMinutes(10));
         var migrate = await Commands.RunAsync("dotnet", [portalDll, "migrate"], env);
         if (code == 2)
@@ -468,9 +471,13 @@ try
         }
         else
         {
-            Console.WriteLine($"  échéances : {elapsed.TotalSeconds:F1} s (code {code}), verbe migrate à vide {migrate.Elapsed.TotalSeconds:F1} s");
+            var ratio = elapsed.TotalMilliseconds / Math.Max(1, bare.Elapsed.TotalMilliseconds);
+            Console.WriteLine($"  échéances : {elapsed.TotalSeconds:F1} s (code {code}), verbe migrate à vide {migrate.Elapsed.TotalSeconds:F1} s, "
+                + $"référence nue {bare.Elapsed.TotalSeconds:F2} s, rapport {ratio:F1}");
             report.Add("Échéances J+10 / J+20 (verbe sweep, processus compris)", $"{due:N0} tours dus", null, null, null, null, elapsed.TotalMilliseconds,
                 $"verbe migrate sans travail : {migrate.Elapsed.TotalSeconds:F1} s", migrate.Elapsed.TotalMilliseconds, "≤ 5 s", code == 0 && elapsed.TotalSeconds <= 5);
+            report.Add("  · le même balayage, SQL nu (ADO.NET, mêmes instructions, annulé)", $"{bare.Reminders:N0} relances", null, null, null, null, elapsed.TotalMilliseconds,
+                $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s (rapport {ratio:F1})", bare.Elapsed.TotalMilliseconds, "≤ 3 × le SQL nu", code == 0 && ratio <= 3);
         }
     }
 

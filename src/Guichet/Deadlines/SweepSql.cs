@@ -1,0 +1,162 @@
+using System.Data.Common;
+using System.Text;
+using Guichet.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+
+// Every text below is built from constants and the model's table and column names; every value goes as a parameter.
+#pragma warning disable EF1002, EF1003
+
+namespace Guichet.Deadlines;
+
+/// <summary>
+/// The SQL of the set-based sweep, in one place: the due conditions, the guarded updates that return what they changed,
+/// and multi-row inserts. Column names, converters and parameter types come from the EF model, so a row written here is
+/// the row EF would write. One text runs on both providers: SQLite 3.35+ has UPDATE … FROM and RETURNING, as PostgreSQL.
+/// Every statement goes through EF (<c>ExecuteSqlRaw</c>, <c>SqlQueryRaw</c>), in the caller's transaction.
+/// </summary>
+internal static class SweepSql
+{
+    /// <summary>J+10 is due on round <c>r</c> (what <c>FundingRequest.RecordReminderSent</c> checks on the loaded round).</summary>
+    public const string ReminderDue = """r."ClosedAt" IS NULL AND r."ReminderSentAt" IS NULL AND r."ReminderDueAt" <= @now""";
+
+    /// <summary>J+20 is due on round <c>r</c> (what <c>FundingRequest.CloseExpiredRound</c> checks on the loaded round).</summary>
+    public const string ClosingDue = """r."ClosedAt" IS NULL AND r."ReminderSentAt" IS NOT NULL AND r."ClosingDueAt" <= @now""";
+
+    /// <summary>The due rounds, as a query EF can compose on (cursor, order, page).</summary>
+    public static IQueryable<Domain.ModificationRound> DueRounds(GuichetDbContext db, string due, DateTime now) =>
+        db.Rounds.FromSqlRaw($"""SELECT * FROM "Rounds" AS r WHERE {due}""", Now(db, now));
+
+    /// <summary>
+    /// Takes the row locks of the organisations' event positions first, in ascending order, as every save does
+    /// (<see cref="EventJournal"/>): a « Confirmer » on the same requests then waits for the batch instead of deadlocking with it.
+    /// </summary>
+    public static async Task LockEventPositionsAsync(GuichetDbContext db, IEnumerable<int> organisationIds, CancellationToken ct)
+    {
+        foreach (var id in organisationIds.Distinct().Order())
+            await db.Database.ExecuteSqlRawAsync("""
+                INSERT INTO "Sequences" ("Key", "Value") VALUES ({0}, 0)
+                ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value"
+                """, [$"evenements:{id}"], ct);
+    }
+
+    /// <summary>One row of a guarded update: the key, the values to write (one per column) and what the guard compares.</summary>
+    public sealed record Row(long Key, object?[] Values, params object[] Guard);
+
+    /// <summary>
+    /// Writes <paramref name="columns"/> of the requests where the version is still the one read (<c>Guard[0]</c>) and
+    /// the round read (<c>Guard[1]</c>) is still due; returns the ids written. A request changed meanwhile is left alone.
+    /// </summary>
+    public static Task<List<long>> UpdateRequestsAsync(GuichetDbContext db, IReadOnlyList<IProperty> columns, IReadOnlyList<Row> rows,
+        string due, DateTime now, CancellationToken ct) =>
+        UpdateAsync(db, "Requests", "q", columns, rows, ["read_version", "round_id"],
+            $"""q."Version" = v."read_version" AND EXISTS (SELECT 1 FROM "Rounds" AS r WHERE r."Id" = v."round_id" AND r."FundingRequestId" = q."Id" AND {due})""",
+            now, ct);
+
+    /// <summary>Writes <paramref name="columns"/> of the rounds that are still due; returns the ids written.</summary>
+    public static Task<List<long>> UpdateRoundsAsync(GuichetDbContext db, IReadOnlyList<IProperty> columns, IReadOnlyList<Row> rows,
+        string due, DateTime now, CancellationToken ct) =>
+        UpdateAsync(db, "Rounds", "r", columns, rows, [], due, now, ct);
+
+    // WITH v(key, guards…, columns…) AS (VALUES …) UPDATE t SET col = v.col … FROM v WHERE t.Id = v.key AND guard RETURNING Id.
+    private static async Task<List<long>> UpdateAsync(GuichetDbContext db, string table, string alias, IReadOnlyList<IProperty> columns,
+        IReadOnlyList<Row> rows, string[] guardNames, string guard, DateTime now, CancellationToken ct)
+    {
+        if (rows.Count == 0) return [];
+        var factory = db.Database.GetDbConnection().CreateCommand();
+        var parameters = new List<object> { Now(db, now) };
+        var names = new[] { "k" }.Concat(guardNames).Concat(columns.Select((_, i) => "c" + i)).Select(n => $"\"{n}\"");
+        var values = new StringBuilder();
+        foreach (var row in rows)
+        {
+            values.Append(values.Length == 0 ? "(" : ", (");
+            values.Append(AddRaw(parameters, factory, row.Key));
+            foreach (var g in row.Guard) values.Append(", ").Append(AddRaw(parameters, factory, g));
+            for (var i = 0; i < columns.Count; i++) values.Append(", ").Append(Add(parameters, factory, columns[i], row.Values[i]));
+            values.Append(')');
+        }
+        var set = string.Join(", ", columns.Select((c, i) => $"\"{c.GetColumnName()}\" = v.\"c{i}\""));
+        var sql = $"""
+            WITH v({string.Join(", ", names)}) AS (VALUES {values})
+            UPDATE "{table}" AS {alias} SET {set}
+            FROM v WHERE {alias}."Id" = v."k" AND {guard}
+            RETURNING "Id" AS "Value"
+            """;
+        return await db.Database.SqlQueryRaw<long>(sql, [.. parameters]).ToListAsync(ct);
+    }
+
+    /// <summary>Deletes the given rows of <typeparamref name="T"/> by key (the closing's dropped draft documents).</summary>
+    public static Task<int> DeleteAsync<T>(GuichetDbContext db, IReadOnlyCollection<object> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0) return Task.FromResult(0);
+        var type = db.Model.FindEntityType(typeof(T))!;
+        var key = type.FindPrimaryKey()!.Properties[0];
+        var factory = db.Database.GetDbConnection().CreateCommand();
+        var parameters = new List<object>();
+        var list = string.Join(", ", keys.Select(k => Add(parameters, factory, key, k)));
+        return db.Database.ExecuteSqlRawAsync($"""DELETE FROM "{type.GetTableName()}" WHERE "{key.GetColumnName()}" IN ({list})""", parameters, ct);
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="entities"/> as EF would (every mapped column but a generated key), by slices of multi-row
+    /// INSERTs; <paramref name="value"/> may replace a column's value (a foreign key EF would have fixed up).
+    /// </summary>
+    public static async Task InsertAsync<T>(GuichetDbContext db, IReadOnlyList<T> entities, Func<T, IProperty, object?, object?>? value,
+        CancellationToken ct) where T : class
+    {
+        foreach (var (sql, parameters) in Inserts(db, entities, value))
+            await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
+    }
+
+    /// <summary>The same, returning <paramref name="returning"/> (columns named as <typeparamref name="TRow"/>'s properties) of every row.</summary>
+    public static async Task<List<TRow>> InsertReturningAsync<T, TRow>(GuichetDbContext db, IReadOnlyList<T> entities,
+        Func<T, IProperty, object?, object?>? value, string returning, CancellationToken ct) where T : class
+    {
+        var rows = new List<TRow>();
+        foreach (var (sql, parameters) in Inserts(db, entities, value))
+            rows.AddRange(await db.Database.SqlQueryRaw<TRow>(sql + " RETURNING " + returning, [.. parameters]).ToListAsync(ct));
+        return rows;
+    }
+
+    private static IEnumerable<(string Sql, List<object> Parameters)> Inserts<T>(GuichetDbContext db, IReadOnlyList<T> entities,
+        Func<T, IProperty, object?, object?>? value) where T : class
+    {
+        if (entities.Count == 0) yield break;
+        var type = db.Model.FindEntityType(typeof(T))!;
+        var columns = type.GetProperties().Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd)).ToList();
+        var head = $"""INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(c => $"\"{c.GetColumnName()}\""))}) VALUES """;
+        var factory = db.Database.GetDbConnection().CreateCommand();
+        // Slices of about 2 000 parameters: well under both providers' limits, and a plan PostgreSQL parses quickly.
+        foreach (var slice in entities.Chunk(Math.Max(1, 2000 / columns.Count)))
+        {
+            var parameters = new List<object>();
+            var rows = slice.Select(entity => "(" + string.Join(", ", columns.Select(c =>
+            {
+                var v = c.GetGetter().GetClrValue(entity);
+                return Add(parameters, factory, c, value is null ? v : value(entity, c, v));
+            })) + ")").ToList();
+            yield return (head + string.Join(", ", rows), parameters);
+        }
+    }
+
+    private static string Add(List<object> parameters, DbCommand factory, IProperty property, object? value)
+    {
+        var name = "p" + parameters.Count;
+        parameters.Add(property.GetRelationalTypeMapping().CreateParameter(factory, name, value, property.IsNullable));
+        return "@" + name;
+    }
+
+    private static string AddRaw(List<object> parameters, DbCommand factory, object value)
+    {
+        var p = factory.CreateParameter();
+        p.ParameterName = "p" + parameters.Count;
+        p.Value = value;
+        parameters.Add(p);
+        return "@" + p.ParameterName;
+    }
+
+    // @now, typed as the rounds' due dates are (SQLite compares them as text, PostgreSQL as timestamptz).
+    private static DbParameter Now(GuichetDbContext db, DateTime now) =>
+        db.Model.FindEntityType(typeof(Domain.ModificationRound))!.FindProperty(nameof(Domain.ModificationRound.ReminderDueAt))!
+            .GetRelationalTypeMapping().CreateParameter(db.Database.GetDbConnection().CreateCommand(), "now", now, nullable: false);
+}
