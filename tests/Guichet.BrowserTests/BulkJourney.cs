@@ -99,7 +99,7 @@ public sealed class BulkJourney(BrowserApp app)
             .Select(m => new { m.FundingRequestId, m.Recipients, Vendor = m.Request!.Organisation!.Name }).ToListAsync());
         Assert.Equal(Total, mails.Count);
         Assert.Equal(Total, mails.Select(m => m.FundingRequestId).Distinct().Count());
-        foreach (var (name, _, email) in Vendors)
+        foreach (var (name, _, _, email) in Vendors)
         {
             Assert.Equal(PerVendor, mails.Count(m => m.Vendor == name));
             Assert.All(mails.Where(m => m.Vendor == name), m => Assert.Contains(email, m.Recipients));
@@ -158,52 +158,18 @@ public sealed class BulkJourney(BrowserApp app)
     }
 
     /// <summary>Two vendors of this journey only, one per scheme, each with a sign-in account.</summary>
-    private static readonly (string Name, string Scheme, string Email)[] Vendors =
+    private static readonly (string Name, string Siret, string Scheme, string Email)[] Vendors =
     [
-        ("Vasarely Agenda", FundingScheme.SasEffecteur, "editeur@vasarely-agenda.test"),
-        ("Vasarely Régulation", FundingScheme.SasRegulateur, "editeur@vasarely-regulation.test"),
+        ("Vasarely Agenda", "90000010000016", FundingScheme.SasEffecteur, "editeur@vasarely-agenda.test"),
+        ("Vasarely Régulation", "90000011000016", FundingScheme.SasRegulateur, "editeur@vasarely-regulation.test"),
     ];
 
     /// <summary>150 advances « en cours » for each of the journey's vendors, deposited through the domain as the HTTP tests do.</summary>
     private async Task<Dictionary<string, List<string>>> SeedAsync()
     {
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var seeded = new Dictionary<string, List<string>>();
-        for (var i = 0; i < Vendors.Length; i++)
-        {
-            var (name, schemeCode, email) = Vendors[i];
-            var org = new Organisation { Name = name, Siret = $"9000001{i}000016" };
-            var solution = new Solution
-            {
-                Name = name + " SAS", Version = "1", ReferencingNumber = $"SAS-LOT-2025-000{i}",
-                ReferencingDate = new DateOnly(2025, 9, 1), SchemeCode = schemeCode,
-            };
-            org.Solutions.Add(solution);
-            db.Organisations.Add(org);
-            await db.SaveChangesAsync();
-            var user = new GuichetUser { UserName = email, Email = email, EmailConfirmed = true, FullName = "Éditeur " + name, OrganisationId = org.Id };
-            Assert.True((await users.CreateAsync(user, DemoSeeder.Password)).Succeeded);
-            Assert.True((await users.AddToRoleAsync(user, Roles.Fournisseur)).Succeeded);
-            var scheme = await db.Schemes.SingleAsync(s => s.Code == schemeCode);
-            var vendor = new Actor($"Fournisseur ({org.Name})", "Fournisseur", null);
-            var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, now.Year, PerVendor);
-            foreach (var number in numbers)
-            {
-                var docs = scheme.RequiredDocuments(RequestType.Avance)
-                    .Select(t => SupportingDocument.Create(t, "bc.pdf", Guid.NewGuid().ToString("N"), "application/pdf", 10, new string('0', 64), now));
-                db.Requests.Add(FundingRequest.Deposit(number, org, solution, scheme,
-                    new FundingRequest.DepositData("LOT-" + number, RequestType.Avance, ClientIdType.Rpps,
-                        (30_000_000_000L + Random.Shared.NextInt64(0, 9_999_999_999L)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        $"{Client} {number}", "BC-LOT", DateOnly.FromDateTime(now.AddDays(-20)), null, null, scheme.AdvanceAmount,
-                        "https://support.example.test/sas"),
-                    docs, vendor, now.AddDays(-20)));
-            }
-            await db.SaveChangesAsync();
-            seeded[org.Name] = [.. numbers];
-        }
+        foreach (var (name, siret, scheme, email) in Vendors)
+            seeded[name] = await JourneyVendors.SeedAsync(app, name, siret, scheme, email, Client, PerVendor, depositedDaysAgo: 20);
         return seeded;
     }
 }

@@ -167,41 +167,6 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
     }
 
     /// <summary>200 advances « en cours » of a vendor of this journey only (with a sign-in account for its e-mails).</summary>
-    private async Task SeedAsync()
-    {
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
-        var org = new Organisation { Name = "Delaunay Santé", Siret = "90000020000007" };
-        var solution = new Solution
-        {
-            Name = "Delaunay Agenda", Version = "1", ReferencingNumber = "SAS-LOT-2025-0100",
-            ReferencingDate = new DateOnly(2025, 9, 1), SchemeCode = FundingScheme.SasEffecteur,
-        };
-        org.Solutions.Add(solution);
-        db.Organisations.Add(org);
-        await db.SaveChangesAsync();
-        var user = new GuichetUser
-        {
-            UserName = "editeur@delaunay-sante.test", Email = "editeur@delaunay-sante.test", EmailConfirmed = true,
-            FullName = "Éditeur Delaunay Santé", OrganisationId = org.Id,
-        };
-        Assert.True((await users.CreateAsync(user, DemoSeeder.Password)).Succeeded);
-        Assert.True((await users.AddToRoleAsync(user, Roles.Fournisseur)).Succeeded);
-        var scheme = await db.Schemes.SingleAsync(s => s.Code == FundingScheme.SasEffecteur);
-        var vendor = new Actor($"Fournisseur ({org.Name})", "Fournisseur", null);
-        foreach (var number in await NumberAllocator.NextAsync(db, RequestType.Avance, now.Year, Total))
-        {
-            var docs = scheme.RequiredDocuments(RequestType.Avance)
-                .Select(t => SupportingDocument.Create(t, "bc.pdf", Guid.NewGuid().ToString("N"), "application/pdf", 10, new string('0', 64), now));
-            db.Requests.Add(FundingRequest.Deposit(number, org, solution, scheme,
-                new FundingRequest.DepositData("CLAVIER-" + number, RequestType.Avance, ClientIdType.Rpps,
-                    (40_000_000_000L + Random.Shared.NextInt64(0, 9_999_999_999L)).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    $"{Client} {number}", "BC-CLAVIER", DateOnly.FromDateTime(now.AddDays(-15)), null, null, scheme.AdvanceAmount,
-                    "https://support.example.test/delaunay"),
-                docs, vendor, now.AddDays(-15)));
-        }
-        await db.SaveChangesAsync();
-    }
+    private Task SeedAsync() => JourneyVendors.SeedAsync(app, "Delaunay Santé", "90000020000007", FundingScheme.SasEffecteur,
+        "editeur@delaunay-sante.test", Client, Total, depositedDaysAgo: 15);
 }
