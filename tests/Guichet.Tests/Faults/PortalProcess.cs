@@ -56,6 +56,8 @@ public sealed class PortalProcess : IAsyncDisposable
         ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "None",
     };
 
+    private static readonly TimeSpan StartupBound = TimeSpan.FromSeconds(180);
+
     public static async Task<PortalProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
     {
         var port = FreePort();
@@ -68,7 +70,9 @@ public sealed class PortalProcess : IAsyncDisposable
         portal._process.BeginOutputReadLine();
         portal._process.BeginErrorReadLine();
         using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var until = DateTime.UtcNow.AddSeconds(60);
+        // Generous: at the start of a CI run both test assemblies start clusters and processes on 2 cores at once, and a
+        // fresh portal (migrations, demo accounts, JIT) once took more than 60 s to answer there. A hung portal still fails.
+        var until = DateTime.UtcNow.Add(StartupBound);
         while (DateTime.UtcNow < until)
         {
             if (portal.HasExited) throw new InvalidOperationException($"Le portail s'est arrêté au démarrage ({portal.ExitCode}) : {portal.Log}");
@@ -81,7 +85,7 @@ public sealed class PortalProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         await portal.DisposeAsync();
-        throw new TimeoutException("Le portail n'a pas répondu en 60 s : " + portal.Log);
+        throw new TimeoutException($"Le portail n'a pas répondu en {StartupBound.TotalSeconds} s : " + portal.Log);
     }
 
     /// <summary>An administration verb on the same database and folders, as an operator would run it.</summary>
