@@ -20,7 +20,8 @@ public sealed class TrackingJourney(BrowserApp app)
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Suivi des demandes de financement" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("nécessitent des modifications de votre part")).ToBeVisibleAsync();
         var toModify = int.Parse((await tracking.CountOf("A modifier"))!);
-        Assert.True(toModify >= 3);
+        // The demo gives AgendaPro four requests « A modifier »; other journeys of this run may have confirmed some of them.
+        Assert.True(toModify >= 1, $"Le bandeau compte {toModify} demande(s) « A modifier ».");
         await Accessibility.Capture(page, "suivi-bandeau");
         await Accessibility.AssertNoViolations(page);
 
