@@ -191,6 +191,7 @@ public sealed class FrenchCopyTests
         var sentences = typeof(FundingRequest).Assembly.GetTypes()
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
             .Where(f => f is { IsLiteral: true } && f.FieldType == typeof(string))
+            .Where(f => !f.DeclaringType!.Name.EndsWith("Sql", StringComparison.Ordinal)) // SQL text (e.g. SweepSql) is not copy
             .Select(f => (Where: $"{f.DeclaringType!.Name}.{f.Name}", Text: (string)f.GetRawConstantValue()!))
             .Where(c => c.Text.Contains(' ') && c.Text.Any(char.IsLower) && !c.Text.StartsWith('/'))
             .ToList();
