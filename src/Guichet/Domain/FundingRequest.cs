@@ -59,6 +59,10 @@ public class FundingRequest
 
     public ModificationRound? OpenRound => Rounds.FirstOrDefault(r => r.IsOpen);
 
+    /// <summary>The round closed last (confirmed, declined, closed at J+20 or cancelled): what its e-mail and its event tell.</summary>
+    public ModificationRound? LastClosedRound =>
+        Rounds.Where(r => !r.IsOpen).OrderByDescending(r => r.ClosedAt).ThenByDescending(r => r.Id).FirstOrDefault();
+
     /// <summary>The status each action requires (docs/regles.md#transitions): the guards below, the pages and the API ask here.</summary>
     public static RequestStatus StatusFor(RequestAction action) => action switch
     {

@@ -39,11 +39,12 @@ public static class Outbox
     public static void Enqueue(GuichetDbContext db, FundingRequest request, EmailKind kind, IReadOnlyList<string> recipients, DateTime now)
     {
         if (recipients.Count == 0) return;
-        var round = kind is EmailKind.RoundOpened or EmailKind.Reminder
-            ? request.OpenRound
-            : request.Rounds.Where(r => !r.IsOpen).OrderByDescending(r => r.ClosedAt).ThenByDescending(r => r.Id).FirstOrDefault();
-        db.Add(OutboxMessage.Create(kind, request, recipients, EmailTemplates.ForRequest(kind, request, round), now));
+        db.Add(OutboxMessage.Create(kind, request, recipients, EmailTemplates.ForRequest(kind, request, RoundFor(kind, request)), now));
     }
+
+    /// <summary>The round an e-mail tells of: the open one (opened, reminder) or the one closed last (the other round kinds).</summary>
+    internal static ModificationRound? RoundFor(EmailKind kind, FundingRequest request) =>
+        kind is EmailKind.RoundOpened or EmailKind.Reminder ? request.OpenRound : request.LastClosedRound;
 
     /// <summary>An e-mail to the active users of an organisation, tied to no request (e.g. a webhook paused).</summary>
     public static async Task EnqueueForOrganisationAsync(GuichetDbContext db, int organisationId, EmailKind kind, RenderedEmail email, DateTime now, CancellationToken ct)

@@ -104,8 +104,7 @@ internal static class SystemBatch
         {
             var to = recipients.GetValueOrDefault(c.Request.OrganisationId, []);
             if (to.Count == 0) continue;
-            var round = c.Mail is EmailKind.RoundOpened or EmailKind.Reminder ? c.Request.OpenRound : c.Round;
-            var mail = OutboxMessage.Create(c.Mail, c.Request, to, EmailTemplates.ForRequest(c.Mail, c.Request, round), now);
+            var mail = OutboxMessage.Create(c.Mail, c.Request, to, EmailTemplates.ForRequest(c.Mail, c.Request, Outbox.RoundFor(c.Mail, c.Request)), now);
             mails.Add(mail);
             requestOf[mail] = c.Request.Id;
         }

@@ -34,7 +34,7 @@ public class PortalEvent
         var details = new Dictionary<string, object?>();
         var round = kind is RequestEvent.RoundOpened or RequestEvent.Reminded
             ? request.OpenRound
-            : request.Rounds.Where(r => !r.IsOpen).OrderByDescending(r => r.ClosedAt).ThenByDescending(r => r.Id).FirstOrDefault();
+            : request.LastClosedRound;
         switch (kind)
         {
             case RequestEvent.Created:
