@@ -13,7 +13,9 @@ public sealed class BulkActionsForm(IPage page)
         await page.GotoAsync("/instruction");
         await page.GetByLabel("Rechercher").FillAsync(text);
         await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        // A readiness wait, not a timing: in CI the filtered queue once took more than Playwright's 30 s to load.
+        await page.WaitForURLAsync("**/instruction?*q=*", new() { Timeout = 120_000 });
+        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 120_000 });
     }
 
     /// <summary>Chooses the action, writes the comment, ticks the items, takes every result of the filter, « Continuer ».</summary>

@@ -120,7 +120,9 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
         await sweep;
         Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict, r.StatusCode.ToString()));
         foreach (var loser in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
-            Assert.Matches("(clôturée|exige le statut|changé entre-temps)", await loser.Content.ReadAsStringAsync());
+            // The loser reads why: the round is closed, the status no longer allows it, or the request changed meanwhile
+            // (« modifiée par quelqu'un d'autre entre-temps » when its save met the sweep's new version).
+            Assert.Matches("(clôturée|exige le statut|changé entre-temps|d'autre entre-temps)", await loser.Content.ReadAsStringAsync());
 
         using var check = app.Services.CreateScope();
         var checkDb = check.ServiceProvider.GetRequiredService<GuichetDbContext>();
