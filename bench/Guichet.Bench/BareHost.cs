@@ -88,10 +88,25 @@ public static class BareHost
             """, db, [.. parameters, ("size", 20), ("skip", 0)]);
         json.Append("],\"counts\":{");
         // As the portal: from the counter table when the other filters are among its keys, else counted on the requests.
-        if (q.Keys.All(k => k is "statut" or "type" or "dispositif" or "fournisseur" or "user"))
+        // « attribution=aucune » too: the counter table's totals less the assigned requests, in one statement.
+        var unassigned = q.GetValueOrDefault("attribution") == "aucune";
+        if (q.Keys.All(k => k is "statut" or "type" or "dispositif" or "fournisseur" or "user" || (k == "attribution" && unassigned)))
         {
-            var (whereCounts, parametersCounts) = QueueWhere(db, q, withStatus: false, alias: "c");
-            await Counts(c, json, $"""SELECT c."Status", sum(c."Count")::int FROM "RequestCounts" AS c {whereCounts} GROUP BY c."Status" """, db, parametersCounts);
+            var others = q.Where(kv => kv.Key != "attribution").ToDictionary(kv => kv.Key, kv => kv.Value);
+            var (whereCounts, parametersCounts) = QueueWhere(db, others, withStatus: false, alias: "c");
+            if (!unassigned)
+                await Counts(c, json, $"""SELECT c."Status", sum(c."Count")::int FROM "RequestCounts" AS c {whereCounts} GROUP BY c."Status" """, db, parametersCounts);
+            else
+            {
+                var (whereAssigned, _) = QueueWhere(db, others, withStatus: false);
+                whereAssigned = (whereAssigned.Length == 0 ? "WHERE " : whereAssigned + " AND ") + "r.\"AssignedToUserId\" IS NOT NULL";
+                await Counts(c, json, $"""
+                    SELECT u."Status", sum(u."Count")::int
+                    FROM (SELECT c."Status", c."Count" FROM "RequestCounts" AS c {whereCounts}
+                          UNION ALL SELECT r."Status", -1 AS "Count" FROM "Requests" AS r {whereAssigned}) AS u
+                    GROUP BY u."Status"
+                    """, db, parametersCounts);
+            }
         }
         else await Counts(c, json, $"""SELECT r."Status", count(*)::int FROM "Requests" AS r {whereAll} GROUP BY r."Status" """, db, parametersAll);
         json.Append("},\"vendors\":[");

@@ -104,6 +104,7 @@ public static class Growth
                 await VerbAsync(portalDll, env, "create-user", "--email", vendorEmail, "--role", "Fournisseur", "--organisation", DataGenerator.Siret(DataGenerator.BigVendorId), "--password", DataGenerator.Password);
                 await VerbAsync(portalDll, env, "create-user", "--email", managerEmail, "--role", "Gestionnaire", "--password", DataGenerator.Password);
                 var managerId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", managerEmail.ToUpperInvariant()));
+                await Scenarios.AssignSomeAsync(db, managerId);
                 var vendorId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", vendorEmail.ToUpperInvariant()));
                 var vendorToken = "bench-" + Guid.NewGuid().ToString("N");
                 await db.ExecuteAsync("INSERT INTO \"ApiTokens\" (\"UserId\", \"Name\", \"Hash\", \"Prefix\", \"CreatedAt\") VALUES (@u, 'bench', @h, 'bench-', @t)",

@@ -76,6 +76,7 @@ try
     await Verb(portalDll, env, "create-user", "--email", managerEmail, "--role", "Gestionnaire", "--password", DataGenerator.Password);
     var vendorToken = "bench-" + Guid.NewGuid().ToString("N");
     var managerId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", managerEmail.ToUpperInvariant()));
+    await Scenarios.AssignSomeAsync(db, managerId);
     var vendorId = await db.ScalarAsync<string>("SELECT \"Id\" FROM \"AspNetUsers\" WHERE \"NormalizedEmail\" = @e", ("e", vendorEmail.ToUpperInvariant()));
     await db.ExecuteAsync("INSERT INTO \"ApiTokens\" (\"UserId\", \"Name\", \"Hash\", \"Prefix\", \"CreatedAt\") VALUES (@u, 'bench', @h, 'bench-', @t)",
         ("u", vendorId), ("h", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vendorToken)))),
@@ -131,6 +132,8 @@ try
                 "delaiDepasse=1",
                 "modifiee=1",
                 "q=R-0000042",
+                "attribution=aucune",
+                "attribution=moi",
             ];
             var bareQueue = await Load.RunAsync("nu : même SQL que la file, 16 clients", bareClient,
                 i => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[i % filters.Length]}&user={managerId}"), o.Concurrency, o.LoadRequests, o.LoadTime);
@@ -144,7 +147,7 @@ try
                     1, rotation, o.LoadTime, warmup: 6);
                 var b = await Load.RunAsync("nu : même SQL que la file, 1 client", bareClient,
                     i => new HttpRequestMessage(HttpMethod.Get, $"{bare.BaseUrl}/bare/queue?{filters[i % filters.Length]}&user={managerId}"), 1, rotation, o.LoadTime, warmup: 6);
-                report.AddLoad("File du gestionnaire /instruction, 6 jeux de filtres en rotation, 1 client", $"{o.Requests:N0} demandes", s, b, 100);
+                report.AddLoad($"File du gestionnaire /instruction, {filters.Length} jeux de filtres en rotation, 1 client", $"{o.Requests:N0} demandes", s, b, 100);
                 s = await Load.RunAsync("file du gestionnaire, 16 clients", queue, i => new HttpRequestMessage(HttpMethod.Get, $"{portal.BaseUrl}/instruction?{filters[i % filters.Length]}"),
                     o.Concurrency, o.LoadRequests, o.LoadTime);
                 report.AddLoad("  · la même rotation à 16 clients (charge, sans cible)", "", s, bareQueue, null);

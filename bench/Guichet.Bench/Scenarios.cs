@@ -115,6 +115,20 @@ public static partial class Scenarios
 
     public const string MessageDomain = "bench.guichet";
 
+    /// <summary>
+    /// Gives the bench's manager one open request in fifty (« M'attribuer » as the desk does), so that « mes demandes » lists
+    /// some and « non attribuées » has assigned requests to leave out.
+    /// </summary>
+    public static async Task<int> AssignSomeAsync(Database db, string managerId)
+    {
+        var assigned = await db.ExecuteAsync("""
+            UPDATE "Requests" SET "AssignedToUserId" = @m, "AssignedToName" = 'Gestionnaire du bench'
+            WHERE "Id" % 50 = 7 AND "Status" IN ('EN_COURS', 'A_MODIFIER')
+            """, ("m", managerId));
+        await db.ExecuteAsync(db.IsPostgres ? "ANALYZE \"Requests\"" : "ANALYZE");
+        return assigned;
+    }
+
     /// <summary>Due outbox messages of the usual size (HTML and text bodies of a round e-mail).</summary>
     public static async Task FillOutboxAsync(Database db, int count, DateTime now)
     {

@@ -77,6 +77,8 @@ public sealed class BulkJourney(BrowserApp app)
 
         // The script moves the bar to 300, then reloads the page for its summary: the test never reloads it.
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Bilan", Exact = true })).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        // The heading shows before the reloaded page's load event (its scripts and styles still arriving): wait for the event.
+        for (var waited = 0; Volatile.Read(ref loads) <= loadsBefore && waited < 300; waited++) await Task.Delay(100);
         Assert.True(Volatile.Read(ref loads) > loadsBefore, "La page ne s'est pas rechargée d'elle-même à la fin de l'opération.");
         List<JsonElement> seen;
         lock (polls) seen = [.. polls];

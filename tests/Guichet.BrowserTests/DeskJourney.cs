@@ -41,9 +41,7 @@ public sealed class DeskJourney(BrowserApp app)
         var dashboard = new DashboardPage(manager);
         await Assertions.Expect(dashboard.Charts).ToHaveCountAsync(4);
         await Accessibility.AssertNoViolations(manager);
-        await dashboard.Figure("tours|ouverts").GetByRole(AriaRole.Link).FocusAsync();
-        await manager.Keyboard.PressAsync("Enter");
-        await manager.WaitForURLAsync("**/instruction?statut=A_MODIFIER");
+        await Keyboard.Follow(manager, dashboard.Figure("tours|ouverts").GetByRole(AriaRole.Link), "**/instruction?statut=A_MODIFIER");
         await Assertions.Expect(manager.GetByLabel("Statut", new() { Exact = true })).ToHaveValueAsync("A_MODIFIER");
     }
 }

@@ -96,13 +96,20 @@ public static class QueueQuery
         // Counts per status over the other filters, so each status link says what it would show: from the counter table
         // when the other filters are among its keys (vendor, scheme, type), else counted on the requests.
         Dictionary<RequestStatus, int> counts;
-        if (f is { DepositedFrom: null, DepositedTo: null, ModifiedSinceMyLastView: false, DeadlineExpired: false, Assignment: null, Base.Text: null })
+        if (f is { DepositedFrom: null, DepositedTo: null, ModifiedSinceMyLastView: false, DeadlineExpired: false, Base.Text: null }
+            && f.Assignment is null or "aucune")
         {
             IQueryable<RequestCount> c = db.RequestCounts;
             if (f.OrganisationId is { } org) c = c.Where(x => x.OrganisationId == org);
             if (f.Base.Scheme is { } sc) c = c.Where(x => x.SchemeCode == sc);
             if (f.Base.Type is { } ty) c = c.Where(x => x.Type == ty);
-            counts = (await c.GroupBy(x => x.Status).Select(g => new { g.Key, Count = g.Sum(x => x.Count) }).ToListAsync(ct))
+            var tallies = c.Select(x => new { x.Status, x.Count });
+            // « Non attribuées » is nearly every request: the counter table's totals less the assigned ones (few, indexed),
+            // in one statement so that both sides read the same snapshot.
+            if (f.Assignment == "aucune")
+                tallies = tallies.Concat(Filter(db, userId, f with { Base = f.Base with { Status = null }, Assignment = null })
+                    .Where(r => r.AssignedToUserId != null).Select(r => new { r.Status, Count = -1 }));
+            counts = (await tallies.GroupBy(x => x.Status).Select(g => new { g.Key, Count = g.Sum(x => x.Count) }).ToListAsync(ct))
                 .Where(g => g.Count > 0).ToDictionary(g => g.Key, g => g.Count);
         }
         else

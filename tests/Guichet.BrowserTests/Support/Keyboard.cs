@@ -55,6 +55,30 @@ public static class Keyboard
         throw new TimeoutException($"Le sélecteur de fichier ne s'est pas ouvert au clavier sur {await Focused(page)} ({page.Url}).");
     }
 
+    /// <summary>
+    /// Follows a link with the keyboard alone: focus, Enter, then the URL. Chromium now and then drops a key on a busy
+    /// machine (seen in CI: no navigation within 30 s), so a page still on its URL after 15 s gets the key once more.
+    /// </summary>
+    public static async Task Follow(IPage page, ILocator link, string urlGlob)
+    {
+        var from = page.Url;
+        for (var attempt = 0; ; attempt++)
+        {
+            await link.FocusAsync();
+            await Assertions.Expect(link).ToBeFocusedAsync();
+            await page.Keyboard.PressAsync("Enter");
+            try
+            {
+                await page.WaitForURLAsync(urlGlob, new() { Timeout = 15_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt == 0 && page.Url == from)
+            {
+                // Still on the page the key was pressed on: pressed again below.
+            }
+        }
+    }
+
     /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>
     public static async Task AssertFocusVisible(IPage page)
     {

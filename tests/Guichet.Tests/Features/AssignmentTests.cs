@@ -2,6 +2,8 @@ using System.Net;
 using Guichet.Accounts;
 using Guichet.Demo;
 using Guichet.Domain;
+using Guichet.Instruction;
+using Guichet.Requests;
 using Guichet.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -169,6 +171,48 @@ public abstract class AssignmentTests(GuichetApp app)
         Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
         var id = (await app.LoadAsync(number)).Id;
         Assert.Equal(0, await app.Db(db => db.InternalNotes.CountAsync(n => n.FundingRequestId == id)));
+    }
+
+    [Fact]
+    public async Task The_unassigned_filter_counts_per_status_equal_the_requests_counted_directly()
+    {
+        var me = await UserIdAsync(Manager);
+        var colleague = await NewManagerAsync("Chloé Compte");
+        var mine = await app.NewAsync();
+        var theirs = await app.NewAsync(RequestStatus.AModifier);
+        var manager = await app.SignedIn(Manager);
+        Assert.Equal(HttpStatusCode.Redirect, (await Post(manager, mine, "MAttribuer", new() { ["Version"] = await VersionOf(mine) })).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect,
+            (await Post(manager, theirs, "Attribuer", new() { ["Version"] = await VersionOf(theirs), ["Attributaire"] = colleague.Id })).StatusCode);
+        var request = await app.LoadAsync(mine);
+
+        // The counts come from the counter table less the assigned requests: each must equal a direct count of the unassigned.
+        RequestFilter Base(string? scheme = null, RequestType? type = null) => new(null, type, scheme, null, 1, 20, "anciennete");
+        QueueFilter[] filters =
+        [
+            new(Base(), null, null, null, false, false, "anciennete", "aucune"),
+            new(Base(scheme: request.SchemeCode), null, null, null, false, false, "anciennete", "aucune"),
+            new(Base(type: RequestType.Avance), request.OrganisationId, null, null, false, false, "anciennete", "aucune"),
+        ];
+        foreach (var filter in filters)
+        {
+            var (total, rows, counts) = await app.Db(db => QueueQuery.RunAsync(db, me, filter, default));
+            var expected = await app.Db(db => db.Requests
+                .Where(r => r.AssignedToUserId == null && (filter.Base.Scheme == null || r.SchemeCode == filter.Base.Scheme)
+                    && (filter.Base.Type == null || r.Type == filter.Base.Type) && (filter.OrganisationId == null || r.OrganisationId == filter.OrganisationId))
+                .GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count));
+            Assert.Equal(expected.OrderBy(e => e.Key), counts.OrderBy(e => e.Key));
+            Assert.Equal(expected.Values.Sum(), total);
+            Assert.DoesNotContain(rows, r => r.Number == mine || r.Number == theirs);
+        }
+        // Both assigned requests were subtracted, each under its own status.
+        var all = await app.Db(db => db.RequestCounts.GroupBy(c => c.Status).Select(g => new { g.Key, Count = g.Sum(c => c.Count) })
+            .ToDictionaryAsync(g => g.Key, g => g.Count));
+        var (_, _, unassigned) = await app.Db(db => QueueQuery.RunAsync(db, me, filters[0], default));
+        var assigned = await app.Db(db => db.Requests.Where(r => r.AssignedToUserId != null).GroupBy(r => r.Status)
+            .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count));
+        Assert.True(assigned.GetValueOrDefault(RequestStatus.EnCours) >= 1 && assigned.GetValueOrDefault(RequestStatus.AModifier) >= 1);
+        foreach (var (status, count) in all) Assert.Equal(count - assigned.GetValueOrDefault(status), unassigned.GetValueOrDefault(status));
     }
 
     private static string Html(string text) => System.Text.Encodings.Web.HtmlEncoder.Default.Encode(text);
