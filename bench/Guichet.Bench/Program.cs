@@ -8,6 +8,13 @@ using Guichet.Testing;
 
 // The bare baseline host runs as its own process, started by the bench below.
 if (args.Length > 0 && args[0] == "bare-host") return await BareHost.RunAsync(args);
+// So does the bare e-mail loop: a process of its own talking to the bench's SMTP server, as the portal does.
+if (args.Length > 0 && args[0] == "bare-mail")
+{
+    Console.WriteLine((await Scenarios.BareSendLoopAsync(int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture)))
+        .ToString("R", CultureInfo.InvariantCulture));
+    return 0;
+}
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("fr-FR");
 var o = BenchOptions.Parse(args);
@@ -501,10 +508,19 @@ try
         }
         var (count, span) = smtp.Portal();
         var rate = count / Math.Max(span.TotalSeconds, 0.001);
-        var bareRate = await Scenarios.BareSendLoopAsync(smtp.Port, o.Emails);
-        Console.WriteLine($"  e-mails : {count} reçus en {span.TotalSeconds:F1} s = {rate:F0}/s ; boucle MailKit nue {bareRate:F0}/s");
+        // The bare loop in a process of its own (the portal is one too: each message crosses processes both ways), then
+        // the same loop inside the bench's process, beside the server, as measured before 2026-11-30 (for comparison).
+        var (bareCode, _, bareOutput) = await Commands.RunAsync("dotnet",
+            [benchDll, "bare-mail", smtp.Port.ToString(CultureInfo.InvariantCulture), o.Emails.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>());
+        if (bareCode != 0) throw new InvalidOperationException("Boucle MailKit nue (processus) : code " + bareCode + "\n" + bareOutput);
+        var bareRate = bareOutput.Split('\n').Select(l => double.TryParse(l.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) ? r : (double?)null)
+            .Last(r => r is not null)!.Value;
+        var inProcessRate = await Scenarios.BareSendLoopAsync(smtp.Port, o.Emails);
+        Console.WriteLine($"  e-mails : {count} reçus en {span.TotalSeconds:F1} s = {rate:F0}/s ; boucle MailKit nue {bareRate:F0}/s (dans le processus du serveur : {inProcessRate:F0}/s)");
         report.Add("Envoi des e-mails (boîte d'envoi → SMTP local)", $"{o.Emails:N0} messages", null, null, null, rate, null,
-            $"boucle MailKit nue : {bareRate:F0}/s", null, "≥ 100/s", count == o.Emails && rate >= 100, throughputBaseline: bareRate);
+            $"boucle MailKit nue, processus à part : {bareRate:F0}/s", null, "≥ 100/s", count == o.Emails && rate >= 100, throughputBaseline: bareRate);
+        report.Add("  · la même boucle nue dans le processus du serveur SMTP (référence d'avant le 30/11)", "", null, null, null, rate, null,
+            $"boucle MailKit nue, même processus : {inProcessRate:F0}/s", null, "—", null, throughputBaseline: inProcessRate);
     }
     // 8. An operation groupée of 20 000 requests through the API, run by the portal's workers (only when --only names it).
     if (o.Names("bulk")) await BulkBench.RunAsync(db, o, report, portalDll, env, managerId, now);

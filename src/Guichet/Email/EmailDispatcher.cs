@@ -249,7 +249,8 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
 }
 
 /// <summary>
-/// The background loop: every <c>Email:Dispatch:PeriodSeconds</c>, a scope and one <see cref="EmailDispatcher.DispatchDueAsync"/>.
+/// The background loop: every <c>Email:Dispatch:PeriodSeconds</c>, <c>Email:Dispatch:Connections</c> scopes, each running one
+/// <see cref="EmailDispatcher.DispatchDueAsync"/> (their claims never overlap).
 /// Whatever fails (database down, server unreachable) is logged and retried after a growing pause (period × 2, × 4…, a
 /// minute at most); only the host's stop ends the loop.
 /// </summary>
@@ -267,8 +268,12 @@ public sealed class EmailDispatchService(IServiceScopeFactory scopes, IOptions<W
         {
             try
             {
-                using var scope = scopes.CreateScope();
-                await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().DispatchDueAsync(stoppingToken);
+                // Email:Dispatch:Connections dispatchers side by side, each in its own scope (context, SMTP connection).
+                await Task.WhenAll(Enumerable.Range(0, options.Value.Dispatch.Connections).Select(async _ =>
+                {
+                    using var scope = scopes.CreateScope();
+                    await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().DispatchDueAsync(stoppingToken);
+                }));
                 if (failures > 0) logger.LogInformation("Envoi des e-mails rétabli après {Failures} échec(s).", failures);
                 failures = 0;
             }

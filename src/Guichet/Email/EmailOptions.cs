@@ -29,6 +29,7 @@ public sealed class EmailOptions
         if (Dispatch.BatchSize is < 1 or > 1000) yield return "Email:Dispatch:BatchSize doit être compris entre 1 et 1 000.";
         if (Dispatch.LeaseSeconds is < 1 or > 86_400) yield return "Email:Dispatch:LeaseSeconds doit être compris entre 1 et 86 400.";
         if (Dispatch.PeriodSeconds is < 1 or > 3_600) yield return "Email:Dispatch:PeriodSeconds doit être compris entre 1 et 3 600.";
+        if (Dispatch.Connections is < 1 or > 32) yield return "Email:Dispatch:Connections doit être compris entre 1 et 32.";
     }
 }
 
@@ -52,6 +53,11 @@ public sealed class EmailDispatchOptions
     public int LeaseSeconds { get; set; } = 300;
     /// <summary>Pause of the background loop between two runs (doubled after each failure in a row, a minute at most).</summary>
     public int PeriodSeconds { get; set; } = 5;
+    /// <summary>
+    /// Dispatchers an instance runs side by side, each with its own SMTP connection and its own claims (as that many
+    /// instances would): a crash resends at most one message per connection, the one the relay was accepting.
+    /// </summary>
+    public int Connections { get; set; } = 4;
 
     public TimeSpan Lease => TimeSpan.FromSeconds(LeaseSeconds);
     public TimeSpan Period => TimeSpan.FromSeconds(PeriodSeconds);

@@ -1,4 +1,5 @@
 using Guichet.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 
@@ -66,6 +67,38 @@ public abstract class EmailBatchTests(GuichetApp app) : IAsyncLifetime
             Assert.Equal(1, m.Attempts);
             Assert.Equal(1, _relay.CountOf(m.MessageId));
         });
+    }
+
+    [Fact]
+    public async Task The_background_loop_sends_over_several_connections_side_by_side_and_each_message_once()
+    {
+        var messages = await app.EnqueueAsync(30);
+        // How many messages the relay holds at once, unanswered: more than one means the connections overlap.
+        int inFlight = 0, most = 0;
+        _relay.BeforeAnswer = async _ =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            lock (_relay) most = Math.Max(most, now);
+            await Task.Delay(60);
+            Interlocked.Decrement(ref inFlight);
+        };
+        await using (var instance = app.WithWebHostBuilder(b => b
+            .UseSetting("Workers:Enabled", "true")
+            .UseSetting("Email:Smtp:Host", "127.0.0.1")
+            .UseSetting("Email:Smtp:Port", _relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("Email:Smtp:Security", "None")
+            .UseSetting("Email:Dispatch:BatchSize", "2")
+            .UseSetting("Email:Dispatch:Connections", "3")
+            .UseSetting("Email:Dispatch:PeriodSeconds", "1")))
+        {
+            _ = instance.Server; // starts the host, hence its background loops
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while ((await app.ReloadAsync(messages)).Any(m => m.SentAt == null) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        }
+
+        Assert.All(await app.ReloadAsync(messages), m => Assert.NotNull(m.SentAt));
+        Assert.All(messages, m => Assert.Equal(1, _relay.CountOf(m.MessageId)));
+        Assert.InRange(most, 2, 3);
     }
 
     [Fact]
