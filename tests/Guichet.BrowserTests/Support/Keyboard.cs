@@ -56,8 +56,9 @@ public static class Keyboard
     }
 
     /// <summary>
-    /// Follows a link with the keyboard alone: focus, Enter, then the URL. Chromium now and then drops a key on a busy
-    /// machine (seen in CI: no navigation within 30 s), so a page still on its URL after 15 s gets the key once more.
+    /// Follows a link with the keyboard alone: focus, Enter, then the new page. Chromium now and then drops a key on a
+    /// busy machine, so a page still on its URL after 15 s gets the key once more; a slow page then gets 90 s to load
+    /// (seen in CI: more than 30 s while both test projects ran).
     /// </summary>
     public static async Task Follow(IPage page, ILocator link, string urlGlob)
     {
@@ -69,14 +70,19 @@ public static class Keyboard
             await page.Keyboard.PressAsync("Enter");
             try
             {
-                await page.WaitForURLAsync(urlGlob, new() { Timeout = 15_000 });
-                return;
+                await page.WaitForURLAsync(urlGlob, new() { Timeout = 15_000, WaitUntil = WaitUntilState.Commit });
+                break;
             }
             catch (TimeoutException) when (attempt == 0 && page.Url == from)
             {
                 // Still on the page the key was pressed on: pressed again below.
             }
+            catch (TimeoutException) when (page.Url != from)
+            {
+                Assert.Fail($"Entrée sur le lien a mené à {page.Url}, pas à {urlGlob}.");
+            }
         }
+        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 90_000 });
     }
 
     /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>
