@@ -29,7 +29,9 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         BaseUrl = ClientOptions.BaseAddress.ToString().TrimEnd('/');
 
         _playwright = await Playwright.CreateAsync();
-        Assertions.SetDefaultExpectTimeout(15_000);
+        // Generous bounds for readiness waits, never timing assertions: in CI both test projects share 2 cores, and pages
+        // have taken more than 30 s to load there.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -66,7 +68,8 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
             BaseURL = BaseUrl, Locale = "fr-FR", TimezoneId = "Europe/Paris", ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
             StorageState = storageState,
         });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
         return await context.NewPageAsync();
     }
 
