@@ -35,8 +35,7 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
 
         // « Instruction », the search for the journey's client.
         await Keyboard.TabTo(page, "a « Instruction »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction");
+        await Keyboard.EnterTo(page, "**/instruction");
         await SearchTheClient(page);
 
         // Two rows ticked with Space (the first two of the list, read from the page).
@@ -59,15 +58,13 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
         await Keyboard.TabTo(page, "input#portee-cochees « Les demandes cochées »");
         await Assertions.Expect(page.Locator("#portee-cochees")).ToBeCheckedAsync();
         await Keyboard.TabTo(page, "button « Continuer »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction/operations-groupees/nouvelle");
+        await Keyboard.EnterTo(page, "**/instruction/operations-groupees/nouvelle");
 
         // The exact count, then « Confirmer ».
         await Assertions.Expect(operation.Sentence).ToHaveTextAsync("Vous allez rejeter 2 demandes.");
         await Assertions.Expect(page.GetByText("Motif du rejet : " + Motif)).ToBeVisibleAsync();
         await Keyboard.TabTo(page, "button « Confirmer »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
+        await Keyboard.EnterTo(page, new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Bilan", Exact = true })).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(operation.Summary).ToHaveTextAsync(new Regex(@"2\s+faites\s+0\s+ignorée"));
         await Keyboard.TabTo(page, "a « Télécharger le bilan (CSV) »");
@@ -75,8 +72,7 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
 
         // Back to the queue by the breadcrumb, the same search, « tous les résultats du filtre » (arrow in the radio group).
         await Keyboard.TabTo(page, "a « Instruction des demandes »", backwards: true);
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction");
+        await Keyboard.EnterTo(page, "**/instruction");
         await SearchTheClient(page);
         await Keyboard.TabTo(page, "select#action-groupee « Action »");
         await page.Keyboard.TypeAsync("Val");
@@ -88,8 +84,7 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
         await Assertions.Expect(page.Locator("#portee-filtre")).ToBeCheckedAsync();
         await Keyboard.AssertFocusVisible(page);
         await Keyboard.TabTo(page, "button « Continuer »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction/operations-groupees/nouvelle");
+        await Keyboard.EnterTo(page, "**/instruction/operations-groupees/nouvelle");
         await Assertions.Expect(operation.Sentence).ToHaveTextAsync($"Vous allez valider {Total} demandes.");
 
         // The running page: its script's polls are held until the test has seen it running, then let through.
@@ -100,8 +95,7 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
             await route.ContinueAsync();
         });
         await Keyboard.TabTo(page, "button « Confirmer »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
+        await Keyboard.EnterTo(page, new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
         await Assertions.Expect(operation.Operation).ToHaveAttributeAsync("data-termine", "0");
         await Keyboard.TabTo(page, "a « Actualiser »"); // the way without script, in the tab order
         // « Suspendre l'actualisation automatique » (RGAA 13.1): a toggle button, pressed then released from the keyboard.
@@ -131,16 +125,14 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
 
         // The list of operations by the breadcrumb; the latest one opened again with Enter.
         await Keyboard.TabTo(page, "a « Opérations groupées »", backwards: true);
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction/operations-groupees");
+        await Keyboard.EnterTo(page, "**/instruction/operations-groupees");
         var latest = page.Locator("table tbody tr").First;
         await Assertions.Expect(latest).ToContainTextAsync("Valider");
         await Assertions.Expect(latest).ToContainTextAsync("Terminée");
         await Accessibility.AssertNoViolations(page);
         var launched = Regex.Replace((await latest.Locator("a").TextContentAsync())!, @"\s+", " ").Trim();
         await Keyboard.TabTo(page, $"a « {launched} »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
+        await Keyboard.EnterTo(page, new Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Opération groupée : Valider" })).ToBeVisibleAsync();
         // Opened from the list, the page starts at its top as any other: the skip link is the first stop.
         await page.Keyboard.PressAsync("Tab");
@@ -155,8 +147,7 @@ public sealed class BulkKeyboardJourney(BrowserApp app)
     {
         await Keyboard.TabTo(page, "input#q");
         await page.Keyboard.TypeAsync(Client);
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction?*q=*");
+        await Keyboard.EnterTo(page, "**/instruction?*q=*");
         await Assertions.Expect(page.Locator("#resultats")).ToContainTextAsync($"{Total} demandes");
     }
 

@@ -27,8 +27,7 @@ public sealed class KeyboardJourney(BrowserApp app)
         await page.Keyboard.TypeAsync(email);
         await Keyboard.TabTo(page, "« Mot de passe »");
         await page.Keyboard.TypeAsync("Guichet-Demo-2026!");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/demandes(#contenu)?$")); // the skip link's fragment follows the redirect
+        await Keyboard.EnterTo(page, new Regex("/demandes(#contenu)?$")); // the skip link's fragment follows the redirect
     }
 
     [Fact]
@@ -40,19 +39,15 @@ public sealed class KeyboardJourney(BrowserApp app)
 
         // The banner's link to the requests « A modifier », then the request, then « Modifier ».
         await Keyboard.TabTo(page, "Afficher les demandes « A modifier »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/demandes?*statut=A_MODIFIER*");
+        await Keyboard.EnterTo(page, "**/demandes?*statut=A_MODIFIER*");
         // Other journeys may have sent many of this vendor's requests back « A modifier »: search for this one.
         await Keyboard.TabTo(page, "input#q");
         await page.Keyboard.TypeAsync(number);
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/demandes?*q={number}*");
+        await Keyboard.EnterTo(page, $"**/demandes?*q={number}*");
         await Keyboard.TabTo(page, $"a « {number} »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/demandes/" + number);
+        await Keyboard.EnterTo(page, "**/demandes/" + number);
         await Keyboard.TabTo(page, "a « Modifier »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/demandes/{number}/modifier");
+        await Keyboard.EnterTo(page, $"**/demandes/{number}/modifier");
 
         // A document: its type typed into the list, the file chooser opened with Enter, « Importer » with Enter.
         await Keyboard.TabTo(page, "« Type de pièce jointe »");
@@ -87,15 +82,12 @@ public sealed class KeyboardJourney(BrowserApp app)
 
         // The menu's « Instruction », the queue's search, the request.
         await Keyboard.TabTo(page, "a « Instruction »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction");
+        await Keyboard.EnterTo(page, "**/instruction");
         await Keyboard.TabTo(page, "input#q");
         await page.Keyboard.TypeAsync(number);
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction?*q=*");
+        await Keyboard.EnterTo(page, "**/instruction?*q=*");
         await Keyboard.TabTo(page, $"a « {number} »");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction/" + number);
+        await Keyboard.EnterTo(page, "**/instruction/" + number);
 
         // « Valider »: the confirmation box with Space, then the button; a confirmation on the page, no modal to trap.
         await Keyboard.TabTo(page, "« Je confirme la validation");

@@ -109,8 +109,7 @@ public sealed class ReflowTests(BrowserApp app)
         await page.Keyboard.PressAsync("Space");
         await Assertions.Expect(menu).ToHaveAttributeAsync("aria-expanded", "true");
         await Keyboard.TabTo(page, "Tableau de bord");
-        await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/instruction/tableau-de-bord");
+        await Keyboard.EnterTo(page, "**/instruction/tableau-de-bord");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Tableau de bord");
 
         // On a wide screen the links are shown and the button is not.

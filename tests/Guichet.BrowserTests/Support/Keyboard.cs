@@ -85,6 +85,40 @@ public static class Keyboard
         await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 90_000 });
     }
 
+    /// <summary>
+    /// Presses Enter on the focused link or button and waits for the page it leads to. Chromium now and then drops the
+    /// key on a busy machine (seen in CI: no navigation within 90 s), so a link whose page is still on its URL after 15 s
+    /// gets the key once more; the new page then gets 90 s to load.
+    /// </summary>
+    public static Task EnterTo(IPage page, string urlGlob) =>
+        EnterTo(page, t => page.WaitForURLAsync(urlGlob, new() { Timeout = t, WaitUntil = WaitUntilState.Commit }), urlGlob);
+
+    /// <inheritdoc cref="EnterTo(IPage, string)"/>
+    public static Task EnterTo(IPage page, System.Text.RegularExpressions.Regex url) =>
+        EnterTo(page, t => page.WaitForURLAsync(url, new() { Timeout = t, WaitUntil = WaitUntilState.Commit }), url.ToString());
+
+    private static async Task EnterTo(IPage page, Func<float, Task> committed, string expected)
+    {
+        var from = page.Url;
+        // Only a link gets the key twice: a second Enter on a form's button could submit it twice while its answer is slow.
+        var link = await page.EvaluateAsync<bool>("() => document.activeElement?.tagName === 'A'");
+        await page.Keyboard.PressAsync("Enter");
+        try
+        {
+            await committed(link ? 15_000 : 90_000);
+        }
+        catch (TimeoutException) when (link && page.Url == from)
+        {
+            await page.Keyboard.PressAsync("Enter"); // still on the page: the key was dropped
+            await committed(60_000);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Entrée a mené à {page.Url}, pas à {expected}.");
+        }
+        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 90_000 });
+    }
+
     /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>
     public static async Task AssertFocusVisible(IPage page)
     {
