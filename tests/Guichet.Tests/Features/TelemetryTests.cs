@@ -374,6 +374,14 @@ public sealed class OtlpCatcher : IAsyncDisposable
         return _received.Any(r => r.Path == path && r.Body.AsSpan().IndexOf(bytes) >= 0);
     }
 
+    /// <summary>Whether the text arrives on the path within the time: an export may still be on its way (seen in CI under load).</summary>
+    public async Task<bool> ReceivesAsync(string path, string text, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (!Received(path, text) && DateTime.UtcNow < until) await Task.Delay(100);
+        return Received(path, text);
+    }
+
     private async Task ServeAsync()
     {
         while (_listener.IsListening)
@@ -407,6 +415,8 @@ public sealed class OtlpSqliteApp(int port) : GuichetApp
         builder.UseSetting("Telemetry:OtlpEndpoint", $"http://127.0.0.1:{port}");
         builder.UseSetting("Telemetry:OtlpProtocol", "http");
         builder.UseSetting("Telemetry:ServiceName", "guichet-essai");
+        // The SDK's own setting: metrics also leave every second, not only in the flush when the host stops.
+        builder.UseSetting("OTEL_METRIC_EXPORT_INTERVAL", "1000");
     }
 }
 
@@ -434,11 +444,12 @@ public sealed class OtlpExportTests
             await app.DisposeAsync(); // the providers flush what they hold when the host stops
         }
 
-        Assert.True(collector.Received("/v1/traces", "guichet.deposit"), "span du dépôt non reçu");
-        Assert.True(collector.Received("/v1/traces", "/api/v1/depots"), "span de la requête HTTP non reçu");
+        var within = TimeSpan.FromSeconds(30);
+        Assert.True(await collector.ReceivesAsync("/v1/traces", "guichet.deposit", within), "span du dépôt non reçu");
+        Assert.True(await collector.ReceivesAsync("/v1/traces", "/api/v1/depots", within), "span de la requête HTTP non reçu");
+        Assert.True(await collector.ReceivesAsync("/v1/metrics", "guichet.deposits.completed", within), "métrique des dépôts non reçue");
+        Assert.True(await collector.ReceivesAsync("/v1/metrics", "guichet-essai", within), "service.name non reçu");
         Assert.False(collector.Received("/v1/traces", "/health/live"), "la supervision ne fait pas de traces");
-        Assert.True(collector.Received("/v1/metrics", "guichet.deposits.completed"), "métrique des dépôts non reçue");
-        Assert.True(collector.Received("/v1/metrics", "guichet-essai"), "service.name non reçu");
     }
 }
 
