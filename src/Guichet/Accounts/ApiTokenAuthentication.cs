@@ -41,14 +41,16 @@ public sealed class ApiTokenAuthenticationHandler(
     private sealed record Holder(int TokenId, DateTime? LastUsedAt, GuichetUser User, List<string> Roles);
 
     // The live token, its active user and the user's roles in one query, read at every request (never cached): a
-    // revocation, a deactivation or a role change applies to the very next call. Not a compiled query: EF refuses one
-    // across models, and several hosts in one process (the tests) each have their own.
-    private static Task<Holder?> FindByHash(GuichetDbContext db, string hash, CancellationToken ct) => db.ApiTokens.AsNoTracking()
-        .Where(t => t.Hash == hash && t.RevokedAt == null)
-        .Join(db.Users.Where(u => u.IsActive), t => t.UserId, u => u.Id, (t, u) => new Holder(t.Id, t.LastUsedAt,
-            new GuichetUser { Id = u.Id, Email = u.Email, UserName = u.UserName, FullName = u.FullName, OrganisationId = u.OrganisationId },
-            db.UserRoles.Where(ur => ur.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToList()))
-        .FirstOrDefaultAsync(ct);
+    // revocation, a deactivation or a role change applies to the very next call. Compiled, once per model (Data/PerModel.cs).
+    private static readonly PerModel<Func<GuichetDbContext, string, CancellationToken, Task<Holder?>>> ByHash = new(() =>
+        EF.CompileAsyncQuery((GuichetDbContext db, string hash, CancellationToken ct) => db.ApiTokens.AsNoTracking()
+            .Where(t => t.Hash == hash && t.RevokedAt == null)
+            .Join(db.Users.Where(u => u.IsActive), t => t.UserId, u => u.Id, (t, u) => new Holder(t.Id, t.LastUsedAt,
+                new GuichetUser { Id = u.Id, Email = u.Email, UserName = u.UserName, FullName = u.FullName, OrganisationId = u.OrganisationId },
+                db.UserRoles.Where(ur => ur.UserId == u.Id).Join(db.Roles, ur => ur.RoleId, r => r.Id, (ur, r) => r.Name!).ToList()))
+            .FirstOrDefault()));
+
+    private static Task<Holder?> FindByHash(GuichetDbContext db, string hash, CancellationToken ct) => ByHash.For(db)(db, hash, ct);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

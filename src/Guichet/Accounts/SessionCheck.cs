@@ -17,6 +17,15 @@ namespace Guichet.Accounts;
 /// </summary>
 public static class SessionCheck
 {
+    private sealed record State(string UserId, DateTime LastSeenAt, string? SecurityStamp, bool IsActive);
+
+    // Read at every request of a signed-in person: compiled (Data/PerModel.cs).
+    private static readonly PerModel<Func<GuichetDbContext, string, DateTime, CancellationToken, Task<State?>>> Current = new(() =>
+        EF.CompileAsyncQuery((GuichetDbContext db, string sessionId, DateTime idle, CancellationToken ct) => db.UserSessions.AsNoTracking()
+            .Where(s => s.Id == sessionId && s.RevokedAt == null && s.LastSeenAt > idle)
+            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new State(s.UserId, s.LastSeenAt, u.SecurityStamp, u.IsActive))
+            .FirstOrDefault()));
+
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)
     {
         var services = context.HttpContext.RequestServices;
@@ -31,10 +40,7 @@ public static class SessionCheck
             var db = services.GetRequiredService<GuichetDbContext>();
             var now = services.GetRequiredService<TimeProvider>().UtcNow();
             var idle = Sessions.IdleLimit(now, context.Options.ExpireTimeSpan);
-            var current = await db.UserSessions.AsNoTracking()
-                .Where(s => s.Id == sessionId && s.RevokedAt == null && s.LastSeenAt > idle)
-                .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.UserId, s.LastSeenAt, u.SecurityStamp, u.IsActive })
-                .FirstOrDefaultAsync(ct);
+            var current = await Current.For(db)(db, sessionId, idle, ct);
             if (current is { IsActive: true } && current.UserId == userId && current.SecurityStamp == stamp)
             {
                 var stale = now - Sessions.TouchEvery;

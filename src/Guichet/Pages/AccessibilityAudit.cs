@@ -14,7 +14,14 @@ public sealed partial class AccessibilityAudit
     public IReadOnlyList<Criterion> Criteria { get; }
     public string Date { get; }
 
-    private AccessibilityAudit(IReadOnlyList<Criterion> criteria, string date) => (Criteria, Date) = (criteria, date);
+    // Counted once: the footer of every page shows the status.
+    private AccessibilityAudit(IReadOnlyList<Criterion> criteria, string date)
+    {
+        (Criteria, Date) = (criteria, date);
+        Conform = criteria.Count(c => c.Status == "C");
+        NotConform = criteria.Count(c => c.Status == "NC");
+        NotApplicable = criteria.Count(c => c.Status == "NA");
+    }
 
     public static AccessibilityAudit Current { get; } = Read();
 
@@ -24,9 +31,9 @@ public sealed partial class AccessibilityAudit
             m.Groups[4].Value.Trim(), m.Groups[5].Value.Trim())).ToList(),
         AuditDate().Match(markdown) is { Success: true } d ? d.Groups[1].Value.Trim() : "date inconnue");
 
-    public int Conform => Criteria.Count(c => c.Status == "C");
-    public int NotConform => Criteria.Count(c => c.Status == "NC");
-    public int NotApplicable => Criteria.Count(c => c.Status == "NA");
+    public int Conform { get; }
+    public int NotConform { get; }
+    public int NotApplicable { get; }
 
     /// <summary>The RGAA's global rate: conform criteria over applicable ones, in percent.</summary>
     public decimal Rate => Conform + NotConform == 0 ? 0 : Math.Round(100m * Conform / (Conform + NotConform), 1);

@@ -26,10 +26,14 @@ public static class RequestAccess
     public static IQueryable<RequestCount> VisibleCounts(GuichetDbContext db, ClaimsPrincipal user) =>
         Scoped(db.RequestCounts, user, id => c => c.OrganisationId == id);
 
+    /// <summary>The one organisation a vendor is confined to; null for the agency (which sees all) and for anyone else (nothing).</summary>
+    public static int? VendorOrganisation(ClaimsPrincipal user) =>
+        !user.SeesAllOrganisations() && user.IsVendor() ? user.OrganisationId() : null;
+
     private static IQueryable<T> Scoped<T>(IQueryable<T> all, ClaimsPrincipal user, Func<int, Expression<Func<T, bool>>> ofOrganisation)
     {
         if (user.SeesAllOrganisations()) return all;
-        return user.OrganisationId() is { } id && user.IsVendor() ? all.Where(ofOrganisation(id)) : all.Where(_ => false);
+        return VendorOrganisation(user) is { } id ? all.Where(ofOrganisation(id)) : all.Where(_ => false);
     }
 
     /// <summary>One request with everything its pages and actions use, or null when missing or not visible (same answer).</summary>

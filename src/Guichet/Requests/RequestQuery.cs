@@ -73,6 +73,8 @@ public static class RequestQuery
 
     public static async Task<RequestPage> RunAsync(GuichetDbContext db, ClaimsPrincipal user, RequestFilter f, CancellationToken ct)
     {
+        if (IsFirstView(f) && RequestAccess.VendorOrganisation(user) is { } organisation)
+            return await VendorFirstViewAsync(db, organisation, f, ct);
         var filtered = RequestAccess.Visible(db, user);
         if (f.Status is { } st) filtered = filtered.Where(r => r.Status == st);
         if (f.Type is { } ty) filtered = filtered.Where(r => r.Type == ty);
@@ -81,10 +83,8 @@ public static class RequestQuery
         // Counts per status, and the total unless the text search narrows it, from the counter table: a few rows.
         var tally = await RequestAccess.VisibleCounts(db, user)
             .GroupBy(c => new { c.SchemeCode, c.Type, c.Status })
-            .Select(g => new { g.Key.SchemeCode, g.Key.Type, g.Key.Status, Count = g.Sum(c => c.Count) })
+            .Select(g => new Tally(g.Key.SchemeCode, g.Key.Type, g.Key.Status, g.Sum(c => c.Count)))
             .ToListAsync(ct);
-        var counts = tally.GroupBy(t => t.Status).Select(g => (g.Key, Count: g.Sum(t => t.Count))).Where(c => c.Count > 0)
-            .ToDictionary(c => c.Key, c => c.Count);
         var total = f.Text is null
             ? tally.Where(t => (f.Status is null || t.Status == f.Status) && (f.Type is null || t.Type == f.Type)
                 && (f.Scheme is null || t.SchemeCode == f.Scheme)).Sum(t => t.Count)
@@ -96,11 +96,41 @@ public static class RequestQuery
             "montant" => filtered.OrderByDescending(r => r.Amount).ThenByDescending(r => r.Id),
             _ => filtered.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id),
         };
-        var rows = await sorted.Skip((f.Page - 1) * f.Size).Take(f.Size)
-            .Select(r => new RequestRow(r.Number, r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount,
-                r.ClientIdType, r.ClientId, r.ClientName, r.UpdatedAt, r.Organisation!.Name))
-            .ToListAsync(ct);
-        return new RequestPage(total, rows, counts);
+        var rows = await sorted.Skip((f.Page - 1) * f.Size).Take(f.Size).Select(Row).ToListAsync(ct);
+        return new RequestPage(total, rows, CountsPerStatus(tally));
+    }
+
+    private sealed record Tally(string SchemeCode, RequestType Type, RequestStatus Status, int Count);
+
+    private static readonly System.Linq.Expressions.Expression<Func<FundingRequest, RequestRow>> Row = r => new RequestRow(r.Number,
+        r.VendorReference, r.Type, r.SchemeCode, r.Status, r.Amount, r.ClientIdType, r.ClientId, r.ClientName, r.UpdatedAt, r.Organisation!.Name);
+
+    private static Dictionary<RequestStatus, int> CountsPerStatus(List<Tally> tally) =>
+        tally.GroupBy(t => t.Status).Select(g => (g.Key, Count: g.Sum(t => t.Count))).Where(c => c.Count > 0)
+            .ToDictionary(c => c.Key, c => c.Count);
+
+    /// <summary>No filter, most recent first: the tracking page as a vendor opens it, and the API list as most systems poll it.</summary>
+    private static bool IsFirstView(RequestFilter f) =>
+        f is { Status: null, Type: null, Scheme: null, Text: null, Sort: "recent" };
+
+    // The first view of a vendor, the most frequent list by far, runs compiled (Data/PerModel.cs): the same two queries
+    // as the general path above with the vendor's scope of RequestAccess.Visible, without building and looking up their
+    // LINQ trees at every request. RequestQueryTests compares both paths.
+    private static readonly PerModel<Func<GuichetDbContext, int, IAsyncEnumerable<Tally>>> VendorTally = new(() =>
+        EF.CompileAsyncQuery((GuichetDbContext db, int organisation) => db.RequestCounts.Where(c => c.OrganisationId == organisation)
+            .GroupBy(c => new { c.SchemeCode, c.Type, c.Status })
+            .Select(g => new Tally(g.Key.SchemeCode, g.Key.Type, g.Key.Status, g.Sum(c => c.Count)))));
+
+    private static readonly PerModel<Func<GuichetDbContext, int, int, int, IAsyncEnumerable<RequestRow>>> VendorRecent = new(() =>
+        EF.CompileAsyncQuery((GuichetDbContext db, int organisation, int skip, int take) => db.Requests
+            .Where(r => r.OrganisationId == organisation)
+            .OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).Skip(skip).Take(take).Select(Row)));
+
+    private static async Task<RequestPage> VendorFirstViewAsync(GuichetDbContext db, int organisation, RequestFilter f, CancellationToken ct)
+    {
+        var tally = await VendorTally.For(db)(db, organisation).ToListAsync(ct);
+        var rows = await VendorRecent.For(db)(db, organisation, (f.Page - 1) * f.Size, f.Size).ToListAsync(ct);
+        return new RequestPage(tally.Sum(t => t.Count), rows, CountsPerStatus(tally));
     }
 
     /// <summary>Free text: a part of the number or the vendor's reference, the exact client identifier, a part of the client's name.</summary>

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Guichet.Domain;
 using Guichet.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Guichet.Tests.Support.JsonHttp;
 
 namespace Guichet.Tests.Features;
@@ -178,6 +181,36 @@ public abstract class TrackingTests(GuichetApp app)
         Assert.Contains("Historique", html);
         Assert.Contains("Demande de modification", html);
         Assert.Contains("700,00", html);
+    }
+
+    [Fact]
+    public async Task A_vendors_first_view_shows_the_requests_and_counts_a_direct_query_finds()
+    {
+        // The first view (no filter, most recent first) runs as compiled queries (Requests/RequestQuery.cs): page 2 of the
+        // API, the total and the tracking page's count per status against the database read directly.
+        List<string> recent;
+        Dictionary<RequestStatus, int> perStatus;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Guichet.Data.GuichetDbContext>();
+            var organisation = (await db.Users.SingleAsync(u => u.Email == "editeur@agendapro.test")).OrganisationId;
+            var mine = db.Requests.Where(r => r.OrganisationId == organisation);
+            recent = await mine.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id).Select(r => r.Number).ToListAsync();
+            perStatus = (await mine.GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync())
+                .ToDictionary(g => g.Key, g => g.Count);
+        }
+        Assert.True(recent.Count > 10, "the demo vendor has more than two pages of five");
+
+        var page2 = await Json(await app.Bearer("demo-agendapro").GetAsync("/api/v1/demandes?taille=5&page=2"));
+        Assert.Equal(recent.Count, page2.GetProperty("total").GetInt32());
+        Assert.Equal(recent.Skip(5).Take(5), page2.GetProperty("demandes").EnumerateArray().Select(d => d.GetProperty("numero").GetString()));
+
+        var html = await (await app.SignedIn("editeur@agendapro.test")).GetStringAsync("/demandes");
+        Assert.Contains($"Toutes <span class=\"gx-count\">{recent.Count}</span>", html);
+        foreach (var status in Codes.AllStatuses)
+            Assert.Contains($"{status.Label()} <span class=\"gx-count\">{perStatus.GetValueOrDefault(status)}</span>", html);
+        Assert.Equal(recent.Take(Guichet.Requests.RequestFilter.DefaultSize),
+            System.Text.RegularExpressions.Regex.Matches(html, "<a href=\"/demandes/(SAS-[^\"/]+)\">").Select(m => m.Groups[1].Value).Distinct());
     }
 
     [Fact]
