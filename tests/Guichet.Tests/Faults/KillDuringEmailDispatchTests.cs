@@ -1,0 +1,88 @@
+using System.Globalization;
+using Guichet.Tests.Support;
+
+namespace Guichet.Tests.Faults;
+
+/// <summary>
+/// kill -9 of the portal while its background loop sends e-mails over <c>Email:Dispatch:Connections</c> SMTP connections
+/// side by side, then a restart: every e-mail reaches the relay, and a message goes out twice only if the relay had it when
+/// the process died — at most one per connection (docs/architecture.md, « L'envoi des e-mails »).
+/// </summary>
+[Trait("Category", "Faults")]
+public abstract class KillDuringEmailDispatchTests(string provider) : FaultScenario(provider)
+{
+    private const int Count = 60;
+    private const int Connections = 4;
+
+    [Fact]
+    public async Task A_portal_killed_while_sending_over_several_connections_loses_no_email_and_resends_at_most_one_per_connection()
+    {
+        await using var relay = await SmtpCatcher.StartAsync();
+        relay.DataDelay = TimeSpan.FromMilliseconds(300); // about 13 messages a second over 4 connections: the kill lands mid-run
+
+        // 1. The e-mails: 60 advances deposited and validated, portal without its workers (nothing is sent yet).
+        await using (var portal = await PortalProcess.StartAsync(Env))
+        {
+            var (form, prefix) = await LargeDepositAsync(portal, Count);
+            var deposit = await PostInBackgroundAsync(portal.Client("demo-agendapro"), form);
+            Assert.Equal("TERMINE", Statut(await PollAsync(portal.Client("demo-agendapro"), deposit, s => Statut(s) != "EN_TRAITEMENT", 120, "dépôt", 200)));
+            var manager = portal.Client("demo-gestionnaire");
+            foreach (var number in await ScalarsAsync($"SELECT \"Number\" FROM \"Requests\" WHERE \"VendorReference\" LIKE '{prefix}%'"))
+            {
+                var validated = await manager.PostAsync($"/api/v1/demandes/{number}/valider", null);
+                Assert.True(validated.IsSuccessStatusCode, $"{(int)validated.StatusCode} {await validated.Content.ReadAsStringAsync()}");
+            }
+        }
+        var messages = await ScalarsAsync("SELECT \"MessageId\" FROM \"OutboxMessages\" WHERE \"SentAt\" IS NULL");
+        Assert.True(messages.Count >= Count, $"{messages.Count} e-mails en attente");
+
+        // 2. The portal with its workers and the relay; killed once a dozen messages have reached the relay.
+        Env["Workers__Enabled"] = "true";
+        Env["Email__Smtp__Host"] = "127.0.0.1";
+        Env["Email__Smtp__Port"] = relay.Port.ToString(CultureInfo.InvariantCulture);
+        Env["Email__Smtp__Security"] = "None";
+        Env["Email__Dispatch__Connections"] = Connections.ToString(CultureInfo.InvariantCulture);
+        Env["Email__Dispatch__PeriodSeconds"] = "1";
+        Env["Email__Dispatch__LeaseSeconds"] = "3"; // what the dead process held is free again 3 s later
+        await using (var portal = await PortalProcess.StartAsync(Env))
+        {
+            await WaitForAsync(() => relay.Received.Count >= 12, 120, "douze e-mails reçus par le relais");
+            Assert.True(relay.Connections >= 2, $"{relay.Connections} connexion(s) au relais : l'envoi devait se faire côte à côte");
+            await portal.KillAsync();
+        }
+        var unsent = await CountAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"SentAt\" IS NULL");
+        Assert.InRange(unsent, 1, messages.Count - 1); // the kill hit the run in its middle
+
+        // 3. A new process sends the rest once the dead one's leases have expired.
+        await using (var again = await PortalProcess.StartAsync(Env))
+        {
+            await WaitForAsync(async () => await CountAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"SentAt\" IS NULL") == 0, 120,
+                "tous les e-mails marqués envoyés");
+            Assert.False(again.HasExited);
+        }
+        Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"LeaseToken\" IS NOT NULL"));
+        var received = messages.ToDictionary(id => id, id => relay.Received.Count(m => "<" + m.MessageId + ">" == id || m.MessageId == id));
+        var lost = received.Where(r => r.Value == 0).Select(r => r.Key).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} e-mail(s) jamais reçus par le relais : {string.Join(", ", lost.Take(5))}");
+        var resent = received.Sum(r => r.Value - 1);
+        Assert.True(resent <= Connections, $"{resent} envoi(s) en double pour {Connections} connexions : au plus un par connexion attendu");
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what)
+    {
+        var bound = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > bound) Assert.Fail($"{what} : pas observé en {seconds} s.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static Task WaitForAsync(Func<bool> condition, int seconds, string what) => WaitForAsync(() => Task.FromResult(condition()), seconds, what);
+}
+
+[Trait("Category", "Faults")]
+public sealed class KillDuringEmailDispatchTestsOnSqlite() : KillDuringEmailDispatchTests("Sqlite");
+
+[Trait("Category", "Faults")]
+public sealed class KillDuringEmailDispatchTestsOnPostgres() : KillDuringEmailDispatchTests("Postgres");
