@@ -36,7 +36,7 @@ try
     builder.Services.AddOptions<DemoOptions>().BindConfiguration("Demo");
     builder.Services.AddOptions<TwoFactorOptions>().BindConfiguration(TwoFactorOptions.Section).ValidateOnStart();
     builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
-        .Validate(o => !o.Errors().Any(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port, Email:PickupDirectory ou Email:Dispatch).")
+        .ValidateErrors(o => o.Errors(), "Configuration Email invalide (Email:From, Email:PortalUrl, Email:Smtp:Port, Email:PickupDirectory ou Email:Dispatch).")
         .ValidateOnStart();
 
     // Clock: « Clock:Offset » shifts time in Development only, to show J+10 and J+20.
@@ -49,7 +49,7 @@ try
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
-        .Validate(o => !o.Errors().Any(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds, MaxTakeovers).")
+        .ValidateErrors(o => o.Errors(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds, MaxTakeovers).")
         .ValidateOnStart();
     // Attachments on disk or in an S3-compatible bucket (Storage:Provider); Storage:Path stays the local working folder.
     builder.Services.AddSingleton<AttachmentStore>(sp =>
@@ -58,7 +58,7 @@ try
             : ActivatorUtilities.CreateInstance<FileSystemAttachmentStore>(sp));
     // Antivirus: every file that enters is scanned by clamd over INSTREAM; without Antivirus:Host or Antivirus:Socket, nothing is.
     builder.Services.AddOptions<Guichet.Antivirus.AntivirusOptions>().BindConfiguration(Guichet.Antivirus.AntivirusOptions.Section)
-        .Validate(o => !o.Errors().Any(), "Configuration Antivirus invalide (Host et Socket exclusifs, Port, TimeoutSeconds, ChunkBytes).")
+        .ValidateErrors(o => o.Errors(), "Configuration Antivirus invalide (Host et Socket exclusifs, Port, TimeoutSeconds, ChunkBytes).")
         .ValidateOnStart();
     builder.Services.AddSingleton<Guichet.Antivirus.ClamAvScanner>();
     builder.Services.AddScoped<Guichet.Antivirus.Rescan>();
@@ -94,7 +94,7 @@ try
 
     // Opérations groupées: a manager's action on a frozen selection, run item by item through the single actions, resumed after a crash.
     builder.Services.AddOptions<Guichet.Instruction.Bulk.BulkOptions>().BindConfiguration(Guichet.Instruction.Bulk.BulkOptions.Section)
-        .Validate(o => !o.Errors().Any(), "Configuration BulkOperations invalide (MaxRequests, HeartbeatSeconds, StaleAfterSeconds, CheckSeconds).")
+        .ValidateErrors(o => o.Errors(), "Configuration BulkOperations invalide (MaxRequests, HeartbeatSeconds, StaleAfterSeconds, CheckSeconds).")
         .ValidateOnStart();
     builder.Services.AddSingleton<Guichet.Instruction.Bulk.BulkRunner>();
     builder.Services.AddScoped<Guichet.Instruction.Bulk.StartBulkOperation>();

@@ -83,3 +83,29 @@ public sealed class DemoOptions
 {
     public bool? SeedOnStart { get; set; }
 }
+
+/// <summary>
+/// Validation of a section whose options list their own errors in French: the start is refused with the section's
+/// heading followed by each wrong setting, so that the operator reads which key to fix.
+/// </summary>
+public static class OptionsErrors
+{
+    public static Microsoft.Extensions.Options.OptionsBuilder<T> ValidateErrors<T>(this Microsoft.Extensions.Options.OptionsBuilder<T> builder,
+        Func<T, IEnumerable<string>> errors, string heading) where T : class
+    {
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<T>>(new ErrorsValidation<T>(builder.Name, errors, heading));
+        return builder;
+    }
+
+    private sealed class ErrorsValidation<T>(string name, Func<T, IEnumerable<string>> errors, string heading)
+        : Microsoft.Extensions.Options.IValidateOptions<T> where T : class
+    {
+        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? optionsName, T options)
+        {
+            if (optionsName != name) return Microsoft.Extensions.Options.ValidateOptionsResult.Skip;
+            var lines = errors(options).ToList();
+            return lines.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+                : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(heading + " : " + string.Join(" ", lines));
+        }
+    }
+}

@@ -89,6 +89,18 @@ public sealed class StartupTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Zero_email_connections_stop_the_start_with_a_French_line()
+    {
+        var (code, text) = await RunAsync(new()
+        {
+            ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["Email__Dispatch__Connections"] = "0",
+        });
+        Assert.NotEqual(0, code);
+        Assert.Contains("Démarrage impossible", text);
+        Assert.Contains("Email:Dispatch:Connections doit être compris entre 1 et 32.", text);
+    }
+
+    [Fact]
     public async Task A_security_journal_retention_of_zero_days_stops_the_start_with_a_French_line()
     {
         var (code, text) = await RunAsync(new()
