@@ -43,6 +43,9 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
         var sent = 0;
         // One connection for the whole run (opened at its first send, not before): a batch no longer pays for its own.
         await using var session = sender.Open();
+        // And one database connection: EF would otherwise take one from the pool and give it back around every statement,
+        // and PostgreSQL's pool resets a connection it is given back (DISCARD ALL, sent with the next statement).
+        await db.Database.OpenConnectionAsync(ct);
         while (!ct.IsCancellationRequested)
         {
             var (candidates, batch) = await ClaimAsync(ct);
@@ -70,23 +73,31 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
     private enum Outcome { Sent, Skipped, MessageFailed, ServerFailed }
 
     /// <summary>
-    /// The ids of up to a batch of due, free messages, then one guarded update writing the run's token and the lease expiry
-    /// on those still due and free: a row another dispatcher claimed meanwhile matches no longer and is left to it.
+    /// Up to a batch of due, free messages, then one guarded update writing the run's token and the lease expiry on those
+    /// still due and free: a row another dispatcher claimed meanwhile matches no longer and is left to it.
     /// </summary>
+    /// <remarks>
+    /// When the update took every row read, the rows read are this run's as they stand: between the read and the update a
+    /// row can only be claimed by another dispatcher, and a claim that leaves it due and free again (a release) changes
+    /// nothing else, while one that sends it or schedules its retry makes the guard refuse it. Only when some rows were
+    /// taken meanwhile are this run's rows read again, by its token.
+    /// </remarks>
     private async Task<(int Candidates, List<Claim> Claimed)> ClaimAsync(CancellationToken ct)
     {
         var now = clock.UtcNow();
-        var ids = await db.OutboxMessages
+        var rows = await db.OutboxMessages.AsNoTracking()
             .Where(m => m.SentAt == null && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
-            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
-        if (ids.Count == 0) return (0, []);
+            .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Take(_batchSize).ToListAsync(ct);
+        if (rows.Count == 0) return (0, []);
+        var ids = rows.Select(m => m.Id).ToList();
         var until = now + _lease;
         var token = Guid.NewGuid();
         var claimed = await db.OutboxMessages
             .Where(m => ids.Contains(m.Id) && m.SentAt == null && m.NextAttemptAt <= now && (m.LeaseUntil == null || m.LeaseUntil < now))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, token).SetProperty(m => m.LeaseUntil, until), ct);
-        if (claimed == 0) return (ids.Count, []);
-        var rows = await db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.Id).ToListAsync(ct);
+        if (claimed == 0) return (rows.Count, []);
+        if (claimed < rows.Count)
+            rows = await db.OutboxMessages.AsNoTracking().Where(m => m.LeaseToken == token).OrderBy(m => m.Id).ToListAsync(ct);
         return (ids.Count, rows.Select(m => new Claim(m, token, until)).ToList());
     }
 

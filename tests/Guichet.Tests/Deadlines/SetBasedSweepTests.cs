@@ -299,15 +299,6 @@ public abstract class SetBasedSweepTests(GuichetApp app)
         }
     }
 
-    private static GuichetDbContext WithInterceptor(IServiceProvider services, DbCommandInterceptor interceptor) =>
-        services.GetRequiredService<GuichetDbContext>() switch
-        {
-            SqliteGuichetDbContext => new SqliteGuichetDbContext(new DbContextOptionsBuilder<SqliteGuichetDbContext>(
-                services.GetRequiredService<DbContextOptions<SqliteGuichetDbContext>>()).AddInterceptors(interceptor).Options),
-            _ => new PostgresGuichetDbContext(new DbContextOptionsBuilder<PostgresGuichetDbContext>(
-                services.GetRequiredService<DbContextOptions<PostgresGuichetDbContext>>()).AddInterceptors(interceptor).Options),
-        };
-
     [Fact]
     public async Task A_failure_in_the_middle_of_a_batch_leaves_nothing_of_it_written()
     {
@@ -316,7 +307,7 @@ public abstract class SetBasedSweepTests(GuichetApp app)
         var before = await SnapshotAsync(set.All);
         var failing = new FailingOutboxInsert();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => SweepAt(now, services => WithInterceptor(services, failing)));
+        await Assert.ThrowsAnyAsync<Exception>(() => SweepAt(now, services => Contexts.WithInterceptor(services, failing)));
 
         Assert.True(failing.Failures > 0);
         Assert.Equal(before, await SnapshotAsync(set.All)); // no request, round, document, line, e-mail, event or counter of the batch

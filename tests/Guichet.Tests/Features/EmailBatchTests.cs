@@ -1,6 +1,8 @@
+using System.Data.Common;
 using Guichet.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Guichet.Tests.Features;
@@ -67,6 +69,67 @@ public abstract class EmailBatchTests(GuichetApp app) : IAsyncLifetime
             Assert.Equal(1, m.Attempts);
             Assert.Equal(1, _relay.CountOf(m.MessageId));
         });
+    }
+
+    [Fact]
+    public async Task A_claim_that_loses_rows_between_its_read_and_its_update_sends_only_the_rows_it_won()
+    {
+        var messages = await app.EnqueueAsync(6);
+        var start = app.Clock.GetUtcNow().AddSeconds(1);
+        var held = messages.Take(2).Select(m => m.Id).ToList();
+        var sentElsewhere = messages[2].Id;
+        var other = Guid.NewGuid();
+        // Between the dispatcher's read of the due rows and its claim, another dispatcher takes two of them and sends a third.
+        var race = new BeforeFirstClaim(() => app.Db(async db =>
+        {
+            await db.OutboxMessages.Where(m => held.Contains(m.Id))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseToken, other).SetProperty(m => m.LeaseUntil, start.UtcDateTime.AddMinutes(5)));
+            return await db.OutboxMessages.Where(m => m.Id == sentElsewhere)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.SentAt, start.UtcDateTime).SetProperty(m => m.Attempts, 1));
+        }));
+        var clock = new FakeTimeProvider(start);
+        var options = Dispatchers.Smtp(_relay.Port, batchSize: 10);
+
+        Assert.Equal(3, await app.DispatchOnceAsync(clock, options, context: services => Contexts.WithInterceptor(services, race)));
+
+        Assert.True(race.Ran);
+        var rows = await app.ReloadAsync(messages);
+        Assert.All(rows.Where(m => held.Contains(m.Id)), m =>
+        {
+            Assert.Null(m.SentAt);
+            Assert.Equal(other, m.LeaseToken);
+            Assert.Equal(0, _relay.CountOf(m.MessageId));
+        });
+        Assert.Equal(0, _relay.CountOf(rows.Single(m => m.Id == sentElsewhere).MessageId));
+        Assert.All(rows.Skip(3), m =>
+        {
+            Assert.NotNull(m.SentAt);
+            Assert.Null(m.LeaseToken);
+            Assert.Equal(1, m.Attempts);
+            Assert.Equal(1, _relay.CountOf(m.MessageId));
+        });
+
+        // The two held rows go once their holder's lease has run out, and nothing goes twice.
+        clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(2, await app.DispatchOnceAsync(clock, options));
+        Assert.All(await app.ReloadAsync(messages), m => Assert.Equal(m.Id == sentElsewhere ? 0 : 1, _relay.CountOf(m.MessageId)));
+    }
+
+    /// <summary>Runs <paramref name="race"/> once, just before the first guarded claim of the outbox reaches the database.</summary>
+    private sealed class BeforeFirstClaim(Func<Task<int>> race) : DbCommandInterceptor
+    {
+        public bool Ran { get; private set; }
+
+        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (!Ran && command.CommandText.StartsWith("UPDATE \"OutboxMessages\"", StringComparison.Ordinal) && command.CommandText.Contains("\"LeaseToken\" = @"))
+            {
+                Ran = true;
+                await race();
+            }
+            return result;
+        }
     }
 
     [Fact]

@@ -21,13 +21,18 @@ public static class Dispatchers
         Dispatch = new EmailDispatchOptions { BatchSize = batchSize, LeaseSeconds = leaseSeconds },
     };
 
-    /// <summary>One <see cref="EmailDispatcher.DispatchDueAsync"/> in a fresh scope (its own context), with its own clock.</summary>
-    public static async Task<int> DispatchOnceAsync(this GuichetApp app, TimeProvider clock, EmailOptions options, ILogger<EmailDispatcher>? logger = null)
+    /// <summary>
+    /// One <see cref="EmailDispatcher.DispatchDueAsync"/> in a fresh scope (its own context, or the one
+    /// <paramref name="context"/> makes), with its own clock.
+    /// </summary>
+    public static async Task<int> DispatchOnceAsync(this GuichetApp app, TimeProvider clock, EmailOptions options, ILogger<EmailDispatcher>? logger = null,
+        Func<IServiceProvider, GuichetDbContext>? context = null)
     {
         using var scope = app.Services.CreateScope();
         var o = Options.Create(options);
         var sender = new EmailSender(o, scope.ServiceProvider.GetRequiredService<IHostEnvironment>());
-        var dispatcher = new EmailDispatcher(scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), sender, clock, o,
+        await using var own = context?.Invoke(scope.ServiceProvider);
+        var dispatcher = new EmailDispatcher(own ?? scope.ServiceProvider.GetRequiredService<GuichetDbContext>(), sender, clock, o,
             logger ?? NullLogger<EmailDispatcher>.Instance);
         return await dispatcher.DispatchDueAsync();
     }

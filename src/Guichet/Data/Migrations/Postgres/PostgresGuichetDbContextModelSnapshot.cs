@@ -986,7 +986,9 @@ namespace Guichet.Data.Migrations.Postgres
                     b.HasIndex("MessageId")
                         .IsUnique();
 
-                    b.HasIndex("SentAt", "NextAttemptAt");
+                    b.HasIndex("NextAttemptAt", "Id")
+                        .HasDatabaseName("IX_OutboxMessages_Unsent")
+                        .HasFilter("\"SentAt\" IS NULL");
 
                     b.ToTable("OutboxMessages");
                 });
