@@ -24,10 +24,23 @@ public static class DatabaseSetup
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new InvalidOperationException("ConnectionStrings:Guichet est obligatoire avec Database:Provider=Postgres.");
-                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(connectionString));
+                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(WithoutReset(connectionString)));
                 break;
         }
         return services;
+    }
+
+    /// <summary>
+    /// The operator's connection string, with Npgsql's reset of a pooled connection (<c>DISCARD ALL</c>, sent with the next
+    /// statement) turned off unless the string says otherwise. EF Core gives its connection back to the pool after each
+    /// statement, so a request paid that reset two or three times, for nothing: Guichet leaves no session state on a
+    /// connection (no <c>SET</c>, no advisory lock, no temporary table, no prepared statement; docs/architecture.md).
+    /// </summary>
+    internal static string WithoutReset(string connectionString)
+    {
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) csb.NoResetOnClose = true;
+        return csb.ConnectionString;
     }
 
     // A relative SQLite file lives under the content root, and its folder is created.

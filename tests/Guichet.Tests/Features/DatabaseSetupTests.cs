@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Guichet.Tests.Features;
 
 /// <summary>
-/// Each provider's migrations describe the model the code builds: an index or a column changed in a configuration without
-/// its migration would reach no database.
+/// The database as the portal sets it up, on each provider: migrations that describe the model the code builds (an index or
+/// a column changed in a configuration without its migration would reach no database), the indexes the workers rely on,
+/// the connection's settings.
 /// </summary>
-public abstract class MigrationTests(GuichetApp app)
+public abstract class DatabaseSetupTests(GuichetApp app)
 {
     [Fact]
     public async Task The_migrations_hold_every_change_of_the_model()
@@ -28,6 +29,16 @@ public abstract class MigrationTests(GuichetApp app)
     }
 }
 
-public sealed class MigrationTestsOnSqlite(SqliteApp app) : MigrationTests(app), IClassFixture<SqliteApp>;
+public sealed class DatabaseSetupTestsOnSqlite(SqliteApp app) : DatabaseSetupTests(app), IClassFixture<SqliteApp>;
 
-public sealed class MigrationTestsOnPostgres(PostgresApp app) : MigrationTests(app), IClassFixture<PostgresApp>;
+public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app) : DatabaseSetupTests(app), IClassFixture<PostgresApp>
+{
+    [Fact]
+    public async Task A_connection_goes_back_to_the_pool_without_a_reset_unless_the_operator_asks_for_one()
+    {
+        var connection = await app.Db(db => Task.FromResult(db.Database.GetConnectionString()!));
+        Assert.True(new Npgsql.NpgsqlConnectionStringBuilder(connection).NoResetOnClose);
+        Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(
+            Guichet.Data.DatabaseSetup.WithoutReset("Host=127.0.0.1;Database=x;No Reset On Close=false")).NoResetOnClose);
+    }
+}
