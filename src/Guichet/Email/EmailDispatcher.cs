@@ -43,29 +43,36 @@ public sealed class EmailDispatcher(GuichetDbContext db, EmailSender sender, Tim
         var sent = 0;
         // One connection for the whole run (opened at its first send, not before): a batch no longer pays for its own.
         await using var session = sender.Open();
-        // And one database connection: EF would otherwise take one from the pool and give it back around every statement,
-        // and PostgreSQL's pool resets a connection it is given back (DISCARD ALL, sent with the next statement).
+        // And one database connection for the run: EF would otherwise take one from the pool and give it back around every
+        // statement (docs/architecture.md#e-mails).
         await db.Database.OpenConnectionAsync(ct);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            var (candidates, batch) = await ClaimAsync(ct);
-            if (candidates == 0) break;
-            var pending = new Queue<Claim>(batch);
-            var broken = false;
-            try
+            while (!ct.IsCancellationRequested)
             {
-                while (!broken && pending.TryDequeue(out var claim))
+                var (candidates, batch) = await ClaimAsync(ct);
+                if (candidates == 0) break;
+                var pending = new Queue<Claim>(batch);
+                var broken = false;
+                try
                 {
-                    var outcome = await SendOneAsync(session, claim, ct);
-                    if (outcome == Outcome.Sent) sent++;
-                    broken = outcome == Outcome.ServerFailed;
+                    while (!broken && pending.TryDequeue(out var claim))
+                    {
+                        var outcome = await SendOneAsync(session, claim, ct);
+                        if (outcome == Outcome.Sent) sent++;
+                        broken = outcome == Outcome.ServerFailed;
+                    }
                 }
+                finally
+                {
+                    await ReleaseAsync(pending);
+                }
+                if (broken || candidates < _batchSize) break;
             }
-            finally
-            {
-                await ReleaseAsync(pending);
-            }
-            if (broken || candidates < _batchSize) break;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
         return sent;
     }
