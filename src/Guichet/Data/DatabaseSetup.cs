@@ -39,7 +39,9 @@ public static class DatabaseSetup
     internal static string WithoutReset(string connectionString)
     {
         var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) csb.NoResetOnClose = true;
+        // Npgsql reads the key with or without its spaces ("No Reset On Close", "NoResetOnClose").
+        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("ResetOnClose", StringComparison.OrdinalIgnoreCase))
+            csb.NoResetOnClose = true;
         return csb.ConnectionString;
     }
 

@@ -40,5 +40,7 @@ public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app) : DatabaseSetu
         Assert.True(new Npgsql.NpgsqlConnectionStringBuilder(connection).NoResetOnClose);
         Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(
             Guichet.Data.DatabaseSetup.WithoutReset("Host=127.0.0.1;Database=x;No Reset On Close=false")).NoResetOnClose);
+        Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(
+            Guichet.Data.DatabaseSetup.WithoutReset("Host=127.0.0.1;Database=x;noresetonclose=false")).NoResetOnClose);
     }
 }
