@@ -48,8 +48,7 @@ public static class SweepSql
                 while (await rd.ReadAsync()) (recipients.TryGetValue(rd.GetInt32(0), out var l) ? l : recipients[rd.GetInt32(0)] = []).Add(rd.GetString(1));
 
             // The writes, as the portal: position locks, guarded updates, inserts.
-            foreach (var org in orgs)
-                await Exec(c, tx, """INSERT INTO "Sequences" ("Key", "Value") VALUES (@k, 0) ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value" """, ("k", $"evenements:{org}"));
+            await Advance(c, tx, orgs.Select(org => (org, 0L)).ToList());
             var todo = requestIds.Where(id => requests.ContainsKey(id) && rounds.ContainsKey(id)).ToList();
             var p = new List<(string, object?)> { ("now", at) };
             var values = string.Join(", ", todo.Select(id => $"({Add(p, id)}, {Add(p, requests[id].Version)}, {Add(p, rounds[id].Id)}, {Add(p, requests[id].Version + 1)})"));
@@ -75,11 +74,8 @@ public static class SweepSql
                     return new object?[] { $"{Guid.NewGuid():N}@guichet.segur-numerique", "Reminder", id, string.Join(",", recipients[requests[id].Org]),
                         $"Relance : demande {requests[id].Number} à modifier", html, text, at, 0, at };
                 }).ToList());
-            var positions = new Dictionary<int, long>();
-            foreach (var g in won.GroupBy(id => requests[id].Org).OrderBy(g => g.Key))
-                positions[g.Key] = await Scalar(c, tx, """
-                    INSERT INTO "Sequences" ("Key", "Value") VALUES (@k, @n) ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value" + excluded."Value" RETURNING "Value"
-                    """, ("k", $"evenements:{g.Key}"), ("n", (long)g.Count())) - g.Count();
+            var groups = won.GroupBy(id => requests[id].Org).ToDictionary(g => g.Key, g => (long)g.Count());
+            var positions = (await Advance(c, tx, groups.Select(g => (g.Key, g.Value)).ToList())).ToDictionary(x => x.Key, x => x.Value - groups[x.Key]);
             await Insert(c, tx, "Evenements", ["OrganisationId", "Position", "Type", "RequestNumber", "VendorReference", "FromStatus", "ToStatus", "At", "Details"],
                 won.Select(id => new object?[] { requests[id].Org, ++positions[requests[id].Org], "demande.relance", requests[id].Number, requests[id].Reference,
                     "A_MODIFIER", "A_MODIFIER", at, $$"""{"commentaire":"{{rounds[id].Comment}}","elements":["contactSupport"]}""" }).ToList(), returning: true);
@@ -123,6 +119,24 @@ public static class SweepSql
         }
     }
 
+    // The organisations' position counters, one upsert in ascending order (as Data/EventJournal.cs): the locks, then the positions.
+    private static async Task<Dictionary<int, long>> Advance(DbConnection c, DbTransaction tx, List<(int Org, long Count)> counters)
+    {
+        var last = new Dictionary<int, long>();
+        foreach (var slice in counters.OrderBy(x => x.Org).Chunk(500))
+        {
+            var p = new List<(string, object?)>();
+            var values = string.Join(", ", slice.Select(x => $"({Add(p, $"evenements:{x.Org}")}, {Add(p, x.Count)})"));
+            await using var cmd = Cmd(c, tx, $"""
+                INSERT INTO "Sequences" ("Key", "Value") VALUES {values}
+                ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value" + excluded."Value" RETURNING "Key", "Value"
+                """, [.. p]);
+            await using var rd = await cmd.ExecuteReaderAsync();
+            while (await rd.ReadAsync()) last[int.Parse(rd.GetString(0)["evenements:".Length..], CultureInfo.InvariantCulture)] = Convert.ToInt64(rd.GetValue(1), CultureInfo.InvariantCulture);
+        }
+        return last;
+    }
+
     private static DbCommand Cmd(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] parameters)
     {
         var cmd = Database.Command(c, sql, parameters);
@@ -134,12 +148,6 @@ public static class SweepSql
     {
         await using var cmd = Cmd(c, tx, sql, parameters);
         await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> Scalar(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] parameters)
-    {
-        await using var cmd = Cmd(c, tx, sql, parameters);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     private static async Task<List<(long A, long B)>> Pairs(DbConnection c, DbTransaction tx, string sql, params (string, object?)[] parameters)

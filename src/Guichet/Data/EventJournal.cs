@@ -38,14 +38,18 @@ internal static class EventJournal
 
     public static async Task AllocateAsync(GuichetDbContext db, IReadOnlyList<PortalEvent> events, CancellationToken ct)
     {
-        var tx = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Les événements s'écrivent dans une transaction.");
-        foreach (var group in events.Where(e => e.Position is null).GroupBy(e => e.OrganisationId).OrderBy(g => g.Key))
+        var groups = events.Where(e => e.Position is null).GroupBy(e => e.OrganisationId).ToList();
+        var last = await AdvanceAsync(db, groups.Select(g => (g.Key, (long)g.Count())), ct);
+        foreach (var group in groups)
         {
-            var last = await AdvanceAsync(db, tx, $"evenements:{group.Key}", group.Count(), ct);
-            var position = last - group.Count();
+            var position = last[group.Key] - group.Count();
             foreach (var e in group) e.Position = ++position;
         }
     }
+
+    /// <summary>Takes the organisations' position locks without moving them (the sweep, before its guarded updates).</summary>
+    public static Task LockAsync(GuichetDbContext db, IEnumerable<int> organisationIds, CancellationToken ct) =>
+        AdvanceAsync(db, organisationIds.Distinct().Select(id => (id, 0L)), ct);
 
     public static async Task AddWithDeliveriesAsync(GuichetDbContext db, IReadOnlyList<PortalEvent> events, CancellationToken ct)
     {
@@ -60,21 +64,35 @@ internal static class EventJournal
         }
     }
 
-    // One statement on both providers; the upsert takes the row lock that orders the organisation's positions.
-    private static async Task<long> AdvanceAsync(GuichetDbContext db, IDbContextTransaction tx, string key, int count, CancellationToken ct)
+    // One upsert per slice of organisations on both providers, its rows in ascending order: PostgreSQL takes the row locks
+    // in that order, as every other saver does, so two savers never wait on each other (one round trip, not one per organisation).
+    private static async Task<Dictionary<int, long>> AdvanceAsync(GuichetDbContext db, IEnumerable<(int Organisation, long Count)> counters,
+        CancellationToken ct)
     {
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx.GetDbTransaction();
-        command.CommandText = """
-            INSERT INTO "Sequences" ("Key", "Value") VALUES (@key, @count)
-            ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value" + excluded."Value"
-            RETURNING "Value"
-            """;
-        Add(command, "@key", key);
-        Add(command, "@count", (long)count);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        var tx = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Les événements s'écrivent dans une transaction.");
+        var last = new Dictionary<int, long>();
+        foreach (var slice in counters.OrderBy(c => c.Organisation).Chunk(500))
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.Transaction = tx.GetDbTransaction();
+            command.CommandText = $"""
+                INSERT INTO "Sequences" ("Key", "Value") VALUES {string.Join(", ", slice.Select((_, i) => $"(@k{i}, @n{i})"))}
+                ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value" + excluded."Value"
+                RETURNING "Key", "Value"
+                """;
+            for (var i = 0; i < slice.Length; i++)
+            {
+                Add(command, $"@k{i}", Key(slice[i].Organisation));
+                Add(command, $"@n{i}", slice[i].Count);
+            }
+            var organisationOf = slice.ToDictionary(c => Key(c.Organisation), c => c.Organisation);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) last[organisationOf[reader.GetString(0)]] = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return last;
     }
+
+    private static string Key(int organisationId) => $"evenements:{organisationId}";
 
     private static void Add(DbCommand command, string name, object value)
     {

@@ -27,19 +27,6 @@ internal static class SweepSql
     public static IQueryable<Domain.ModificationRound> DueRounds(GuichetDbContext db, string due, DateTime now) =>
         db.Rounds.FromSqlRaw($"""SELECT * FROM "Rounds" AS r WHERE {due}""", Now(db, now));
 
-    /// <summary>
-    /// Takes the row locks of the organisations' event positions first, in ascending order, as every save does
-    /// (<see cref="EventJournal"/>): a « Confirmer » on the same requests then waits for the batch instead of deadlocking with it.
-    /// </summary>
-    public static async Task LockEventPositionsAsync(GuichetDbContext db, IEnumerable<int> organisationIds, CancellationToken ct)
-    {
-        foreach (var id in organisationIds.Distinct().Order())
-            await db.Database.ExecuteSqlRawAsync("""
-                INSERT INTO "Sequences" ("Key", "Value") VALUES ({0}, 0)
-                ON CONFLICT ("Key") DO UPDATE SET "Value" = "Sequences"."Value"
-                """, [$"evenements:{id}"], ct);
-    }
-
     /// <summary>One row of a guarded update: the key, the values to write (one per column) and what the guard compares.</summary>
     public sealed record Row(long Key, object?[] Values, params object[] Guard);
 

@@ -73,7 +73,9 @@ internal static class SystemBatch
         var recipients = await Outbox.RecipientsByOrganisationAsync(db, changes.Select(c => c.Request.OrganisationId).Distinct().ToList(), ct);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        await SweepSql.LockEventPositionsAsync(db, changes.Select(c => c.Request.OrganisationId), ct);
+        // The organisations' position locks first, in ascending order as every save takes them: a « Confirmer » on the same
+        // requests then waits for the batch instead of deadlocking with it.
+        await EventJournal.LockAsync(db, changes.Select(c => c.Request.OrganisationId), ct);
         var won = (await SweepSql.UpdateRequestsAsync(db, requestChanged,
             changes.Select(c => new SweepSql.Row(c.Request.Id, Pick(c.Request, requestChanged), c.ReadVersion, c.Round.Id)).ToList(), due, now, ct)).ToHashSet();
         if (won.Count == 0) return [];

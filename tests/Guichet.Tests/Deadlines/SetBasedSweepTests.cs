@@ -37,14 +37,15 @@ public abstract class SetBasedSweepTests(GuichetApp app)
     });
 
     /// <summary>
-    /// <paramref name="count"/> AgendaPro requests whose round a manager opened at <paramref name="openedAt"/> (the domain's
-    /// verbs, one save), reminded at J+10 when <paramref name="reminded"/>; returns their ids.
+    /// <paramref name="count"/> requests of the organisation <paramref name="siret"/> (AgendaPro unless named) whose round a
+    /// manager opened at <paramref name="openedAt"/> (the domain's verbs, one save), reminded at J+10 when
+    /// <paramref name="reminded"/>; returns their ids.
     /// </summary>
-    private async Task<List<long>> RoundsOpenedAt(int count, DateTime openedAt, bool reminded = false)
+    private async Task<List<long>> RoundsOpenedAt(int count, DateTime openedAt, bool reminded = false, string siret = DemoSeeder.AgendaProSiret)
     {
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
-        var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
+        var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == siret);
         var solution = org.Solutions.Single();
         var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
         await using var tx = await db.Database.BeginTransactionAsync();
@@ -226,6 +227,33 @@ public abstract class SetBasedSweepTests(GuichetApp app)
         Assert.Equal(swept.Count, swept.Select(e => e.Position).Distinct().Count());
         Assert.Equal(swept.Select(e => e.Id).Order(), deliveries.Order()); // one delivery per event, for the one subscription
         Assert.Empty(await app.Db(db => RequestCounters.DifferencesAsync(db, default)));
+    }
+
+    [Fact]
+    public async Task One_batch_across_two_organisations_continues_each_organisations_own_positions()
+    {
+        var now = Paris(2033, 3, 8, 2);
+        var agendaPro = await RoundsOpenedAt(30, now.AddDays(-12));
+        var regulis = await RoundsOpenedAt(20, now.AddDays(-12), siret: DemoSeeder.RegulisSiret);
+        var ours = agendaPro.Concat(regulis).ToList();
+        var organisationOf = await app.Db(db => db.Requests.Where(r => ours.Contains(r.Id)).ToDictionaryAsync(r => r.Number, r => r.OrganisationId));
+        var last = await app.Db(db => db.Events.GroupBy(e => e.OrganisationId)
+            .Select(g => new { g.Key, Last = g.Max(e => e.Position) ?? 0 }).ToDictionaryAsync(x => x.Key, x => x.Last));
+
+        var result = await SweepAt(now);
+
+        Assert.True(result.Reminders >= 50);
+        var added = await app.Db(db => db.Events.AsNoTracking().Select(e => new { e.OrganisationId, e.Position, e.RequestNumber, e.Type }).ToListAsync());
+        added = added.Where(e => e.Position > last.GetValueOrDefault(e.OrganisationId)).ToList();
+        // Each organisation's new events follow its own last position, without a gap or a repeat: the one upsert of the
+        // batch gave each organisation its own count.
+        foreach (var g in added.GroupBy(e => e.OrganisationId))
+            Assert.Equal(Enumerable.Range(1, g.Count()).Select(i => last.GetValueOrDefault(g.Key) + i), g.Select(e => e.Position!.Value).Order());
+        var reminders = added.Where(e => e.RequestNumber is not null && organisationOf.ContainsKey(e.RequestNumber)).ToList();
+        Assert.Equal(50, reminders.Count);
+        Assert.All(reminders, e => Assert.Equal("demande.relance", e.Type));
+        Assert.All(reminders, e => Assert.Equal(organisationOf[e.RequestNumber!], e.OrganisationId));
+        Assert.Equal(2, reminders.Select(e => e.OrganisationId).Distinct().Count());
     }
 
     [Fact]
