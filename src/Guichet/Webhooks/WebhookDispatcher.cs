@@ -32,17 +32,25 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         {
             var (candidates, batch) = await ClaimAsync(ct);
             if (candidates == 0) break;
-            var pending = new Queue<Claim>(batch);
+            var pending = new HashSet<Claim>(batch);
             try
             {
-                // The posts of a batch run side by side, each bounded by the timeout; the context records them one after the other.
+                // The posts of a batch run side by side, each bounded by the timeout. Those that went through are then
+                // marked together, in one transaction; a failure is recorded on its own (backoff, endpoint's streak, pause).
                 var posts = batch.Select(claim => (claim, Post: PostAsync(claim, ct))).ToList();
+                var results = new List<(Claim Claim, bool Ok, WebhookAttempt Attempt)>();
                 foreach (var (claim, post) in posts)
                 {
                     var (ok, attempt) = await post;
-                    pending.Dequeue();
-                    await RecordAsync(claim, ok, attempt);
-                    if (ok) delivered++;
+                    results.Add((claim, ok, attempt));
+                }
+                var succeeded = results.Where(r => r.Ok).Select(r => (r.Claim, r.Attempt)).ToList();
+                delivered += await RecordDeliveredAsync(succeeded);
+                pending.ExceptWith(succeeded.Select(r => r.Claim));
+                foreach (var (claim, _, attempt) in results.Where(r => !r.Ok))
+                {
+                    pending.Remove(claim);
+                    await RecordAsync(claim, ok: false, attempt);
                 }
             }
             finally
@@ -66,20 +74,15 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         var ids = await Due(now).OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id).Select(d => d.Id).Take(_options.BatchSize).ToListAsync(ct);
         if (ids.Count == 0) return (0, []);
         var until = now + _options.Lease;
-        var tokens = new Dictionary<long, Guid>();
-        foreach (var id in ids)
-        {
-            var token = Guid.NewGuid();
-            var claimed = await db.WebhookDeliveries
-                .Where(d => d.Id == id && d.State == DeliveryState.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, token).SetProperty(d => d.LeaseUntil, until), ct);
-            if (claimed == 1) tokens[id] = token;
-        }
-        if (tokens.Count == 0) return (ids.Count, []);
-        var claimedIds = tokens.Keys.ToList();
+        // One guarded update takes every row of the batch still free under one token; only the rows it took carry it.
+        var token = Guid.NewGuid();
+        var claimed = await db.WebhookDeliveries
+            .Where(d => ids.Contains(d.Id) && d.State == DeliveryState.Pending && d.NextAttemptAt <= now && (d.LeaseUntil == null || d.LeaseUntil < now))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseToken, token).SetProperty(d => d.LeaseUntil, until), ct);
+        if (claimed == 0) return (ids.Count, []);
         var rows = await db.WebhookDeliveries.AsNoTracking().Include(d => d.Event).Include(d => d.Subscription)
-            .Where(d => claimedIds.Contains(d.Id)).OrderBy(d => d.Id).ToListAsync(ct);
-        return (ids.Count, rows.Where(d => d.LeaseToken == tokens[d.Id]).Select(d => new Claim(d, tokens[d.Id])).ToList());
+            .Where(d => d.LeaseToken == token).OrderBy(d => d.Id).ToListAsync(ct);
+        return (ids.Count, rows.Select(d => new Claim(d, token)).ToList());
     }
 
     private async Task<(bool Ok, WebhookAttempt Attempt)> PostAsync(Claim claim, CancellationToken ct)
@@ -138,6 +141,42 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         int n;
         while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0) read += n;
         return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    /// <summary>
+    /// Marks the deliveries that went through (those whose lease is still this run's), records their attempts and ends their
+    /// endpoints' failure streaks, in one transaction; returns how many were marked.
+    /// </summary>
+    private async Task<int> RecordDeliveredAsync(IReadOnlyList<(Claim Claim, WebhookAttempt Attempt)> done)
+    {
+        if (done.Count == 0) return 0;
+        var now = clock.UtcNow();
+        var marked = new List<(Claim Claim, WebhookAttempt Attempt)>();
+        await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        foreach (var (claim, attempt) in done)
+        {
+            var delivery = claim.Delivery;
+            var first = delivery.FirstAttemptAt ?? attempt.At;
+            var attempts = delivery.Attempts + 1;
+            var n = await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseToken == claim.Token)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, DeliveryState.Delivered).SetProperty(d => d.Attempts, attempts)
+                    .SetProperty(d => d.FirstAttemptAt, first).SetProperty(d => d.LastStatusCode, attempt.StatusCode)
+                    .SetProperty(d => d.DeliveredAt, now)
+                    .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTime?)null), CancellationToken.None);
+            if (n == 0) logger.LogWarning("Livraison {Delivery} tentée, mais son bail a été perdu : un autre envoi a pu la reprendre.", delivery.Id);
+            else marked.Add((claim, attempt));
+        }
+        if (marked.Count == 0) return 0;
+        db.WebhookAttempts.AddRange(marked.Select(m => m.Attempt));
+        // A success ends the endpoint's failure streak (WebhookSubscription.FailingSince), as RecordFailure starts it.
+        var endpoints = marked.Select(m => m.Claim.Delivery.SubscriptionId).Distinct().ToList();
+        await db.WebhookSubscriptions.Where(s => endpoints.Contains(s.Id) && s.FailingSince != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.FailingSince, (DateTime?)null), CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
+        db.ChangeTracker.Clear();
+        foreach (var _ in marked) Telemetry.GuichetTelemetry.WebhookAttempted("delivered");
+        return marked.Count;
     }
 
     /// <summary>Marks the delivery (if the lease is still this run's), records the attempt, and keeps the endpoint's failure streak.</summary>

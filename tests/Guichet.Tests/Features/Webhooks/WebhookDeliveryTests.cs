@@ -101,6 +101,9 @@ public abstract class WebhookDeliveryTests(GuichetApp app)
         }
     }
 
+    private Task<DateTime?> FailingSinceAsync(long subscription) =>
+        app.Db(db => db.WebhookSubscriptions.Where(s => s.Id == subscription).Select(s => s.FailingSince).SingleAsync());
+
     [Fact]
     public async Task A_receiver_answering_500_then_200_gets_the_event_once_on_retry_and_both_attempts_are_listed()
     {
@@ -114,9 +117,17 @@ public abstract class WebhookDeliveryTests(GuichetApp app)
             await Ok(Manager.PostAsync($"/api/v1/demandes/{number}/valider", null));
 
             Assert.Equal(0, await DispatchAsync());
+            var failedAt = app.Clock.UtcNow;
+            Assert.Equal(failedAt, (await FailingSinceAsync(id))!.Value, TimeSpan.FromMilliseconds(1)); // the endpoint's failure streak starts
             Assert.Equal(0, await DispatchAsync()); // not due again yet
             app.Clock.Advance(TimeSpan.FromMinutes(1));
             Assert.Equal(1, await DispatchAsync());
+            Assert.Null(await FailingSinceAsync(id)); // and the success ends it
+            var delivery = await app.Db(db => db.WebhookDeliveries.AsNoTracking().SingleAsync(d => d.SubscriptionId == id));
+            Assert.Equal((DeliveryState.Delivered, 2, 200), (delivery.State, delivery.Attempts, delivery.LastStatusCode));
+            Assert.Equal(failedAt, delivery.FirstAttemptAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Equal(app.Clock.UtcNow, delivery.DeliveredAt!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Null(delivery.LeaseToken);
             app.Clock.Advance(TimeSpan.FromHours(1));
             Assert.Equal(0, await DispatchAsync());
 
