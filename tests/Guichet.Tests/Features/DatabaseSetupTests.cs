@@ -34,6 +34,15 @@ public sealed class DatabaseSetupTestsOnSqlite(SqliteApp app) : DatabaseSetupTes
 public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app) : DatabaseSetupTests(app), IClassFixture<PostgresApp>
 {
     [Fact]
+    public async Task The_requests_table_leaves_room_on_its_pages_for_updates_that_touch_no_index()
+    {
+        // docs/architecture.md « Performances »: the J+10 reminder's version bump stays on its page (a HOT update).
+        var options = await app.Db(db => db.Database.SqlQueryRaw<string>(
+            "SELECT array_to_string(reloptions, ',') AS \"Value\" FROM pg_class WHERE relname = 'Requests' AND relkind = 'r'").SingleAsync());
+        Assert.Contains("fillfactor=90", options);
+    }
+
+    [Fact]
     public async Task A_connection_goes_back_to_the_pool_without_a_reset_unless_the_operator_asks_for_one()
     {
         var connection = await app.Db(db => Task.FromResult(db.Database.GetConnectionString()!));

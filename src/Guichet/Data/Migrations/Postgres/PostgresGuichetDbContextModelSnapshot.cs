@@ -536,6 +536,8 @@ namespace Guichet.Data.Migrations.Postgres
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm"), new[] { "gin_trgm_ops" });
 
                     b.ToTable("Requests");
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 90);
                 });
 
             modelBuilder.Entity("Guichet.Domain.FundingScheme", b =>
