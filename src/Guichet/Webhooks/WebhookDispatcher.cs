@@ -50,7 +50,7 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
                 foreach (var (claim, _, attempt) in results.Where(r => !r.Ok))
                 {
                     pending.Remove(claim);
-                    await RecordAsync(claim, ok: false, attempt);
+                    await RecordFailedAsync(claim, attempt);
                 }
             }
             finally
@@ -168,7 +168,7 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         }
         if (marked.Count == 0) return 0;
         db.WebhookAttempts.AddRange(marked.Select(m => m.Attempt));
-        // A success ends the endpoint's failure streak (WebhookSubscription.FailingSince), as RecordFailure starts it.
+        // A success ends the endpoint's failure streak (WebhookSubscription.FailingSince), which RecordFailure starts.
         var endpoints = marked.Select(m => m.Claim.Delivery.SubscriptionId).Distinct().ToList();
         await db.WebhookSubscriptions.Where(s => endpoints.Contains(s.Id) && s.FailingSince != null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.FailingSince, (DateTime?)null), CancellationToken.None);
@@ -179,21 +179,24 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         return marked.Count;
     }
 
-    /// <summary>Marks the delivery (if the lease is still this run's), records the attempt, and keeps the endpoint's failure streak.</summary>
-    private async Task RecordAsync(Claim claim, bool ok, WebhookAttempt attempt)
+    /// <summary>
+    /// Records a failed post (if the lease is still this run's): the attempt, the next try or the end of the retries, and the
+    /// endpoint's failure streak, which pauses it after too long. Successes are marked by <see cref="RecordDeliveredAsync"/>.
+    /// </summary>
+    private async Task RecordFailedAsync(Claim claim, WebhookAttempt attempt)
     {
         var delivery = claim.Delivery;
         var now = clock.UtcNow();
         var first = delivery.FirstAttemptAt ?? attempt.At;
         var attempts = delivery.Attempts + 1;
-        var giveUp = !ok && now >= first.AddDays(_options.RetryDays);
-        var next = now + Backoff(attempts);
-        var state = ok ? DeliveryState.Delivered : giveUp ? DeliveryState.Failed : DeliveryState.Pending;
+        var giveUp = now >= first.AddDays(_options.RetryDays);
+        var next = giveUp ? delivery.NextAttemptAt : now + Backoff(attempts);
+        var state = giveUp ? DeliveryState.Failed : DeliveryState.Pending;
         await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var marked = await db.WebhookDeliveries.Where(d => d.Id == delivery.Id && d.LeaseToken == claim.Token)
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.State, state).SetProperty(d => d.Attempts, attempts)
                 .SetProperty(d => d.FirstAttemptAt, first).SetProperty(d => d.LastStatusCode, attempt.StatusCode)
-                .SetProperty(d => d.DeliveredAt, ok ? now : null).SetProperty(d => d.NextAttemptAt, ok || giveUp ? delivery.NextAttemptAt : next)
+                .SetProperty(d => d.NextAttemptAt, next)
                 .SetProperty(d => d.LeaseToken, (Guid?)null).SetProperty(d => d.LeaseUntil, (DateTime?)null), CancellationToken.None);
         if (marked == 0)
         {
@@ -202,23 +205,19 @@ public sealed class WebhookDispatcher(GuichetDbContext db, WebhookTransport tran
         }
         db.WebhookAttempts.Add(attempt);
         var subscription = await db.WebhookSubscriptions.SingleAsync(s => s.Id == delivery.SubscriptionId, CancellationToken.None);
-        if (ok) subscription.RecordSuccess();
-        else
+        subscription.RecordFailure(attempt.At);
+        if (subscription.Active && now - subscription.FailingSince >= TimeSpan.FromHours(_options.PauseAfterHours))
         {
-            subscription.RecordFailure(attempt.At);
-            if (subscription.Active && now - subscription.FailingSince >= TimeSpan.FromHours(_options.PauseAfterHours))
-            {
-                subscription.PauseAfterFailures($"Mis en pause automatiquement : aucune livraison réussie depuis le {Fr.DateTime(subscription.FailingSince!.Value)}.", now);
-                await Outbox.EnqueueForOrganisationAsync(db, subscription.OrganisationId, EmailKind.WebhookPaused,
-                    EmailTemplates.ForWebhookPaused(subscription.Url, subscription.FailingSince!.Value), now, CancellationToken.None);
-                logger.LogWarning("Webhook {Subscription} mis en pause après des échecs depuis {Since:o}.", subscription.Id, subscription.FailingSince);
-            }
+            subscription.PauseAfterFailures($"Mis en pause automatiquement : aucune livraison réussie depuis le {Fr.DateTime(subscription.FailingSince!.Value)}.", now);
+            await Outbox.EnqueueForOrganisationAsync(db, subscription.OrganisationId, EmailKind.WebhookPaused,
+                EmailTemplates.ForWebhookPaused(subscription.Url, subscription.FailingSince!.Value), now, CancellationToken.None);
+            logger.LogWarning("Webhook {Subscription} mis en pause après des échecs depuis {Since:o}.", subscription.Id, subscription.FailingSince);
         }
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
-        Telemetry.GuichetTelemetry.WebhookAttempted(ok ? "delivered" : giveUp ? "failed" : "retry");
-        if (!ok) logger.LogInformation("Livraison {Delivery} échouée (tentative {Attempts}) : {Error}", delivery.Id, attempts, attempt.Error);
+        Telemetry.GuichetTelemetry.WebhookAttempted(giveUp ? "failed" : "retry");
+        logger.LogInformation("Livraison {Delivery} échouée (tentative {Attempts}) : {Error}", delivery.Id, attempts, attempt.Error);
     }
 
     /// <summary>30 s × 2^(attempts − 1), six hours at most, ± 20 % so that endpoints coming back are not all hit at once.</summary>

@@ -60,8 +60,7 @@ public class WebhookSubscription
 
     public bool Wants(string type) => Types.Contains(type);
 
-    internal void RecordSuccess() => FailingSince = null;
-
+    // The streak ends with the next success, marked in bulk by WebhookDispatcher.RecordDeliveredAsync.
     internal void RecordFailure(DateTime now) => FailingSince ??= now;
 
     internal void PauseAfterFailures(string reason, DateTime now)
