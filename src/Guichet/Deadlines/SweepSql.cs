@@ -113,17 +113,33 @@ internal static class SweepSql
         var columns = type.GetProperties().Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd)).ToList();
         var head = $"""INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(c => $"\"{c.GetColumnName()}\""))}) VALUES """;
         var factory = db.Database.GetDbConnection().CreateCommand();
-        // Slices of about 2 000 parameters: well under both providers' limits, and a plan PostgreSQL parses quickly.
-        foreach (var slice in entities.Chunk(Math.Max(1, 2000 / columns.Count)))
+        // A value repeated down a column (the same instant, actor, status, event…) goes as one parameter, so a slice holds
+        // up to 1 000 rows within about 2 000 parameters: well under both providers' limits, and a plan PostgreSQL parses quickly.
+        var parameters = new List<object>();
+        var shared = new Dictionary<(int Column, object? Stored, object? Flavour), string>();
+        var rows = new List<string>();
+        foreach (var entity in entities)
         {
-            var parameters = new List<object>();
-            var rows = slice.Select(entity => "(" + string.Join(", ", columns.Select(c =>
+            if (parameters.Count + columns.Count > 2000 || rows.Count == 1000)
+            {
+                yield return (head + string.Join(", ", rows), parameters);
+                (parameters, rows) = ([], []);
+                shared.Clear();
+            }
+            rows.Add("(" + string.Join(", ", columns.Select((c, i) =>
             {
                 var v = c.GetGetter().GetClrValue(entity);
-                return Add(parameters, factory, c, value is null ? v : value(entity, c, v));
-            })) + ")").ToList();
-            yield return (head + string.Join(", ", rows), parameters);
+                if (value is not null) v = value(entity, c, v);
+                // Compared as stored (a list as its JSON text), and only when that is immutable.
+                var stored = c.GetTypeMapping().Converter is { } converter ? converter.ConvertToProvider(v) : v;
+                if (stored is not (null or string or ValueType)) return Add(parameters, factory, c, v);
+                // Equal is not enough for instants: two DateTimes of other kinds, two DateTimeOffsets of other offsets are equal.
+                var key = (i, stored, stored switch { DateTime d => d.Kind, DateTimeOffset o => o.Offset, _ => (object?)null });
+                if (!shared.TryGetValue(key, out var name)) shared[key] = name = Add(parameters, factory, c, v);
+                return name;
+            })) + ")");
         }
+        yield return (head + string.Join(", ", rows), parameters);
     }
 
     private static string Add(List<object> parameters, DbCommand factory, IProperty property, object? value)

@@ -346,6 +346,36 @@ public abstract class SetBasedSweepTests(GuichetApp app)
         Assert.True(result.Reminders >= 1 && result.Closings >= 1);
         Assert.Equal(RequestStatus.EnCours, (await app.Db(db => db.Requests.SingleAsync(r => r.Id == set.Closing))).Status);
     }
+
+    [Fact]
+    public async Task Rows_inserted_in_slices_keep_each_value_when_repeated_values_share_one_parameter()
+    {
+        // SweepSql sends a value repeated down a column once per slice: 2 500 history lines cross the slices' edges with
+        // repeated, distinct, null and list values, and each must come back as it was given.
+        var requestId = (await RoundsOpenedAt(1, Paris(2035, 2, 1)))[0];
+        var at = Paris(2035, 2, 12, 3);
+        var lines = Enumerable.Range(0, 2_500).Select(i => HistoryEntry.Create(
+            i % 3 == 0 ? Manager : new Actor($"Agent {i % 11}", "Gestionnaire", i % 2 == 0 ? null : $"u{i % 5}"),
+            at.AddMinutes(i % 7), i % 2 == 0 ? "Relance envoyée (J+10)" : $"Ligne {i}",
+            i % 4 == 0 ? null : RequestStatus.AModifier, i % 5 == 0 ? RequestStatus.EnCours : RequestStatus.AModifier,
+            i % 6 == 0 ? null : $"Commentaire {i % 13}",
+            i % 8 == 0 ? [new FieldChange("contactSupport", null, $"v{i}")] : [],
+            i % 9 == 0 ? ["facture.pdf"] : [])).ToList();
+        var floor = await app.Db(db => db.History.MaxAsync(h => h.Id));
+
+        await app.Db(async db =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync();
+            await SweepSql.InsertAsync(db, lines, (_, column, value) => column.Name == nameof(HistoryEntry.FundingRequestId) ? requestId : value, default);
+            await tx.CommitAsync();
+            return lines.Count;
+        });
+
+        static string Row(HistoryEntry h) => JsonSerializer.Serialize(new { h.At, h.ActorName, h.ActorRole, h.ActorUserId, h.Event, h.FromStatus, h.ToStatus,
+            h.Comment, h.Changes, h.DocumentsAdded });
+        var stored = await app.Db(db => db.History.AsNoTracking().Where(h => h.Id > floor && h.FundingRequestId == requestId).OrderBy(h => h.Id).ToListAsync());
+        Assert.Equal(lines.Select(Row), stored.Select(Row));
+    }
 }
 
 public sealed class SetBasedSweepTestsOnSqlite(SqliteApp app) : SetBasedSweepTests(app), IClassFixture<SqliteApp>;
