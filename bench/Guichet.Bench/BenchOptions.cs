@@ -27,6 +27,12 @@ public sealed record BenchOptions
     public string? Only { get; init; }
     /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
     public bool Keep { get; init; }
+    /// <summary>
+    /// Measures the portal as docs/exploitation.md has it delivered (<c>dotnet publish</c> ReadyToRun); the quick run and
+    /// <c>--build</c> measure the build output instead (no publish step, but the portal's and its NuGet libraries' methods
+    /// JIT-compiled on their first call).
+    /// </summary>
+    public bool Published { get; init; } = true;
 
     public static BenchOptions Parse(string[] args)
     {
@@ -36,7 +42,7 @@ public sealed record BenchOptions
             {
                 Quick = true, Provider = "Sqlite", Requests = 2_000, Vendors = 20, BigVendorRequests = 500, DueRounds = 100,
                 DepositRequests = 200, FileKb = 20, Emails = 200, BulkRequests = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
-                WarmupTime = TimeSpan.FromSeconds(2),
+                WarmupTime = TimeSpan.FromSeconds(2), Published = false,
             }
             : new BenchOptions();
         for (var i = 0; i < args.Length; i++)
@@ -64,6 +70,7 @@ public sealed record BenchOptions
                 "--out" => o with { Output = Next() },
                 "--only" => o with { Only = Next() },
                 "--keep" => o with { Keep = true },
+                "--build" => o with { Published = false },
                 _ => throw new ArgumentException($"Option inconnue : {args[i]}"),
             };
         }

@@ -92,6 +92,22 @@ public sealed class ServerProcess : IAsyncDisposable
 
 public static class Commands
 {
+    /// <summary>
+    /// Publishes the portal ReadyToRun as docs/exploitation.md has it delivered, into a folder kept between runs (the publish
+    /// is then incremental); returns its Guichet.dll.
+    /// </summary>
+    public static async Task<string> PublishAsync(string repo, string configuration)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "guichet-bench-portail");
+        Console.WriteLine($"Publication du portail (ReadyToRun) dans {folder}…");
+        var (code, elapsed, output) = await RunAsync("dotnet", ["publish", Path.Combine(repo, "src", "Guichet", "Guichet.csproj"), "-c", configuration,
+            "-r", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-p:PublishReadyToRun=true",
+            "-o", folder], timeout: TimeSpan.FromMinutes(15));
+        if (code != 0) throw new InvalidOperationException($"dotnet publish a échoué (code {code}) :\n{output}");
+        Console.WriteLine($"  publié en {elapsed.TotalSeconds:F0} s");
+        return Path.Combine(folder, "Guichet.dll");
+    }
+
     /// <summary>Runs a command to its end (bounded by <paramref name="timeout"/>); returns its exit code, wall time and output.</summary>
     public static async Task<(int Code, TimeSpan Elapsed, string Output)> RunAsync(string file, IEnumerable<string> args,
         IDictionary<string, string>? env = null, TimeSpan? timeout = null, string? workingDirectory = null)

@@ -23,8 +23,10 @@ Load.WarmupTime = o.WarmupTime;
 if (o.Quick) Load.WarmupMax = o.WarmupTime;
 var repo = FindRepo();
 var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-var portalDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
-if (!File.Exists(portalDll)) throw new FileNotFoundException($"Portail introuvable : {portalDll} (dotnet build -c {configuration}).");
+var builtDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
+if (!File.Exists(builtDll)) throw new FileNotFoundException($"Portail introuvable : {builtDll} (dotnet build -c {configuration}).");
+// The portal as it is delivered (docs/exploitation.md « Construire le livrable »), unless --quick or --build.
+var portalDll = o.Published ? await Commands.PublishAsync(repo, configuration) : builtDll;
 var benchDll = typeof(BenchOptions).Assembly.Location;
 // The growth run (--growth, --sizes) is a run of its own: several sizes, one database each (Growth.cs).
 if (o.Sizes is { } sizes) return await Growth.RunAsync(o, sizes, repo, portalDll, benchDll);

@@ -69,6 +69,8 @@ public sealed class Report(BenchOptions o)
         section.AppendLine($"- Machine : {Machine()}");
         section.AppendLine($"- Base : {DatabaseVersion} ; {o.Requests:N0} demandes, {o.Vendors} fournisseurs dont un de {o.BigVendorRequests:N0}, "
             + $"{o.DueRounds:N0} tours de modification échus ; données générées en {GenerationTime.TotalSeconds:F0} s ; run complet en {TotalTime.TotalMinutes:F1} min");
+        section.AppendLine(o.Published ? "- Portail : publié ReadyToRun, comme on le livre (docs/exploitation.md)"
+            : "- Portail : sortie de `dotnet build` (code compilé au premier appel, sans ReadyToRun)");
         section.AppendLine($"- Charge : {o.Concurrency} clients simultanés (boucle fermée HttpClient, processus séparé, 127.0.0.1), au plus {o.LoadRequests:N0} requêtes "
             + $"ou {o.LoadTime.TotalSeconds:F0} s par mesure, après un échauffement à la même charge (réponses écartées) de {o.WarmupTime.TotalSeconds:F0} s"
             + (o.Quick ? "" : ", prolongé par fenêtres de 5 s jusqu'à un débit stable (au moins 30 s pour la première mesure d'un processus, 90 s au plus)") + $" ; le portail et l'hôte nu partagent les {Environment.ProcessorCount} cœurs avec le générateur de charge et la base.");
