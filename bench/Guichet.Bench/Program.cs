@@ -25,6 +25,15 @@ var repo = FindRepo();
 var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 var builtDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
 if (!File.Exists(builtDll)) throw new FileNotFoundException($"Portail introuvable : {builtDll} (dotnet build -c {configuration}).");
+// The tools some scenarios need are checked first: a missing one stops the run now, not after the data is generated.
+var missingTools = new List<string>();
+if (o.Sizes is null && o.Runs("deposit-av") && !ClamdServer.IsInstalled) missingTools.Add("deposit-av : clamd (apt-get install clamav-daemon)");
+if (o.Sizes is null && o.Runs("deposit-s3") && !S3Server.IsInstalled) missingTools.Add("deposit-s3 : s3rver (cd tools/s3rver && npm ci)");
+if (missingTools.Count > 0)
+{
+    Console.Error.WriteLine($"Outils manquants pour ce run : {string.Join(" ; ", missingTools)}. Installez-les, ou choisissez les scénarios avec --only.");
+    return 1;
+}
 // The portal as it is delivered (docs/exploitation.md « Construire le livrable »), unless --quick or --build.
 var portalDll = o.Published ? await Commands.PublishAsync(repo, configuration) : builtDll;
 var benchDll = typeof(BenchOptions).Assembly.Location;

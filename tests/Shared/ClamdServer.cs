@@ -30,6 +30,9 @@ public sealed class ClamdServer : IAsyncDisposable
     public string ConfigFile => Path.Combine(_root, "clamd.conf");
 
     /// <summary>Starts clamd and waits until it answers PING (loading a tiny database takes a few seconds).</summary>
+    /// <summary>Whether this machine has clamd (the bench checks before it generates its data).</summary>
+    public static bool IsInstalled => new[] { "/usr/sbin/clamd", "/usr/bin/clamd" }.Any(File.Exists);
+
     public static async Task<ClamdServer> StartAsync(string folderPrefix, string missing)
     {
         var clamd = new[] { "/usr/sbin/clamd", "/usr/bin/clamd" }.FirstOrDefault(File.Exists)

@@ -36,6 +36,9 @@ public sealed class S3Server : IAsyncDisposable
         ("Storage:S3:PartSizeMegabytes", "5"),
     ];
 
+    /// <summary>Whether tools/s3rver is installed (the bench checks before it generates its data).</summary>
+    public static bool IsInstalled => FindScript() is not null;
+
     /// <summary>Starts s3rver with the bucket <paramref name="bucket"/> and waits until it answers.</summary>
     public static async Task<S3Server> StartAsync(string folderPrefix, string bucket, string missing)
     {
