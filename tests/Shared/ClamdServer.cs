@@ -31,11 +31,13 @@ public sealed class ClamdServer : IAsyncDisposable
 
     /// <summary>Starts clamd and waits until it answers PING (loading a tiny database takes a few seconds).</summary>
     /// <summary>Whether this machine has clamd (the bench checks before it generates its data).</summary>
-    public static bool IsInstalled => new[] { "/usr/sbin/clamd", "/usr/bin/clamd" }.Any(File.Exists);
+    public static bool IsInstalled => Daemons.Any(File.Exists);
+
+    private static readonly string[] Daemons = ["/usr/sbin/clamd", "/usr/bin/clamd"];
 
     public static async Task<ClamdServer> StartAsync(string folderPrefix, string missing)
     {
-        var clamd = new[] { "/usr/sbin/clamd", "/usr/bin/clamd" }.FirstOrDefault(File.Exists)
+        var clamd = Daemons.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException($"clamd n'est pas installé (paquet clamav-daemon) : {missing}");
         var server = new ClamdServer { _root = Path.Combine(Path.GetTempPath(), folderPrefix + Guid.NewGuid().ToString("N")[..8]) };
         var db = Path.Combine(server._root, "db");
