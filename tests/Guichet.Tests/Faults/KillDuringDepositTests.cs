@@ -45,8 +45,9 @@ public abstract class KillDuringDepositTests(string provider, bool s3 = false, i
         Assert.All(created, r => Assert.StartsWith(prefix, r));
         Assert.Equal(Count, await RequestsWithPrefixAsync(prefix)); // each request once: no copy of a half-done run
         Assert.Equal(1, await TakeoversAsync(url));
-        // The dead run's files are orphans: they go once 8 s old (the test setting), by the purge every 2 s.
-        Assert.Empty(await OrphansAfterPurgeAsync(40));
+        // The dead run's files are orphans: they go once 8 s old (the test setting), by the purge every 2 s. On S3 the
+        // 1 000 objects are deleted one request each by s3rver, which a loaded CI machine slows (seen: keys 0…e4 gone at 40 s).
+        Assert.Empty(await OrphansAfterPurgeAsync(S3 is null ? 40 : 120));
         Assert.Empty(JobFolders());
         Assert.Empty(await StagedObjectsAsync());
         // The operator's verb finds nothing more to remove, and the store still holds every file a row cites.
