@@ -501,14 +501,16 @@ try
                 $"verbe migrate sans travail : {migrate.Elapsed.TotalSeconds:F1} s", migrate.Elapsed.TotalMilliseconds, "≤ 5 s", code == 0 && elapsed.TotalSeconds <= 5);
             report.Add("  · le même balayage, SQL nu (ADO.NET, mêmes instructions, annulé)", $"{bare.Reminders:N0} relances", null, null, null, null, elapsed.TotalMilliseconds,
                 $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s (rapport {ratio:F1})", bare.Elapsed.TotalMilliseconds, "≤ 3 × le SQL nu", code == 0 && ratio <= 3);
-            // What the process time holds besides the pass: the verb prints the pass alone, then the e-mails it sent after it.
+            // What the process time holds besides the pass: the verb prints the pass alone (its e-mails are sent beside it), then
+            // how many e-mails it sent and how long after the pass the last one went.
             var fr = CultureInfo.GetCultureInfo("fr-FR");
             if (System.Text.RegularExpressions.Regex.Match(output, @"J\+20, .*? en ([0-9]+,[0-9]) s\.") is { Success: true } pass)
             {
                 var passMs = double.Parse(pass.Groups[1].Value, fr) * 1000;
-                var mails = System.Text.RegularExpressions.Regex.Match(output, @"E-mails envoyés : ([0-9]+), en ([0-9]+,[0-9]) s\.");
-                report.Add("  · le balayage seul (durée affichée par le verbe, sans démarrage ni envoi des e-mails)", $"{bare.Reminders:N0} relances", null, null, null, null, passMs,
-                    $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s" + (mails.Success ? $" ; le verbe envoie ensuite {mails.Groups[1].Value} e-mails en {mails.Groups[2].Value} s" : ""),
+                var mails = System.Text.RegularExpressions.Regex.Match(output, @"E-mails envoyés : ([0-9]+), le dernier ([0-9]+,[0-9]) s après");
+                report.Add("  · le balayage seul (durée affichée par le verbe, sans démarrage, e-mails envoyés à côté)", $"{bare.Reminders:N0} relances", null, null, null, null, passMs,
+                    $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s" + (mails.Success
+                        ? $" ; le verbe envoie {mails.Groups[1].Value} e-mails pendant le balayage, le dernier {mails.Groups[2].Value} s après lui" : ""),
                     bare.Elapsed.TotalMilliseconds, "—", null);
             }
         }

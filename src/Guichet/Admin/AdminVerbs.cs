@@ -46,22 +46,7 @@ public static class AdminVerbs
                     }
                     return 0;
                 case "sweep":
-                    using (var scope = app.Services.CreateScope())
-                    {
-                        var watch = System.Diagnostics.Stopwatch.StartNew();
-                        var result = await scope.ServiceProvider.GetRequiredService<Deadlines.DeadlineSweep>().RunAsync();
-                        var clock = scope.ServiceProvider.GetRequiredService<TimeProvider>();
-                        Console.WriteLine($"Échéances traitées le {Hosting.Fr.DateTime(clock.GetUtcNow().UtcDateTime)} (heure de Paris) : "
-                            + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s), "
-                            + $"en {Seconds(watch.Elapsed)}.");
-                        // The e-mails go out now too, so that a cron-driven installation needs no running worker.
-                        watch.Restart();
-                        var dispatcher = scope.ServiceProvider.GetRequiredService<Email.EmailDispatcher>();
-                        int sent, total = 0;
-                        while ((sent = await dispatcher.DispatchDueAsync()) > 0) total += sent;
-                        Console.WriteLine($"E-mails envoyés : {total}, en {Seconds(watch.Elapsed)}.");
-                    }
-                    return 0;
+                    return await SweepAsync(app);
                 case "create-user":
                     return await CreateUserAsync(app, args);
                 case "recount":
@@ -139,6 +124,75 @@ public static class AdminVerbs
             + $"{purged.JobFolders} dossier(s) de dépôt et {purged.Uploads} envoi(s) abandonné(s) supprimés ; {closed} dépôt(s) interrompu(s) clos ; "
             + $"en {Seconds(watch.Elapsed)}.");
         return 0;
+    }
+
+    /// <summary>
+    /// The deadline work once, with its e-mails, so that a cron-driven installation needs no running worker. The dispatchers
+    /// (<c>Email:Dispatch:Connections</c> side by side, as in the running loop) start with the sweep and send each batch's
+    /// e-mails once it is committed, then whatever is left when it ends: the e-mails no longer wait for the whole sweep.
+    /// </summary>
+    private static async Task<int> SweepAsync(WebApplication app)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var scopes = app.Services.GetRequiredService<IServiceScopeFactory>();
+        var dispatch = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Email.EmailOptions>>().Value.Dispatch;
+        using var stop = new CancellationTokenSource();
+        var sweeping = Task.Run(async () =>
+        {
+            using var scope = scopes.CreateScope();
+            return await scope.ServiceProvider.GetRequiredService<Deadlines.DeadlineSweep>().RunAsync();
+        });
+        var dispatching = Task.Run(() => DispatchUntilSweptAsync(scopes, dispatch, sweeping, stop.Token));
+        Deadlines.SweepResult result;
+        try
+        {
+            result = await sweeping;
+        }
+        catch (Exception)
+        {
+            // The e-mails already sent stay marked; the dispatchers give back what they hold before the verb fails.
+            await stop.CancelAsync();
+            try { await dispatching; } catch (Exception) { } // the sweep's failure is the one to report
+            throw;
+        }
+        var swept = watch.Elapsed;
+        var clock = app.Services.GetRequiredService<TimeProvider>();
+        Console.WriteLine($"Échéances traitées le {Hosting.Fr.DateTime(clock.GetUtcNow().UtcDateTime)} (heure de Paris) : "
+            + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s), "
+            + $"en {Seconds(swept)}.");
+        var sent = await dispatching;
+        Console.WriteLine($"E-mails envoyés : {sent}, le dernier {Seconds(watch.Elapsed - swept)} après la fin du traitement "
+            + "(envoi commencé avec lui).");
+        return 0;
+    }
+
+    /// <summary>
+    /// Dispatch passes while the sweep runs, then until a pass finds nothing to send. After a pass that sent nothing (nothing
+    /// committed yet, or a relay that fails) the next waits twice as long, up to <c>Email:Dispatch:PeriodSeconds</c>, so a
+    /// broken relay is not tried more often than the running loop would.
+    /// </summary>
+    private static async Task<int> DispatchUntilSweptAsync(IServiceScopeFactory scopes, Email.EmailDispatchOptions options, Task sweeping,
+        CancellationToken ct)
+    {
+        var first = TimeSpan.FromMilliseconds(200);
+        var pause = first;
+        var total = 0;
+        while (true)
+        {
+            // Read before the pass: a pass that starts once the sweep has ended sees every e-mail it wrote.
+            var swept = sweeping.IsCompleted;
+            var sent = await Email.EmailDispatchService.DispatchSideBySideAsync(scopes, options.Connections, ct);
+            total += sent;
+            if (sent > 0)
+            {
+                pause = first;
+                continue;
+            }
+            if (swept) return total;
+            await Task.WhenAny(sweeping, Task.Delay(pause, ct));
+            ct.ThrowIfCancellationRequested();
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, Math.Max(first.Ticks, options.Period.Ticks)));
+        }
     }
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.GetCultureInfo("fr-FR")) + " s";

@@ -286,12 +286,7 @@ public sealed class EmailDispatchService(IServiceScopeFactory scopes, IOptions<W
         {
             try
             {
-                // Email:Dispatch:Connections dispatchers side by side, each in its own scope (context, SMTP connection).
-                await Task.WhenAll(Enumerable.Range(0, options.Value.Dispatch.Connections).Select(async _ =>
-                {
-                    using var scope = scopes.CreateScope();
-                    await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().DispatchDueAsync(stoppingToken);
-                }));
+                await DispatchSideBySideAsync(scopes, options.Value.Dispatch.Connections, stoppingToken);
                 if (failures > 0) logger.LogInformation("Envoi des e-mails rétabli après {Failures} échec(s).", failures);
                 failures = 0;
             }
@@ -315,6 +310,17 @@ public sealed class EmailDispatchService(IServiceScopeFactory scopes, IOptions<W
             }
         }
     }
+
+    /// <summary>
+    /// One pass of <paramref name="connections"/> dispatchers side by side (<c>Email:Dispatch:Connections</c>), each in its own
+    /// scope (context, SMTP connection); returns how many messages they sent. The loop and the <c>sweep</c> verb run it.
+    /// </summary>
+    public static async Task<int> DispatchSideBySideAsync(IServiceScopeFactory scopes, int connections, CancellationToken ct) =>
+        (await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        {
+            using var scope = scopes.CreateScope();
+            return await scope.ServiceProvider.GetRequiredService<EmailDispatcher>().DispatchDueAsync(ct);
+        }))).Sum();
 
     /// <summary>The period, doubled for each failure in a row, a minute at most (or the period, if longer).</summary>
     public static TimeSpan Pause(TimeSpan period, int failures) =>

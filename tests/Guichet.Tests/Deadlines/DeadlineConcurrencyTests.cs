@@ -153,5 +153,15 @@ public sealed class DeadlineConcurrencyTests(PostgresApp app) : IClassFixture<Po
         Assert.All(outputs, o => Assert.True(o.ExitCode == 0, o.Error + o.Output));
         Assert.All(outputs, o => Assert.Contains("relance(s) J+10", o.Output));
         Assert.Equal((300, 300), await Count(ids, EmailKind.Reminder, "Relance envoyée (J+10)"));
+        // The verbs' dispatchers, running beside their sweeps, sent each reminder once, and to the pickup folder.
+        using var scope = app.Services.CreateScope();
+        var reminders = await scope.ServiceProvider.GetRequiredService<GuichetDbContext>().OutboxMessages.AsNoTracking()
+            .Where(m => m.FundingRequestId != null && ids.Contains(m.FundingRequestId.Value) && m.Kind == EmailKind.Reminder).ToListAsync();
+        Assert.All(reminders, m => Assert.True(m.SentAt is not null && m.Attempts == 1, $"{m.MessageId} : envoyé {m.SentAt}, {m.Attempts} tentative(s)"));
+        var files = Directory.GetFiles(app.MailPath, "*.eml").Select(Path.GetFileName).ToHashSet();
+        Assert.All(reminders, m => Assert.Contains(files, f => f!.StartsWith(m.MessageId.Split('@')[0], StringComparison.Ordinal)));
+        var told = outputs.Sum(o => int.Parse(System.Text.RegularExpressions.Regex.Match(o.Output, "E-mails envoyés : ([0-9]+)").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(told >= reminders.Count, $"les verbes disent {told} e-mails envoyés pour {reminders.Count} relances");
     }
 }
