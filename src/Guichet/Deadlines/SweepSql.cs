@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Guichet.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Metadata;
 
 // Every text below is built from constants and the model's table and column names; every value goes as a parameter.
@@ -13,7 +14,8 @@ namespace Guichet.Deadlines;
 /// The SQL of the set-based sweep, in one place: the due conditions, the guarded updates that return what they changed,
 /// and multi-row inserts. Column names, converters and parameter types come from the EF model, so a row written here is
 /// the row EF would write. One text runs on both providers: SQLite 3.35+ has UPDATE … FROM and RETURNING, as PostgreSQL.
-/// Every statement goes through EF (<c>ExecuteSqlRaw</c>, <c>SqlQueryRaw</c>), in the caller's transaction.
+/// Every statement runs in the caller's transaction: through EF (<c>ExecuteSqlRaw</c>) when it returns nothing, as a plain
+/// command on the context's connection when it returns rows (<see cref="ReadAsync"/>).
 /// </summary>
 internal static class SweepSql
 {
@@ -69,7 +71,7 @@ internal static class SweepSql
             FROM v WHERE {alias}."Id" = v."k" AND {guard}
             RETURNING "Id" AS "Value"
             """;
-        return await db.Database.SqlQueryRaw<long>(sql, [.. parameters]).ToListAsync(ct);
+        return await ReadAsync(db, sql, parameters, r => r.GetInt64(0), ct);
     }
 
     /// <summary>Deletes the given rows of <typeparamref name="T"/> by key (the closing's dropped draft documents).</summary>
@@ -95,13 +97,33 @@ internal static class SweepSql
             await db.Database.ExecuteSqlRawAsync(sql, parameters, ct);
     }
 
-    /// <summary>The same, returning <paramref name="returning"/> (columns named as <typeparamref name="TRow"/>'s properties) of every row.</summary>
+    /// <summary>The same, returning <paramref name="returning"/> of every row, each read by <paramref name="read"/>.</summary>
     public static async Task<List<TRow>> InsertReturningAsync<T, TRow>(GuichetDbContext db, IReadOnlyList<T> entities,
-        Func<T, IProperty, object?, object?>? value, string returning, CancellationToken ct) where T : class
+        Func<T, IProperty, object?, object?>? value, string returning, Func<DbDataReader, TRow> read, CancellationToken ct) where T : class
     {
         var rows = new List<TRow>();
         foreach (var (sql, parameters) in Inserts(db, entities, value))
-            rows.AddRange(await db.Database.SqlQueryRaw<TRow>(sql + " RETURNING " + returning, [.. parameters]).ToListAsync(ct));
+            rows.AddRange(await ReadAsync(db, sql + " RETURNING " + returning, parameters, read, ct));
+        return rows;
+    }
+
+    /// <summary>
+    /// Runs a statement that returns rows on the context's connection, in its transaction, and reads them. A plain command,
+    /// not <c>SqlQueryRaw</c>: these texts change with each batch (rows, shared values), and EF would compile and cache a
+    /// query for every one of them.
+    /// </summary>
+    private static async Task<List<TRow>> ReadAsync<TRow>(GuichetDbContext db, string sql, List<object> parameters,
+        Func<DbDataReader, TRow> read, CancellationToken ct)
+    {
+        var transaction = db.Database.CurrentTransaction ?? throw new InvalidOperationException("Les écritures des échéances se font dans une transaction.");
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = transaction.GetDbTransaction();
+        command.CommandText = sql;
+        if (db.Database.GetCommandTimeout() is { } timeout) command.CommandTimeout = timeout;
+        foreach (var parameter in parameters) command.Parameters.Add(parameter);
+        var rows = new List<TRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows.Add(read(reader));
         return rows;
     }
 

@@ -118,9 +118,10 @@ internal static class SystemBatch
     {
         if (events.Count == 0) return;
         await EventJournal.AllocateAsync(db, events, ct);
-        var ids = (await SweepSql.InsertReturningAsync<PortalEvent, EventKey>(db, events, null,
-                """ "Id", "OrganisationId", "Position" """, ct))
-            .ToDictionary(k => (k.OrganisationId, k.Position ?? 0), k => k.Id);
+        var ids = (await SweepSql.InsertReturningAsync(db, events, null,
+                """ "Id", "OrganisationId", "Position" """,
+                r => (Id: r.GetInt64(0), OrganisationId: r.GetInt32(1), Position: r.GetInt64(2)), ct))
+            .ToDictionary(k => (k.OrganisationId, k.Position), k => k.Id);
         var organisations = events.Select(e => e.OrganisationId).Distinct().ToList();
         var subscriptions = await db.WebhookSubscriptions.AsNoTracking().Where(s => organisations.Contains(s.OrganisationId) && s.Active).ToListAsync(ct);
         var deliveries = new List<WebhookDelivery>();
@@ -147,13 +148,6 @@ internal static class SystemBatch
             RequestCounters.Add(deltas, after, 1);
         }
         if (RequestCounters.Upsert(deltas) is { } upsert) await db.Database.ExecuteSqlRawAsync(upsert.Sql, upsert.Parameters, ct);
-    }
-
-    private sealed class EventKey
-    {
-        public long Id { get; set; }
-        public int OrganisationId { get; set; }
-        public long? Position { get; set; }
     }
 
     private static RequestCountKey KeyOf(FundingRequest r) => new(r.OrganisationId, r.SchemeCode, r.Type, r.Status);
