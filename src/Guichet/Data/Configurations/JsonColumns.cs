@@ -7,7 +7,8 @@ namespace Guichet.Data.Configurations;
 /// <summary>A list or dictionary stored as one JSON text column, compared by its JSON so in-place edits are saved.</summary>
 public static class JsonColumns
 {
-    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    // Public: the compiled models (Data/CompiledModels) copy the converters, which name it, and the generator refuses any other access.
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
     public static ValueConverter<T, string> Converter<T>() where T : new() =>
         new(v => JsonSerializer.Serialize(v, Options), v => JsonSerializer.Deserialize<T>(v, Options) ?? new T());
