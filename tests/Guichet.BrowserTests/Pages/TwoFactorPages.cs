@@ -56,6 +56,8 @@ public sealed class TwoStepLoginPage(IPage page)
     public async Task SignOut()
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Se déconnecter" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/demandes", StringComparison.Ordinal));
+        // The sign-out lands on the home page. Waiting for « not /demandes » matched at once when signing out from the
+        // enrolment page, before the sign-out's navigation had ended (CI run 36 hung there).
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
     }
 }
