@@ -161,8 +161,14 @@ public static class AdminVerbs
             + $"{result.Reminders} relance(s) J+10, {result.Closings} clôture(s) J+20, {result.Conflicts} conflit(s) évité(s), "
             + $"en {Seconds(swept)}.");
         var sent = await dispatching;
-        Console.WriteLine($"E-mails envoyés : {sent}, le dernier {Seconds(watch.Elapsed - swept)} après la fin du traitement "
-            + "(envoi commencé avec lui).");
+        var last = watch.Elapsed - swept;
+        int waiting;
+        using (var scope = scopes.CreateScope())
+            waiting = await scope.ServiceProvider.GetRequiredService<GuichetDbContext>().OutboxMessages.CountAsync(m => m.SentAt == null);
+        var left = waiting == 0 ? "" : $" ; {waiting} e-mail(s) en attente (nouvel essai programmé, relais injoignable ou envoi en cours ailleurs)";
+        Console.WriteLine(sent == 0
+            ? (waiting == 0 ? "Aucun e-mail à envoyer." : $"Aucun e-mail envoyé{left}.")
+            : $"E-mails envoyés : {sent}, le dernier {Seconds(last)} après la fin du traitement (envoi commencé avec lui){left}.");
         return 0;
     }
 
