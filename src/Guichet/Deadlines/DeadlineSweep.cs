@@ -16,9 +16,12 @@ public sealed record SweepResult(int Reminders, int Closings, int Conflicts);
 /// so when two sweepers (or a sweeper and « Confirmer ») touch the same request, one writes it and the other leaves it
 /// with its e-mail and event. No in-memory timers: every due date is a column.
 /// </summary>
-public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, TimeProvider clock, ILogger<DeadlineSweep> logger)
+public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, TimeProvider clock, ILogger<DeadlineSweep> logger,
+    Microsoft.Extensions.Options.IOptions<DeadlinesOptions>? options = null)
 {
-    public const int BatchSize = 500;
+    public const int DefaultBatchSize = 500;
+
+    private readonly int _batchSize = options?.Value.BatchSize ?? DefaultBatchSize;
 
     private readonly RemindVendor _remind = new(db);
     private readonly CloseExpiredRound _close = new(db, store);
@@ -46,7 +49,7 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
         {
             // A cursor on the round id: every due round is looked at once per pass, even if it keeps conflicting.
             var batch = await SweepSql.DueRounds(db, due, now).AsNoTracking().Where(r => r.Id > after).OrderBy(r => r.Id)
-                .Select(r => new { r.Id, r.FundingRequestId }).Take(BatchSize).ToListAsync(ct);
+                .Select(r => new { r.Id, r.FundingRequestId }).Take(_batchSize).ToListAsync(ct);
             if (batch.Count == 0) break;
             after = batch[^1].Id;
             var outcome = await act(batch.Select(b => b.FundingRequestId).Distinct().ToList());

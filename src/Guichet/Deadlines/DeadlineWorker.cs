@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Guichet.Deadlines;
 
-/// <summary>Section « Deadlines »: how often the portal runs the deadline sweep.</summary>
+/// <summary>Section « Deadlines »: how often the portal runs the deadline sweep, and by how many rounds at a time.</summary>
 public sealed class DeadlinesOptions
 {
     public const string Section = "Deadlines";
@@ -12,6 +12,10 @@ public sealed class DeadlinesOptions
     /// <summary>Seconds between two sweeps (5 seconds to one day).</summary>
     [Range(5, 86_400, ErrorMessage = "Deadlines:IntervalSeconds doit être compris entre 5 et 86 400 secondes.")]
     public int IntervalSeconds { get; set; } = 60;
+
+    /// <summary>Due rounds written per transaction (1 to 5 000): smaller batches hold their locks for less time, larger ones go faster.</summary>
+    [Range(1, 5_000, ErrorMessage = "Deadlines:BatchSize doit être compris entre 1 et 5 000.")]
+    public int BatchSize { get; set; } = DeadlineSweep.DefaultBatchSize;
 }
 
 /// <summary>

@@ -63,12 +63,7 @@ public sealed class PortalProcess : IAsyncDisposable
         var port = FreePort();
         var psi = Psi(environment);
         psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        var portal = new PortalProcess(new Process { StartInfo = psi }, port);
-        portal._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (portal._log) portal._log.AppendLine(e.Data); };
-        portal._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (portal._log) portal._log.AppendLine(e.Data); };
-        portal._process.Start();
-        portal._process.BeginOutputReadLine();
-        portal._process.BeginErrorReadLine();
+        var portal = Start(psi, port);
         using var http = new HttpClient { BaseAddress = portal.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         // Generous: at the start of a CI run both test assemblies start clusters and processes on 2 cores at once, and a
         // fresh portal (migrations, demo accounts, JIT) once took more than 60 s to answer there. A hung portal still fails.
@@ -86,6 +81,25 @@ public sealed class PortalProcess : IAsyncDisposable
         }
         await portal.DisposeAsync();
         throw new TimeoutException($"Le portail n'a pas répondu en {StartupBound.TotalSeconds} s : " + portal.Log);
+    }
+
+    /// <summary>An administration verb started in its own process, for a test to kill it in its middle (it listens on no port).</summary>
+    public static PortalProcess StartVerb(IReadOnlyDictionary<string, string> environment, string verb)
+    {
+        var psi = Psi(environment);
+        psi.ArgumentList.Add(verb);
+        return Start(psi, 0);
+    }
+
+    private static PortalProcess Start(ProcessStartInfo psi, int port)
+    {
+        var portal = new PortalProcess(new Process { StartInfo = psi }, port);
+        portal._process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (portal._log) portal._log.AppendLine(e.Data); };
+        portal._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (portal._log) portal._log.AppendLine(e.Data); };
+        portal._process.Start();
+        portal._process.BeginOutputReadLine();
+        portal._process.BeginErrorReadLine();
+        return portal;
     }
 
     /// <summary>An administration verb on the same database and folders, as an operator would run it.</summary>

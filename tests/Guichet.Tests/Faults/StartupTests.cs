@@ -69,10 +69,12 @@ public sealed class StartupTests(ITestOutputHelper output)
         var (code, text) = await RunAsync(new()
         {
             ["Database__Provider"] = "Postgres", ["ConnectionStrings__Guichet"] = Unreachable(), ["Deadlines__IntervalSeconds"] = "1",
+            ["Deadlines__BatchSize"] = "0",
         });
         Assert.NotEqual(0, code);
         Assert.Contains("Démarrage impossible", text);
         Assert.Contains("Deadlines:IntervalSeconds doit être compris entre 5 et 86 400 secondes.", text);
+        Assert.Contains("Deadlines:BatchSize doit être compris entre 1 et 5 000.", text);
     }
 
     [Fact]
