@@ -7,7 +7,8 @@ namespace Guichet.Bench;
 
 /// <summary>
 /// The « référence nue » of the deadline sweep: the statements src/Guichet/Deadlines/SweepSql.cs and Requests/SystemBatch.cs
-/// send for the J+10 reminders (copied here: the bench does not reference the portal), run with ADO.NET alone, by the same
+/// send for the J+10 reminders (copied here: the bench does not reference the portal; on PostgreSQL the inserts are one
+/// statement of one array per column, as the portal's), run with ADO.NET alone, by the same
 /// batches of 500, in one transaction rolled back at the end so the portal's sweep then finds the same due rounds.
 /// </summary>
 public static class SweepSql
@@ -109,6 +110,33 @@ public static class SweepSql
 
     private static async Task Insert(DbConnection c, DbTransaction tx, string table, string[] columns, List<object?[]> rows, bool returning = false)
     {
+        if (c is Npgsql.NpgsqlConnection && rows.Count > 0)
+        {
+            // As the portal on PostgreSQL: one array per column, SELECT * FROM unnest(…).
+            await using var cmd = Cmd(c, tx, $"""INSERT INTO "{table}" ({string.Join(", ", columns.Select(x => $"\"{x}\""))}) SELECT * FROM unnest({string.Join(", ", columns.Select((_, i) => "@a" + i))})"""
+                + (returning ? """ RETURNING "Id", "Id" """ : ""));
+            for (var i = 0; i < columns.Length; i++)
+            {
+                var sample = rows.Select(r => r[i]).FirstOrDefault(v => v is not null);
+                var (type, element) = sample switch
+                {
+                    long => (typeof(long?), NpgsqlTypes.NpgsqlDbType.Bigint),
+                    int => (typeof(int?), NpgsqlTypes.NpgsqlDbType.Integer),
+                    DateTime => (typeof(DateTime?), NpgsqlTypes.NpgsqlDbType.TimestampTz),
+                    _ => (typeof(string), NpgsqlTypes.NpgsqlDbType.Text),
+                };
+                var values = Array.CreateInstance(type, rows.Count);
+                for (var r = 0; r < rows.Count; r++) values.SetValue(rows[r][i], r);
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter("a" + i, NpgsqlTypes.NpgsqlDbType.Array | element) { Value = values });
+            }
+            if (returning)
+            {
+                await using var rd = await cmd.ExecuteReaderAsync();
+                while (await rd.ReadAsync()) { }
+            }
+            else await cmd.ExecuteNonQueryAsync();
+            return;
+        }
         foreach (var slice in rows.Chunk(Math.Max(1, 2000 / columns.Length)))
         {
             var p = new List<(string, object?)>();

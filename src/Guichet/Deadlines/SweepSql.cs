@@ -13,7 +13,8 @@ namespace Guichet.Deadlines;
 /// <summary>
 /// The SQL of the set-based sweep, in one place: the due conditions, the guarded updates that return what they changed,
 /// and multi-row inserts. Column names, converters and parameter types come from the EF model, so a row written here is
-/// the row EF would write. One text runs on both providers: SQLite 3.35+ has UPDATE … FROM and RETURNING, as PostgreSQL.
+/// the row EF would write. One text runs on both providers (SQLite 3.35+ has UPDATE … FROM and RETURNING, as PostgreSQL),
+/// but for the inserts, which PostgreSQL takes as one array per column (<see cref="UnnestInsert"/>).
 /// Every statement runs in the caller's transaction: through EF (<c>ExecuteSqlRaw</c>) when it returns nothing, as a plain
 /// command on the context's connection when it returns rows (<see cref="ReadAsync"/>).
 /// </summary>
@@ -133,7 +134,13 @@ internal static class SweepSql
         if (entities.Count == 0) yield break;
         var type = db.Model.FindEntityType(typeof(T))!;
         var columns = type.GetProperties().Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd)).ToList();
-        var head = $"""INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(c => $"\"{c.GetColumnName()}\""))}) VALUES """;
+        var into = $"""INSERT INTO "{type.GetTableName()}" ({string.Join(", ", columns.Select(c => $"\"{c.GetColumnName()}\""))}) """;
+        if (UnnestInsert(db, into, columns, entities, value) is { } unnest)
+        {
+            yield return unnest;
+            yield break;
+        }
+        var head = into + "VALUES ";
         var factory = db.Database.GetDbConnection().CreateCommand();
         // A value repeated down a column (the same instant, actor, status, event…) goes as one parameter, so a slice holds
         // up to 1 000 rows within about 2 000 parameters: well under both providers' limits, and a plan PostgreSQL parses quickly.
@@ -163,6 +170,47 @@ internal static class SweepSql
         }
         yield return (head + string.Join(", ", rows), parameters);
     }
+
+    /// <summary>
+    /// On PostgreSQL, all the rows in one statement with one array parameter per column (<c>SELECT * FROM unnest(…)</c>):
+    /// a short text to parse and a dozen parameters to bind instead of thousands (per batch of 500: history and events
+    /// inserts about 30 → 15 ms on the server). The values are those EF would write (converters applied), each array typed
+    /// as its column. Null when a column's type is not one listed here: the caller then writes VALUES rows.
+    /// </summary>
+    private static (string Sql, List<object> Parameters)? UnnestInsert<T>(GuichetDbContext db, string into, IReadOnlyList<IProperty> columns,
+        IReadOnlyList<T> entities, Func<T, IProperty, object?, object?>? value) where T : class
+    {
+        if (db.Database.GetDbConnection() is not Npgsql.NpgsqlConnection) return null;
+        var parameters = new List<object>();
+        foreach (var column in columns)
+        {
+            var mapping = column.GetRelationalTypeMapping();
+            var clr = Nullable.GetUnderlyingType(mapping.Converter?.ProviderClrType ?? mapping.ClrType) ?? mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+            if (ArrayType(clr, mapping.StoreType) is not { } element) return null;
+            var values = Array.CreateInstance(clr.IsValueType ? typeof(Nullable<>).MakeGenericType(clr) : clr, entities.Count);
+            for (var i = 0; i < entities.Count; i++)
+            {
+                var v = column.GetGetter().GetClrValue(entities[i]);
+                if (value is not null) v = value(entities[i], column, v);
+                values.SetValue(mapping.Converter is { } converter && v is not null ? converter.ConvertToProvider(v) : v, i);
+            }
+            parameters.Add(new Npgsql.NpgsqlParameter("p" + parameters.Count, NpgsqlTypes.NpgsqlDbType.Array | element) { Value = values });
+        }
+        return (into + $"SELECT * FROM unnest({string.Join(", ", parameters.Select((_, i) => "@p" + i))})", parameters);
+    }
+
+    // The element type of a column's array, from its provider type and its store type; null for any other.
+    private static NpgsqlTypes.NpgsqlDbType? ArrayType(Type clr, string storeType) => clr switch
+    {
+        _ when clr == typeof(string) => NpgsqlTypes.NpgsqlDbType.Text, // text[] into a varchar column: the usual assignment cast
+        _ when clr == typeof(long) => NpgsqlTypes.NpgsqlDbType.Bigint,
+        _ when clr == typeof(int) => NpgsqlTypes.NpgsqlDbType.Integer,
+        _ when clr == typeof(bool) => NpgsqlTypes.NpgsqlDbType.Boolean,
+        _ when clr == typeof(Guid) => NpgsqlTypes.NpgsqlDbType.Uuid,
+        _ when clr == typeof(decimal) => NpgsqlTypes.NpgsqlDbType.Numeric,
+        _ when clr == typeof(DateTime) && storeType == "timestamp with time zone" => NpgsqlTypes.NpgsqlDbType.TimestampTz,
+        _ => null,
+    };
 
     private static string Add(List<object> parameters, DbCommand factory, IProperty property, object? value)
     {
