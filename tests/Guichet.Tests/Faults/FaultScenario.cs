@@ -74,6 +74,51 @@ public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLi
         return (DepositFiles.Form(example, DepositFiles.Zip([.. files])), prefix);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> advances of AgendaPro deposited through the API and processed (« TERMINE »); returns a query
+    /// of their ids (<c>SELECT "Id" FROM "Requests" WHERE …</c>) and their numbers.
+    /// </summary>
+    protected async Task<(string Ids, List<string> Numbers)> DepositedAsync(PortalProcess portal, int count)
+    {
+        var (form, prefix) = await LargeDepositAsync(portal, count);
+        var deposit = await PostInBackgroundAsync(portal.Client("demo-agendapro"), form);
+        Assert.Equal("TERMINE", Statut(await PollAsync(portal.Client("demo-agendapro"), deposit, s => Statut(s) != "EN_TRAITEMENT", 120, "dépôt", 200)));
+        return ($"""SELECT "Id" FROM "Requests" WHERE "VendorReference" LIKE '{prefix}%'""",
+            await ScalarsAsync($"""SELECT "Number" FROM "Requests" WHERE "VendorReference" LIKE '{prefix}%'"""));
+    }
+
+    /// <summary>A relay that takes 300 ms per message: about 13 messages a second over 4 connections, so a kill lands mid-run.</summary>
+    protected static async Task<SmtpCatcher> SlowRelayAsync()
+    {
+        var relay = await SmtpCatcher.StartAsync();
+        relay.DataDelay = TimeSpan.FromMilliseconds(300);
+        return relay;
+    }
+
+    /// <summary>E-mails through <paramref name="relay"/> over <paramref name="connections"/> connections, leases of 3 s (what a dead process held is free again 3 s later).</summary>
+    protected void SendThrough(SmtpCatcher relay, int connections)
+    {
+        Env["Email__Smtp__Host"] = "127.0.0.1";
+        Env["Email__Smtp__Port"] = relay.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Env["Email__Smtp__Security"] = "None";
+        Env["Email__Dispatch__Connections"] = connections.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Env["Email__Dispatch__LeaseSeconds"] = "3";
+    }
+
+    /// <summary>
+    /// Each of <paramref name="messageIds"/> reached the relay, nothing else did, and a second copy of at most one message
+    /// per connection (what a killed process was handing over), under the same Message-ID.
+    /// </summary>
+    protected static void AssertEachReceivedResentAtMostOncePerConnection(SmtpCatcher relay, IReadOnlyCollection<string> messageIds, int connections)
+    {
+        var received = messageIds.ToDictionary(id => id, id => relay.Received.Count(m => "<" + m.MessageId + ">" == id || m.MessageId == id));
+        var lost = received.Where(r => r.Value == 0).Select(r => r.Key).ToList();
+        Assert.True(lost.Count == 0, $"{lost.Count} e-mail(s) jamais reçus par le relais : {string.Join(", ", lost.Take(5))}");
+        Assert.Equal(relay.Received.Count, received.Values.Sum()); // nothing else, no copy under another Message-ID
+        var resent = received.Sum(r => r.Value - 1);
+        Assert.True(resent <= connections, $"{resent} envoi(s) en double pour {connections} connexions : au plus un par connexion attendu");
+    }
+
     /// <summary>Posts a deposit to run in the background; returns its URL.</summary>
     protected static async Task<string> PostInBackgroundAsync(HttpClient client, MultipartFormDataContent form)
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Guichet.Tests.Support;
 
 namespace Guichet.Tests.Faults;
@@ -17,17 +16,13 @@ public abstract class KillDuringEmailDispatchTests(string provider) : FaultScena
     [Fact]
     public async Task A_portal_killed_while_sending_over_several_connections_loses_no_email_and_resends_at_most_one_per_connection()
     {
-        await using var relay = await SmtpCatcher.StartAsync();
-        relay.DataDelay = TimeSpan.FromMilliseconds(300); // about 13 messages a second over 4 connections: the kill lands mid-run
+        await using var relay = await SlowRelayAsync();
 
         // 1. The e-mails: 60 advances deposited and validated, portal without its workers (nothing is sent yet).
         await using (var portal = await PortalProcess.StartAsync(Env))
         {
-            var (form, prefix) = await LargeDepositAsync(portal, Count);
-            var deposit = await PostInBackgroundAsync(portal.Client("demo-agendapro"), form);
-            Assert.Equal("TERMINE", Statut(await PollAsync(portal.Client("demo-agendapro"), deposit, s => Statut(s) != "EN_TRAITEMENT", 120, "dépôt", 200)));
             var manager = portal.Client("demo-gestionnaire");
-            foreach (var number in await ScalarsAsync($"SELECT \"Number\" FROM \"Requests\" WHERE \"VendorReference\" LIKE '{prefix}%'"))
+            foreach (var number in (await DepositedAsync(portal, Count)).Numbers)
             {
                 var validated = await manager.PostAsync($"/api/v1/demandes/{number}/valider", null);
                 Assert.True(validated.IsSuccessStatusCode, $"{(int)validated.StatusCode} {await validated.Content.ReadAsStringAsync()}");
@@ -38,12 +33,8 @@ public abstract class KillDuringEmailDispatchTests(string provider) : FaultScena
 
         // 2. The portal with its workers and the relay; killed once a dozen messages have reached the relay.
         Env["Workers__Enabled"] = "true";
-        Env["Email__Smtp__Host"] = "127.0.0.1";
-        Env["Email__Smtp__Port"] = relay.Port.ToString(CultureInfo.InvariantCulture);
-        Env["Email__Smtp__Security"] = "None";
-        Env["Email__Dispatch__Connections"] = Connections.ToString(CultureInfo.InvariantCulture);
+        SendThrough(relay, Connections);
         Env["Email__Dispatch__PeriodSeconds"] = "1";
-        Env["Email__Dispatch__LeaseSeconds"] = "3"; // what the dead process held is free again 3 s later
         await using (var portal = await PortalProcess.StartAsync(Env))
         {
             await WaitForAsync(() => relay.Received.Count >= 12, 120, "douze e-mails reçus par le relais");
@@ -61,11 +52,7 @@ public abstract class KillDuringEmailDispatchTests(string provider) : FaultScena
             Assert.False(again.HasExited);
         }
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"LeaseToken\" IS NOT NULL"));
-        var received = messages.ToDictionary(id => id, id => relay.Received.Count(m => "<" + m.MessageId + ">" == id || m.MessageId == id));
-        var lost = received.Where(r => r.Value == 0).Select(r => r.Key).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} e-mail(s) jamais reçus par le relais : {string.Join(", ", lost.Take(5))}");
-        var resent = received.Sum(r => r.Value - 1);
-        Assert.True(resent <= Connections, $"{resent} envoi(s) en double pour {Connections} connexions : au plus un par connexion attendu");
+        AssertEachReceivedResentAtMostOncePerConnection(relay, messages, Connections);
     }
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what)

@@ -24,19 +24,16 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
     [Fact]
     public async Task A_sweep_verb_killed_mid_batch_while_sending_writes_each_reminder_once_and_loses_no_email()
     {
-        await using var relay = await SmtpCatcher.StartAsync();
-        relay.DataDelay = TimeSpan.FromMilliseconds(300); // about 13 messages a second over 4 connections: the kill lands mid-run
+        await using var relay = await SlowRelayAsync();
 
         // 1. Sixty requests with a round a manager opened; their J+10 falls due (moved back in the database).
         string ours;
         await using (var portal = await PortalProcess.StartAsync(Env))
         {
-            var (form, prefix) = await LargeDepositAsync(portal, Count);
-            ours = $"""SELECT "Id" FROM "Requests" WHERE "VendorReference" LIKE '{prefix}%'""";
-            var deposit = await PostInBackgroundAsync(portal.Client("demo-agendapro"), form);
-            Assert.Equal("TERMINE", Statut(await PollAsync(portal.Client("demo-agendapro"), deposit, s => Statut(s) != "EN_TRAITEMENT", 120, "dépôt", 200)));
+            var deposited = await DepositedAsync(portal, Count);
+            ours = deposited.Ids;
             var manager = portal.Client("demo-gestionnaire");
-            foreach (var number in await ScalarsAsync($"SELECT \"Number\" FROM \"Requests\" WHERE \"VendorReference\" LIKE '{prefix}%'"))
+            foreach (var number in deposited.Numbers)
             {
                 var opened = await manager.PostAsync($"/api/v1/demandes/{number}/demande-de-modification",
                     Body($$"""{ "commentaire": "Corrigez le contact.", "elements": ["{{EditableField.ContactSupport}}"] }"""));
@@ -52,11 +49,7 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
         // 2. A lock on the request of the last due round: batches 1 to 5 commit, the 6th waits for it inside its transaction.
         var held = await ScalarsAsync($"""SELECT "FundingRequestId" FROM "Rounds" WHERE "FundingRequestId" IN ({ours}) ORDER BY "Id" DESC LIMIT 1""");
         Env["Deadlines__BatchSize"] = Batch.ToString(CultureInfo.InvariantCulture);
-        Env["Email__Smtp__Host"] = "127.0.0.1";
-        Env["Email__Smtp__Port"] = relay.Port.ToString(CultureInfo.InvariantCulture);
-        Env["Email__Smtp__Security"] = "None";
-        Env["Email__Dispatch__Connections"] = Connections.ToString(CultureInfo.InvariantCulture);
-        Env["Email__Dispatch__LeaseSeconds"] = "3"; // what the dead process held is free again 3 s later
+        SendThrough(relay, Connections);
         await using (var holder = new NpgsqlConnection(Env["ConnectionStrings__Guichet"]))
         {
             await holder.OpenAsync();
@@ -100,12 +93,7 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
 
         // Every reminder reached the relay; a second copy only of what the dead process was handing over, same Message-ID.
         var reminders = await ScalarsAsync($"""SELECT "MessageId" FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "FundingRequestId" IN ({ours})""");
-        var received = reminders.ToDictionary(id => id, id => relay.Received.Count(m => "<" + m.MessageId + ">" == id || m.MessageId == id));
-        var lost = received.Where(r => r.Value == 0).Select(r => r.Key).ToList();
-        Assert.True(lost.Count == 0, $"{lost.Count} relance(s) jamais reçues par le relais : {string.Join(", ", lost.Take(5))}");
-        Assert.Equal(relay.Received.Count, received.Values.Sum()); // nothing else, no copy under another Message-ID
-        var resent = received.Sum(r => r.Value - 1);
-        Assert.True(resent <= Connections, $"{resent} envoi(s) en double pour {Connections} connexions : au plus un par connexion attendu");
+        AssertEachReceivedResentAtMostOncePerConnection(relay, reminders, Connections);
 
         // 5. A third run finds nothing to do and says so.
         (code, output) = await PortalProcess.VerbAsync(Env, "sweep");
