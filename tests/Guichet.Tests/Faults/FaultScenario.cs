@@ -87,6 +87,19 @@ public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLi
             await ScalarsAsync($"""SELECT "Number" FROM "Requests" WHERE "VendorReference" LIKE '{prefix}%'"""));
     }
 
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <paramref name="seconds"/>, naming what was awaited and adding <paramref name="log"/>.</summary>
+    protected static async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what, Func<string>? log = null)
+    {
+        var bound = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > bound) Assert.Fail($"{what} : pas observé en {seconds} s.{(log is null ? "" : " Sortie : " + log())}");
+            await Task.Delay(50);
+        }
+    }
+
+    protected static Task WaitForAsync(Func<bool> condition, int seconds, string what) => WaitForAsync(() => Task.FromResult(condition()), seconds, what);
+
     /// <summary>A relay that takes 300 ms per message: about 13 messages a second over 4 connections, so a kill lands mid-run.</summary>
     protected static async Task<SmtpCatcher> SlowRelayAsync()
     {

@@ -54,18 +54,6 @@ public abstract class KillDuringEmailDispatchTests(string provider) : FaultScena
         Assert.Equal(0, await CountAsync("SELECT COUNT(*) FROM \"OutboxMessages\" WHERE \"LeaseToken\" IS NOT NULL"));
         AssertEachReceivedResentAtMostOncePerConnection(relay, messages, Connections);
     }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what)
-    {
-        var bound = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > bound) Assert.Fail($"{what} : pas observé en {seconds} s.");
-            await Task.Delay(100);
-        }
-    }
-
-    private static Task WaitForAsync(Func<bool> condition, int seconds, string what) => WaitForAsync(() => Task.FromResult(condition()), seconds, what);
 }
 
 [Trait("Category", "Faults")]

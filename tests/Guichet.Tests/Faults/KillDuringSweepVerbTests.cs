@@ -7,12 +7,12 @@ using static Guichet.Tests.Support.JsonHttp;
 namespace Guichet.Tests.Faults;
 
 /// <summary>
-/// kill -9 of the <c>sweep</c> verb in the middle of its work: some batches of reminders committed and their e-mails going
-/// out over four connections, the next batch inside its transaction. The test holds a lock on one request of that batch,
-/// so the kill lands there every time. Then the verb again: every reminder is written once, every e-mail reaches the relay,
-/// and a message goes out twice only if the relay had it when the process died — at most one per connection, with the
-/// same Message-ID (docs/architecture.md, « L'envoi des e-mails »). PostgreSQL only: a row lock that holds one batch and
-/// lets the others through needs a row-locking database.
+/// kill -9 of the <c>sweep</c> verb in the middle of its work: five batches of reminders committed and their e-mails going
+/// out over four connections, the sixth inside its transaction (updates, history and e-mail rows written, its events
+/// waiting for the test's own uncommitted event at one of their positions), so the kill lands there every time. Then the
+/// verb again: every reminder is written once, every e-mail reaches the relay, and a message goes out twice only if the
+/// relay had it when the process died — at most one per connection, with the same Message-ID (docs/architecture.md,
+/// « L'envoi des e-mails »). PostgreSQL only: holding one batch while the others go through needs row-level locks.
 /// </summary>
 [Trait("Category", "Faults")]
 public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
@@ -46,34 +46,46 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
         await ExecuteAsync("""UPDATE "OutboxMessages" SET "SentAt" = now() WHERE "SentAt" IS NULL"""); // the openings' e-mails: not this test's
         Assert.Equal(Count, await CountAsync("""SELECT COUNT(*) FROM "Rounds" WHERE "ClosedAt" IS NULL AND "ReminderSentAt" IS NULL AND "ReminderDueAt" <= now()"""));
 
-        // 2. A lock on the request of the last due round: batches 1 to 5 commit, the 6th waits for it inside its transaction.
-        var held = await ScalarsAsync($"""SELECT "FundingRequestId" FROM "Rounds" WHERE "FundingRequestId" IN ({ours}) ORDER BY "Id" DESC LIMIT 1""");
+        // 2. The 6th batch made to wait inside its transaction, after its updates and its history and e-mail rows: the test's
+        //    own uncommitted event holds the position that batch's 5th event takes (positions are unique per organisation).
+        var organisation = (await ScalarsAsync($"""SELECT "OrganisationId" FROM "Requests" WHERE "Id" IN ({ours}) LIMIT 1"""))[0];
+        var before = await CountAsync($"""SELECT "Value" FROM "Sequences" WHERE "Key" = 'evenements:{organisation}'""");
+        var committed = (Count / Batch - 1) * Batch;
         Env["Deadlines__BatchSize"] = Batch.ToString(CultureInfo.InvariantCulture);
         SendThrough(relay, Connections);
+        // Named, to find its sessions; a command timeout that outlasts the wait below.
+        var killed = new Dictionary<string, string>(Env) { ["ConnectionStrings__Guichet"] = Env["ConnectionStrings__Guichet"] + ";Application Name=sweep-tue;Command Timeout=300" };
         await using (var holder = new NpgsqlConnection(Env["ConnectionStrings__Guichet"]))
         {
             await holder.OpenAsync();
             await using var tx = await holder.BeginTransactionAsync();
-            await using (var lockRow = new NpgsqlCommand($"""SELECT 1 FROM "Requests" WHERE "Id" = {held[0]} FOR UPDATE""", holder, tx))
-                await lockRow.ExecuteNonQueryAsync();
+            await using (var hold = new NpgsqlCommand($$"""
+                INSERT INTO "Evenements" ("OrganisationId", "Position", "Type", "At", "Details")
+                VALUES ({{organisation}}, {{before + committed + 5}}, 'test.verrou', now(), '{}')
+                """, holder, tx))
+                await hold.ExecuteNonQueryAsync();
 
-            // 3. The verb, killed once the relay has a few reminders and the 6th batch waits for the lock.
-            await using (var verb = PortalProcess.StartVerb(Env, "sweep"))
+            // 3. The verb, killed once the relay has a few reminders and the 6th batch waits for the test's transaction.
+            await using (var verb = PortalProcess.StartVerb(killed, "sweep"))
             {
-                await WaitForAsync(async () => relay.Received.Count >= 5 && await WaitsForALockAsync(holder, tx), 120,
-                    "cinq relances reçues par le relais et le 6e lot en attente du verrou", () => verb.Log);
+                await WaitForAsync(async () => relay.Received.Count >= 5 && await BlockedByAsync(holder, tx), 100,
+                    "cinq relances reçues par le relais et le 6e lot en attente de la transaction du test", () => verb.Log);
                 Assert.False(verb.HasExited, verb.Log);
                 await verb.KillAsync();
             }
-
-            // The five batches committed are whole, the sixth left nothing; the kill hit the sending in its middle.
-            var committed = (Count / Batch - 1) * Batch;
-            Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "Rounds" WHERE "ReminderSentAt" IS NOT NULL AND "FundingRequestId" IN ({ours})"""));
-            Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "History" WHERE "Event" = 'Relance envoyée (J+10)' AND "FundingRequestId" IN ({ours})"""));
-            Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "FundingRequestId" IN ({ours})"""));
-            Assert.InRange(await CountAsync($"""SELECT COUNT(*) FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "SentAt" IS NULL AND "FundingRequestId" IN ({ours})"""), 1, committed - 1);
             await tx.RollbackAsync();
         }
+        // The waiting session ends once its insert goes through and it finds no client: only then is what stays committed known.
+        await WaitForAsync(async () => await CountAsync("""SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'sweep-tue'""") == 0, 60,
+            "fin des sessions du verbe tué");
+
+        // The five batches committed are whole, the sixth left nothing; the kill hit the sending in its middle.
+        Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "Rounds" WHERE "ReminderSentAt" IS NOT NULL AND "FundingRequestId" IN ({ours})"""));
+        Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "History" WHERE "Event" = 'Relance envoyée (J+10)' AND "FundingRequestId" IN ({ours})"""));
+        Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "FundingRequestId" IN ({ours})"""));
+        Assert.Equal(committed, await CountAsync($"""SELECT COUNT(*) FROM "Evenements" WHERE "OrganisationId" = {organisation} AND "Position" > {before}"""));
+        Assert.Equal(before + committed, await CountAsync($"""SELECT "Value" FROM "Sequences" WHERE "Key" = 'evenements:{organisation}'"""));
+        Assert.InRange(await CountAsync($"""SELECT COUNT(*) FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "SentAt" IS NULL AND "FundingRequestId" IN ({ours})"""), 1, committed - 1);
 
         // 4. The verb again, once the dead process's leases have lapsed: the sixth batch, and every e-mail still to send.
         await Task.Delay(TimeSpan.FromSeconds(3.5));
@@ -89,6 +101,9 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
         Assert.Equal(Count, await CountAsync($"""SELECT COUNT(DISTINCT "FundingRequestId") FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "FundingRequestId" IN ({ours})"""));
         Assert.Equal(Count, await CountAsync($"""SELECT COUNT(*) FROM "OutboxMessages" WHERE "Kind" = 'Reminder' AND "SentAt" IS NOT NULL AND "FundingRequestId" IN ({ours})"""));
         Assert.Equal(0, await CountAsync("""SELECT COUNT(*) FROM "OutboxMessages" WHERE "LeaseToken" IS NOT NULL"""));
+        // One event per reminder, positions without a gap: the sixth batch's, rolled back, were taken again.
+        Assert.Equal(Count, await CountAsync($"""SELECT COUNT(DISTINCT "Position") FROM "Evenements" WHERE "OrganisationId" = {organisation} AND "Position" > {before}"""));
+        Assert.Equal(before + Count, await CountAsync($"""SELECT MAX("Position") FROM "Evenements" WHERE "OrganisationId" = {organisation}"""));
         await AssertCountersExactAsync();
 
         // Every reminder reached the relay; a second copy only of what the dead process was handing over, same Message-ID.
@@ -110,21 +125,13 @@ public sealed class KillDuringSweepVerbTests() : FaultScenario("Postgres")
         await cmd.ExecuteNonQueryAsync();
     }
 
-    // Whether another session of the database waits for a lock (the verb's batch, behind the held row).
-    private static async Task<bool> WaitsForALockAsync(NpgsqlConnection holder, NpgsqlTransaction tx)
+    // Whether a session of the killed verb waits for the test's transaction, in the batch's insert of its events.
+    private static async Task<bool> BlockedByAsync(NpgsqlConnection holder, NpgsqlTransaction tx)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()", holder, tx);
-        return (long)(await cmd.ExecuteScalarAsync())! > 0;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what, Func<string> log)
-    {
-        var bound = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > bound) Assert.Fail($"{what} : pas observé en {seconds} s. Sortie du verbe : {log()}");
-            await Task.Delay(50);
-        }
+            "SELECT query FROM pg_stat_activity WHERE application_name = 'sweep-tue' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))", holder, tx);
+        var waiting = (string?)await cmd.ExecuteScalarAsync();
+        Assert.True(waiting is null || waiting.Contains("INSERT INTO \"Evenements\"", StringComparison.Ordinal), $"Le lot attend ailleurs : {waiting}");
+        return waiting is not null;
     }
 }

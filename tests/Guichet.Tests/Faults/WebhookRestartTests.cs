@@ -58,16 +58,6 @@ public abstract class WebhookRestartTests(string provider) : FaultScenario(provi
         ScalarAsync($"UPDATE \"WebhookLivraisons\" SET \"NextAttemptAt\" = @past WHERE \"SubscriptionId\" = {hook} AND \"State\" = 'Pending'",
             ("past", DateTime.SpecifyKind(DateTime.UtcNow.AddMinutes(-1), DateTimeKind.Utc)));
 
-    private async Task WaitForAsync(Func<Task<bool>> condition, int seconds, string what)
-    {
-        var bound = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > bound) Assert.Fail($"{what} : pas observé en {seconds} s.");
-            await Task.Delay(200);
-        }
-    }
-
     private static async Task<(long Id, string Secret)> SubscribeAsync(HttpClient vendor, string url)
     {
         var response = await vendor.PostAsync("/api/v1/webhooks", Body(JsonSerializer.Serialize(new { url, types = EventTypes.All.ToArray() })));
