@@ -3,6 +3,7 @@ using Guichet.Hosting;
 using Guichet.Requests;
 using Guichet.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Guichet.Deadlines;
 
@@ -17,7 +18,7 @@ public sealed record SweepResult(int Reminders, int Closings, int Conflicts);
 /// with its e-mail and event. No in-memory timers: every due date is a column.
 /// </summary>
 public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, TimeProvider clock, ILogger<DeadlineSweep> logger,
-    Microsoft.Extensions.Options.IOptions<DeadlinesOptions>? options = null)
+    IOptions<DeadlinesOptions>? options = null)
 {
     public const int DefaultBatchSize = 500;
 

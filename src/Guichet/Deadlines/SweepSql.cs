@@ -172,10 +172,9 @@ internal static class SweepSql
     }
 
     /// <summary>
-    /// On PostgreSQL, all the rows in one statement with one array parameter per column (<c>SELECT * FROM unnest(…)</c>):
-    /// a short text to parse and a dozen parameters to bind instead of thousands (per batch of 500: history and events
-    /// inserts about 30 → 15 ms on the server). The values are those EF would write (converters applied), each array typed
-    /// as its column. Null when a column's type is not one listed here: the caller then writes VALUES rows.
+    /// On PostgreSQL, all the rows in one statement of one array per column (<c>SELECT * FROM unnest(…)</c>): a dozen
+    /// parameters to bind instead of thousands (docs/architecture.md#echeances). Values as EF writes them (converters
+    /// applied); null when a column's type is not one <see cref="ArrayType"/> knows, and the caller writes VALUES rows.
     /// </summary>
     private static (string Sql, List<object> Parameters)? UnnestInsert<T>(GuichetDbContext db, string into, IReadOnlyList<IProperty> columns,
         IReadOnlyList<T> entities, Func<T, IProperty, object?, object?>? value) where T : class
@@ -202,7 +201,9 @@ internal static class SweepSql
     // The element type of a column's array, from its provider type and its store type; null for any other.
     private static NpgsqlTypes.NpgsqlDbType? ArrayType(Type clr, string storeType) => clr switch
     {
-        _ when clr == typeof(string) => NpgsqlTypes.NpgsqlDbType.Text, // text[] into a varchar column: the usual assignment cast
+        // text[] into a text or varchar column (the usual assignment cast); json, inet… have no cast from text: VALUES rows.
+        _ when clr == typeof(string) && (storeType == "text" || storeType.StartsWith("character varying", StringComparison.Ordinal)) =>
+            NpgsqlTypes.NpgsqlDbType.Text,
         _ when clr == typeof(long) => NpgsqlTypes.NpgsqlDbType.Bigint,
         _ when clr == typeof(int) => NpgsqlTypes.NpgsqlDbType.Integer,
         _ when clr == typeof(bool) => NpgsqlTypes.NpgsqlDbType.Boolean,
