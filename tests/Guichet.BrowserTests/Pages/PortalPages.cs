@@ -11,7 +11,16 @@ public sealed class LoginPage(IPage page)
         await page.GetByLabel("Adresse e-mail").FillAsync(email);
         await page.GetByLabel("Mot de passe").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).Last.ClickAsync();
-        await page.WaitForURLAsync("**/demandes");
+        try
+        {
+            await page.WaitForURLAsync("**/demandes");
+        }
+        catch (TimeoutException e)
+        {
+            // Where the sign-in stopped (a message on the form, another page), not only that the wait ran out.
+            var messages = await page.Locator("[role=alert], [class*=error]").AllInnerTextsAsync();
+            throw new TimeoutException($"Connexion de {email} : arrêtée sur {page.Url} ({string.Join(" / ", messages)}).", e);
+        }
     }
 }
 
