@@ -395,7 +395,48 @@ try
         File.Delete(zipPath);
     }
 
-    // 5d. Webhooks: a decision's p95 without then with a subscription (the event is written either way, the subscription
+    // 5d. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it. Before the
+    // webhooks, whose portal runs its workers (the deadline loop among them would remind the due rounds first).
+    if (o.Runs("sweep"))
+    {
+        var due = await db.ScalarAsync<long>("SELECT count(*) FROM \"Rounds\" WHERE \"ClosedAt\" IS NULL AND \"ReminderSentAt\" IS NULL AND \"ReminderDueAt\" <= @n",
+            ("n", db.IsPostgres ? DateTime.UtcNow : DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
+        // The same statements bare first, rolled back: the portal's sweep then finds the same due rounds.
+        var bare = await SweepSql.BareAsync(db, DateTime.UtcNow);
+        Console.WriteLine($"  échéances, référence nue : {bare.Reminders} relances en {bare.Elapsed.TotalSeconds:F2} s (annulées)");
+        var (code, elapsed, output) = await Commands.RunAsync("dotnet", [portalDll, "sweep"], env, TimeSpan.FromMinutes(10));
+        var migrate = await Commands.RunAsync("dotnet", [portalDll, "migrate"], env);
+        if (code == 2)
+        {
+            Console.WriteLine($"  échéances : verbe sweep non disponible dans cette version ({output.Trim()})");
+            report.Add("Échéances J+10 / J+20 (verbe sweep)", $"{due:N0} tours dus", null, null, null, null, null,
+                "non disponible dans cette version (sweep répond 2)", null, "≤ 5 s", null, valueText: "non disponible dans cette version");
+        }
+        else
+        {
+            var ratio = elapsed.TotalMilliseconds / Math.Max(1, bare.Elapsed.TotalMilliseconds);
+            Console.WriteLine($"  échéances : {elapsed.TotalSeconds:F1} s (code {code}), verbe migrate à vide {migrate.Elapsed.TotalSeconds:F1} s, "
+                + $"référence nue {bare.Elapsed.TotalSeconds:F2} s, rapport {ratio:F1}");
+            report.Add("Échéances J+10 / J+20 (verbe sweep, processus compris)", $"{due:N0} tours dus", null, null, null, null, elapsed.TotalMilliseconds,
+                $"verbe migrate sans travail : {migrate.Elapsed.TotalSeconds:F1} s", migrate.Elapsed.TotalMilliseconds, "≤ 5 s", code == 0 && elapsed.TotalSeconds <= 5);
+            report.Add("  · le même balayage, SQL nu (ADO.NET, mêmes instructions, annulé)", $"{bare.Reminders:N0} relances", null, null, null, null, elapsed.TotalMilliseconds,
+                $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s (rapport {ratio:F1})", bare.Elapsed.TotalMilliseconds, "≤ 3 × le SQL nu", code == 0 && ratio <= 3);
+            // What the process time holds besides the pass: the verb prints the pass alone (its e-mails are sent beside it), then
+            // how many e-mails it sent and how long after the pass the last one went.
+            var fr = CultureInfo.GetCultureInfo("fr-FR");
+            if (System.Text.RegularExpressions.Regex.Match(output, @"J\+20, .*? en ([0-9]+,[0-9]) s\.") is { Success: true } pass)
+            {
+                var passMs = double.Parse(pass.Groups[1].Value, fr) * 1000;
+                var mails = System.Text.RegularExpressions.Regex.Match(output, @"E-mails envoyés : ([0-9]+), le dernier ([0-9]+,[0-9]) s après");
+                report.Add("  · le balayage seul (durée affichée par le verbe, sans démarrage, e-mails envoyés à côté)", $"{bare.Reminders:N0} relances", null, null, null, null, passMs,
+                    $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s" + (mails.Success
+                        ? $" ; le verbe envoie {mails.Groups[1].Value} e-mails pendant le balayage, le dernier {mails.Groups[2].Value} s après lui" : ""),
+                    bare.Elapsed.TotalMilliseconds, "—", null);
+            }
+        }
+    }
+
+    // 6. Webhooks: a decision's p95 without then with a subscription (the event is written either way, the subscription
     // adds its delivery row), then the dispatcher's deliveries per second to a receiver in this process, beside the same
     // signed posts sent bare (same bodies, same batches of Webhooks:BatchSize in parallel, same receiver).
     if (o.Runs("webhooks"))
@@ -474,46 +515,6 @@ try
         Console.WriteLine($"  webhooks : {count}/{waiting} livrés en {span.TotalSeconds:F1} s = {rate:F0}/s ; envois nus {bareRate:F0}/s");
         report.Add("Livraison des webhooks (file → récepteur local, signés)", $"{waiting:N0} livraisons", null, null, null, rate, null,
             $"mêmes envois signés, nus, par lots de 20 : {bareRate:F0}/s", null, "—", null, throughputBaseline: bareRate);
-    }
-
-    // 6. Deadline sweep: measured through the portal's sweep verb, skipped when this build does not have it.
-    if (o.Runs("sweep"))
-    {
-        var due = await db.ScalarAsync<long>("SELECT count(*) FROM \"Rounds\" WHERE \"ClosedAt\" IS NULL AND \"ReminderSentAt\" IS NULL AND \"ReminderDueAt\" <= @n",
-            ("n", db.IsPostgres ? DateTime.UtcNow : DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
-        // The same statements bare first, rolled back: the portal's sweep then finds the same due rounds.
-        var bare = await SweepSql.BareAsync(db, DateTime.UtcNow);
-        Console.WriteLine($"  échéances, référence nue : {bare.Reminders} relances en {bare.Elapsed.TotalSeconds:F2} s (annulées)");
-        var (code, elapsed, output) = await Commands.RunAsync("dotnet", [portalDll, "sweep"], env, TimeSpan.FromMinutes(10));
-        var migrate = await Commands.RunAsync("dotnet", [portalDll, "migrate"], env);
-        if (code == 2)
-        {
-            Console.WriteLine($"  échéances : verbe sweep non disponible dans cette version ({output.Trim()})");
-            report.Add("Échéances J+10 / J+20 (verbe sweep)", $"{due:N0} tours dus", null, null, null, null, null,
-                "non disponible dans cette version (sweep répond 2)", null, "≤ 5 s", null, valueText: "non disponible dans cette version");
-        }
-        else
-        {
-            var ratio = elapsed.TotalMilliseconds / Math.Max(1, bare.Elapsed.TotalMilliseconds);
-            Console.WriteLine($"  échéances : {elapsed.TotalSeconds:F1} s (code {code}), verbe migrate à vide {migrate.Elapsed.TotalSeconds:F1} s, "
-                + $"référence nue {bare.Elapsed.TotalSeconds:F2} s, rapport {ratio:F1}");
-            report.Add("Échéances J+10 / J+20 (verbe sweep, processus compris)", $"{due:N0} tours dus", null, null, null, null, elapsed.TotalMilliseconds,
-                $"verbe migrate sans travail : {migrate.Elapsed.TotalSeconds:F1} s", migrate.Elapsed.TotalMilliseconds, "≤ 5 s", code == 0 && elapsed.TotalSeconds <= 5);
-            report.Add("  · le même balayage, SQL nu (ADO.NET, mêmes instructions, annulé)", $"{bare.Reminders:N0} relances", null, null, null, null, elapsed.TotalMilliseconds,
-                $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s (rapport {ratio:F1})", bare.Elapsed.TotalMilliseconds, "≤ 3 × le SQL nu", code == 0 && ratio <= 3);
-            // What the process time holds besides the pass: the verb prints the pass alone (its e-mails are sent beside it), then
-            // how many e-mails it sent and how long after the pass the last one went.
-            var fr = CultureInfo.GetCultureInfo("fr-FR");
-            if (System.Text.RegularExpressions.Regex.Match(output, @"J\+20, .*? en ([0-9]+,[0-9]) s\.") is { Success: true } pass)
-            {
-                var passMs = double.Parse(pass.Groups[1].Value, fr) * 1000;
-                var mails = System.Text.RegularExpressions.Regex.Match(output, @"E-mails envoyés : ([0-9]+), le dernier ([0-9]+,[0-9]) s après");
-                report.Add("  · le balayage seul (durée affichée par le verbe, sans démarrage, e-mails envoyés à côté)", $"{bare.Reminders:N0} relances", null, null, null, null, passMs,
-                    $"SQL nu : {bare.Elapsed.TotalSeconds:F2} s" + (mails.Success
-                        ? $" ; le verbe envoie {mails.Groups[1].Value} e-mails pendant le balayage, le dernier {mails.Groups[2].Value} s après lui" : ""),
-                    bare.Elapsed.TotalMilliseconds, "—", null);
-            }
-        }
     }
 
     // 7. E-mail: the portal's dispatcher loop against an SMTP server in this process, beside a bare MailKit loop.
