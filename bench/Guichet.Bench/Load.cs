@@ -71,9 +71,10 @@ public static class Load
         // The first measure of a server process gets at least 30 s: one slow window (a checkpoint, the database's own
         // warm-up) must not end a run-in that has barely started (seen in the full run of 30/11 23:35: stopped at 10 s).
         using var probe = request(0);
-        var server = probe.RequestUri is { IsAbsoluteUri: true } uri ? uri.Authority : "";
+        var (server, path) = probe.RequestUri is { IsAbsoluteUri: true } uri ? (uri.Authority, uri.AbsolutePath)
+            : ("", probe.RequestUri?.OriginalString.Split('?')[0] ?? "");
         var least = Warmed.Add(server) && WarmupMax > WarmupTime ? TimeSpan.FromSeconds(30) : TimeSpan.Zero;
-        var max = WarmedPaths.Add(server + probe.RequestUri?.AbsolutePath) ? FirstWarmupMax : WarmupMax;
+        var max = WarmedPaths.Add(server + path) ? FirstWarmupMax : WarmupMax;
         while (watch.Elapsed < max)
         {
             var (samples, _, elapsed) = await LoopAsync(client, request, concurrency, int.MaxValue, TimeSpan.FromSeconds(5));
