@@ -41,7 +41,7 @@ public sealed record BenchOptions
             ? new BenchOptions
             {
                 Quick = true, Provider = "Sqlite", Requests = 2_000, Vendors = 20, BigVendorRequests = 500, DueRounds = 100,
-                DepositRequests = 200, FileKb = 20, Emails = 200, BulkRequests = 200, LoadRequests = 400, LoadTime = TimeSpan.FromSeconds(8),
+                DepositRequests = 200, FileKb = 20, Emails = 200, BulkRequests = 200, LoadRequests = 3_000, LoadTime = TimeSpan.FromSeconds(8),
                 WarmupTime = TimeSpan.FromSeconds(2), Published = false,
             }
             : new BenchOptions();
