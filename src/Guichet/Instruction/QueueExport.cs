@@ -61,7 +61,7 @@ public static class QueueExport
             await Problems.Write(http, StatusCodes.Status400BadRequest, "Filtres invalides", string.Join(" ", errors.Select(e => e.Message)), errors);
             return null;
         }
-        return AgencyRows.Of(QueueQuery.Sorted(QueueQuery.Filter(db, http.User.Id(), filter), filter.Sort))
+        return AgencyRows.Of(db, QueueQuery.Sorted(QueueQuery.Filter(db, http.User.Id(), filter), filter.Sort))
             .AsNoTracking().AsAsyncEnumerable();
     }
 

@@ -92,7 +92,7 @@ public static class QueueQuery
         GuichetDbContext db, string userId, QueueFilter f, CancellationToken ct)
     {
         var filtered = Filter(db, userId, f);
-        var rows = await AgencyRows.Of(Sorted(filtered, f.Sort).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size)).ToListAsync(ct);
+        var rows = await AgencyRows.Of(db, Sorted(filtered, f.Sort)).Skip((f.Base.Page - 1) * f.Base.Size).Take(f.Base.Size).ToListAsync(ct);
         // Counts per status over the other filters, so each status link says what it would show: from the counter table
         // when the other filters are among its keys (vendor, scheme, type), else counted on the requests.
         Dictionary<RequestStatus, int> counts;

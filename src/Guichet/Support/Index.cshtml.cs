@@ -30,6 +30,6 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
         }
         // Support also finds every request of a vendor by its SIRET.
         var found = db.Requests.MatchingText(q).Union(db.Requests.Where(r => r.Organisation!.Siret == q));
-        Rows = await AgencyRows.Of(found.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)).Take(MaxResults).ToListAsync(ct);
+        Rows = await AgencyRows.Of(db, found.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id)).Take(MaxResults).ToListAsync(ct);
     }
 }

@@ -202,6 +202,22 @@ public abstract class RequestCostTests(CountedApp app)
     }
 
     [Fact]
+    public async Task Every_role_of_a_tokens_user_counts_not_only_the_first_row_read()
+    {
+        // The token's read returns one row per role: each must reach the principal.
+        var (userId, token) = await UserWithTokenAsync(Roles.Fournisseur);
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<GuichetUser>>();
+            Assert.True((await users.AddToRoleAsync((await users.FindByIdAsync(userId))!, Roles.Gestionnaire)).Succeeded);
+        }
+        var api = app.Bearer(token);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/webhooks")).StatusCode); // a vendor's resource
+        Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsync("/api/v1/demandes/INCONNUE/valider", null)).StatusCode); // a manager's
+    }
+
+    [Fact]
     public async Task A_tokens_last_use_is_written_at_its_first_call_then_at_most_once_a_minute()
     {
         var (_, token) = await UserWithTokenAsync(Roles.Fournisseur);
