@@ -338,12 +338,14 @@ public abstract class WebhookDeliveryTests(GuichetApp app)
         var created = await page.PostForm("/compte/webhooks?handler=Create",
             new() { ["Address"] = receiver.Url, ["Types"] = "demande.validee" }, "/compte/webhooks");
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        var html = await created.Content.ReadAsStringAsync();
+        // Decoded: the page writes a « + » of the base64 secret as &#x2B; (a secret that began with one read as none).
+        var html = System.Net.WebUtility.HtmlDecode(await created.Content.ReadAsStringAsync());
         var secret = System.Text.RegularExpressions.Regex.Match(html, "whsec_[A-Za-z0-9+/=]+").Value;
         // When the page refuses, its message says why (the text of <main>).
         var text = System.Text.RegularExpressions.Regex.Replace(html[Math.Max(0, html.IndexOf("<main", StringComparison.Ordinal))..], "<[^>]+>|\\s+", " ");
         Assert.True(secret.Length > 0, "Pas de secret sur la page : " + text[..Math.Min(1500, text.Length)]);
-        var again = await page.GetStringAsync("/compte/webhooks");
+        Assert.Equal("whsec_".Length + 44, secret.Length); // the whole secret: 32 random bytes in base64
+        var again = System.Net.WebUtility.HtmlDecode(await page.GetStringAsync("/compte/webhooks"));
         Assert.Contains(receiver.Url, again);
         Assert.DoesNotContain(secret, again);
 
