@@ -97,7 +97,7 @@ public sealed class CopyJourney(BrowserApp app)
 
         await page.GotoAsync("/demandes?statut=A_MODIFIER&type=AVANCE");
         await page.Locator("table tbody tr").First.GetByRole(AriaRole.Link, new() { Name = "Modifier" }).ClickAsync();
-        await page.WaitForURLAsync("**/modifier");
+        await Navigation.Reached(page, "**/modifier");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Récapitulatif et commentaire du gestionnaire" })).ToBeVisibleAsync();
         await AssertNoLineStartsWithPunctuation(page, "« Modifier »", atLeast: 8);
         await Accessibility.Capture(page, "typographie-modifier-360");

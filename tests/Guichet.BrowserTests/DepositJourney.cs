@@ -31,7 +31,7 @@ public sealed class DepositJourney(BrowserApp app)
         await Accessibility.Capture(page, "depot-formulaire");
         await page.GetByRole(AriaRole.Button, new() { Name = "Déposer", Exact = true }).ClickAsync();
 
-        await page.WaitForURLAsync("**/depots/*");
+        await Navigation.Reached(page, "**/depots/*");
         await Assertions.Expect(page.GetByText("1 demande enregistrée")).ToBeVisibleAsync();
         var number = await page.Locator("table tbody tr td a").First.TextContentAsync();
         Assert.Matches(@"^SAS-A-\d{4}-\d{6}$", number);

@@ -18,7 +18,7 @@ public sealed class ModificationJourney(BrowserApp app)
         await Accessibility.Capture(page, prefix + "-1-bandeau");
         await page.GotoAsync("/demandes?statut=A_MODIFIER&type=SOLDE&tri=numero");
         await page.Locator("table tbody tr").First.GetByRole(AriaRole.Link, new() { Name = "Modifier" }).ClickAsync();
-        await page.WaitForURLAsync("**/modifier");
+        await Navigation.Reached(page, "**/modifier");
         return page;
     }
 

@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -12,12 +13,12 @@ public sealed class AccountPage(IPage page)
     public async Task Open()
     {
         await page.GetByRole(AriaRole.Link, new() { Name = "Mon compte" }).ClickAsync();
-        await page.WaitForURLAsync("**/compte");
+        await Navigation.Reached(page, "**/compte");
     }
 
     public async Task SignOutEverywhere()
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Se déconnecter de tous les appareils" }).ClickAsync();
-        await page.WaitForURLAsync("**/connexion");
+        await Navigation.Reached(page, "**/connexion");
     }
 }

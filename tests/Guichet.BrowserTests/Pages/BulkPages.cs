@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -14,7 +15,7 @@ public sealed class BulkActionsForm(IPage page)
         await page.GetByLabel("Rechercher").FillAsync(text);
         await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
         // A readiness wait, not a timing: in CI the filtered queue once took more than Playwright's 30 s to load.
-        await page.WaitForURLAsync("**/instruction?*q=*", new() { Timeout = 120_000 });
+        await Navigation.Reached(page, "**/instruction?*q=*", 120_000);
         await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 120_000 });
     }
 
@@ -26,7 +27,7 @@ public sealed class BulkActionsForm(IPage page)
         foreach (var item in items) await Form.GetByLabel(item, new() { Exact = true }).CheckAsync();
         await AllResults.CheckAsync();
         await Form.GetByRole(AriaRole.Button, new() { Name = "Continuer" }).ClickAsync();
-        await page.WaitForURLAsync("**/instruction/operations-groupees/nouvelle");
+        await Navigation.Reached(page, "**/instruction/operations-groupees/nouvelle");
     }
 }
 
@@ -43,7 +44,7 @@ public sealed class BulkOperationPage(IPage page)
     public async Task Confirm()
     {
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirmer" }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
+        await Navigation.Reached(page, new System.Text.RegularExpressions.Regex("/instruction/operations-groupees/[0-9a-f-]{36}$"));
     }
 
     /// <summary>Downloads « Télécharger le bilan (CSV) » and returns its lines (without the byte-order mark).</summary>

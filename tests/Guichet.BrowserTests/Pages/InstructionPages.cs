@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -24,7 +25,7 @@ public sealed class QueuePage(IPage page)
         var link = Rows.First.GetByRole(AriaRole.Link).First;
         var number = (await link.TextContentAsync())!.Trim();
         await link.ClickAsync();
-        await page.WaitForURLAsync("**/instruction/" + number);
+        await Navigation.Reached(page, "**/instruction/" + number);
         return number;
     }
 }

@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -13,11 +14,7 @@ public sealed class LoginPage(IPage page)
         await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).Last.ClickAsync();
         try
         {
-            // The URL once the response commits, then the page's own heading (the DOM, polled): not the « load » event,
-            // which Playwright sometimes never reports after the form's redirect though the page is shown (CI runs 38
-            // and 42, scripts disabled: stopped on /demandes, no message).
-            await page.WaitForURLAsync("**/demandes", new() { WaitUntil = WaitUntilState.Commit });
-            await page.Locator("main h1", new() { HasText = "Suivi des demandes" }).WaitForAsync();
+            await Navigation.Reached(page, "**/demandes");
         }
         catch (TimeoutException e)
         {

@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -30,27 +31,27 @@ public sealed class TwoStepLoginPage(IPage page)
         await page.GetByLabel("Adresse e-mail").FillAsync(email);
         await page.GetByLabel("Mot de passe").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Se connecter" }).Last.ClickAsync();
-        await page.WaitForURLAsync("**/connexion/code");
+        await Navigation.Reached(page, "**/connexion/code");
     }
 
     public async Task Code(string code)
     {
         await page.GetByLabel("Code de vérification").FillAsync(code);
         await page.GetByRole(AriaRole.Button, new() { Name = "Vérifier" }).ClickAsync();
-        await page.WaitForURLAsync("**/demandes");
+        await Navigation.Reached(page, "**/demandes");
     }
 
     public async Task UseRecoveryCode()
     {
         await page.GetByRole(AriaRole.Link, new() { Name = "Utiliser un code de récupération" }).ClickAsync();
-        await page.WaitForURLAsync("**/connexion/recuperation");
+        await Navigation.Reached(page, "**/connexion/recuperation");
     }
 
     public async Task RecoveryCode(string code)
     {
         await page.GetByLabel("Code de récupération").FillAsync(code);
         await page.GetByRole(AriaRole.Button, new() { Name = "Vérifier" }).ClickAsync();
-        await page.WaitForURLAsync("**/demandes");
+        await Navigation.Reached(page, "**/demandes");
     }
 
     public async Task SignOut()
@@ -58,6 +59,6 @@ public sealed class TwoStepLoginPage(IPage page)
         await page.GetByRole(AriaRole.Button, new() { Name = "Se déconnecter" }).ClickAsync();
         // The sign-out lands on the home page. Waiting for « not /demandes » matched at once when signing out from the
         // enrolment page, before the sign-out's navigation had ended (CI run 36 hung there).
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/");
+        await Navigation.Reached(page, url => new Uri(url).AbsolutePath == "/");
     }
 }
