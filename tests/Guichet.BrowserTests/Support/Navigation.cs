@@ -4,36 +4,42 @@ using Microsoft.Playwright;
 namespace Guichet.BrowserTests.Support;
 
 /// <summary>
-/// Waiting for the page a click leads to. Playwright's own wait (<c>WaitForURLAsync</c> until « load ») sometimes never
-/// hears the « load » event after a form's redirect, though the browser shows the page (CI runs 38, 42 and 43: stopped
-/// on the right address after 30 to 90 s, « NetworkIdle » reported). Here: the address once the response commits, then
-/// « load » for a while, then the page's heading in the DOM, which does not depend on that event.
+/// Waiting for the page a click leads to. Playwright's own wait (<c>WaitForURLAsync</c>) waits for the page's « load »
+/// event, even with <c>WaitUntil = Commit</c> when the address already matches, and it sometimes never hears that event
+/// after a form's redirect though the browser shows the page (CI runs 38, 42, 43 and 44: stopped on the right address
+/// after 30 to 90 s, « NetworkIdle » reported). Here: the address polled, « load » for a while, then the page's heading
+/// in the DOM, which do not depend on that event.
 /// </summary>
 public static class Navigation
 {
     // Long enough for a slow page's scripts and styles; when the event is missed, the page has long been loaded by then.
     private const float LoadWait = 10_000;
 
-    public static async Task Reached(IPage page, string urlGlob, float? timeout = null)
+    /// <summary>An address in Playwright's glob: <c>**</c> any text, <c>*</c> any text without « / », the rest as written.</summary>
+    public static Task Reached(IPage page, string urlGlob, float? timeout = null)
     {
-        await page.WaitForURLAsync(urlGlob, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
-        await Loaded(page);
+        var pattern = new Regex("^" + string.Concat(Regex.Split(urlGlob, @"(\*\*|\*)").Select(part => part switch
+        {
+            "**" => ".*",
+            "*" => "[^/]*",
+            _ => Regex.Escape(part),
+        })) + "$");
+        return Reached(page, url => pattern.IsMatch(url), urlGlob, timeout);
     }
 
-    public static async Task Reached(IPage page, Regex url, float? timeout = null)
-    {
-        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
-        await Loaded(page);
-    }
+    public static Task Reached(IPage page, Regex url, float? timeout = null) => Reached(page, url.IsMatch, url.ToString(), timeout);
 
-    public static async Task Reached(IPage page, Func<string, bool> url, float? timeout = null)
-    {
-        await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit, Timeout = timeout });
-        await Loaded(page);
-    }
+    public static Task Reached(IPage page, Func<string, bool> url, float? timeout = null) => Reached(page, url, "(condition)", timeout);
 
-    private static async Task Loaded(IPage page)
+    private static async Task Reached(IPage page, Func<string, bool> matches, string expected, float? timeout)
     {
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeout ?? 30_000);
+        while (!matches(page.Url))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Page attendue à l'adresse {expected}, restée sur {page.Url}.");
+            await Task.Delay(50);
+        }
         try
         {
             await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = LoadWait });
