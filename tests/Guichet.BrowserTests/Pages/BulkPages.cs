@@ -16,7 +16,6 @@ public sealed class BulkActionsForm(IPage page)
         await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
         // A readiness wait, not a timing: in CI the filtered queue once took more than Playwright's 30 s to load.
         await Navigation.Reached(page, "**/instruction?*q=*", 120_000);
-        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 120_000 });
     }
 
     /// <summary>Chooses the action, writes the comment, ticks the items, takes every result of the filter, « Continuer ».</summary>

@@ -70,41 +70,26 @@ public static class Keyboard
     /// expected one when the failure was written), so every case gets a second wait of 60 s before failing; the new
     /// page then gets 90 s to load.
     /// </summary>
-    public static Task EnterTo(IPage page, string urlGlob) =>
-        EnterTo(page, t => page.WaitForURLAsync(urlGlob, new() { Timeout = t, WaitUntil = WaitUntilState.Commit }), urlGlob);
+    public static Task EnterTo(IPage page, string urlGlob) => EnterTo(page, Navigation.Glob(urlGlob), urlGlob);
 
     /// <inheritdoc cref="EnterTo(IPage, string)"/>
-    public static Task EnterTo(IPage page, System.Text.RegularExpressions.Regex url) =>
-        EnterTo(page, t => page.WaitForURLAsync(url, new() { Timeout = t, WaitUntil = WaitUntilState.Commit }), url.ToString());
+    public static Task EnterTo(IPage page, System.Text.RegularExpressions.Regex url) => EnterTo(page, url.IsMatch, url.ToString());
 
-    private static async Task EnterTo(IPage page, Func<float, Task> committed, string expected)
+    // The address is polled (Navigation), not awaited through WaitForURLAsync, which waits for a « load » it can miss.
+    private static async Task EnterTo(IPage page, Func<string, bool> matches, string expected)
     {
         var from = page.Url;
         // Only a link gets the key twice: a second Enter on a form's button could submit it twice while its answer is slow.
         var link = await page.EvaluateAsync<bool>("() => document.activeElement?.tagName === 'A'");
         await page.Keyboard.PressAsync("Enter");
-        if (!await Reached(committed, link ? 15_000 : 90_000))
+        if (!await Navigation.AddressWithin(page, matches, link ? 15_000 : 90_000))
         {
             if (link && page.Url == from)
                 await page.Keyboard.PressAsync("Enter"); // still on the page: the key was dropped (a GET link, safe twice)
-            if (!await Reached(committed, 60_000))
+            if (!await Navigation.AddressWithin(page, matches, 60_000))
                 Assert.Fail($"Entrée a mené à {page.Url}, pas à {expected}.");
         }
-        await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = 90_000 });
-    }
-
-    /// <summary>True when the expected URL is committed within the time (at once when it already is).</summary>
-    private static async Task<bool> Reached(Func<float, Task> committed, float timeout)
-    {
-        try
-        {
-            await committed(timeout);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
+        await Navigation.Shown(page, 90_000);
     }
 
     /// <summary>The focused element draws an outline or a box-shadow (the theme's focus ring), never nothing.</summary>

@@ -16,7 +16,14 @@ public static class Navigation
     private const float LoadWait = 10_000;
 
     /// <summary>An address in Playwright's glob: <c>**</c> any text, <c>*</c> any text without « / », the rest as written.</summary>
-    public static Task Reached(IPage page, string urlGlob, float? timeout = null)
+    public static Task Reached(IPage page, string urlGlob, float? timeout = null) => Reached(page, Glob(urlGlob), urlGlob, timeout);
+
+    public static Task Reached(IPage page, Regex url, float? timeout = null) => Reached(page, url.IsMatch, url.ToString(), timeout);
+
+    public static Task Reached(IPage page, Func<string, bool> url, float? timeout = null) => Reached(page, url, "(condition)", timeout);
+
+    /// <summary>The glob as a condition on the address.</summary>
+    public static Func<string, bool> Glob(string urlGlob)
     {
         var pattern = new Regex("^" + string.Concat(Regex.Split(urlGlob, @"(\*\*|\*)").Select(part => part switch
         {
@@ -24,30 +31,40 @@ public static class Navigation
             "*" => "[^/]*",
             _ => Regex.Escape(part),
         })) + "$");
-        return Reached(page, url => pattern.IsMatch(url), urlGlob, timeout);
+        return pattern.IsMatch;
     }
 
-    public static Task Reached(IPage page, Regex url, float? timeout = null) => Reached(page, url.IsMatch, url.ToString(), timeout);
-
-    public static Task Reached(IPage page, Func<string, bool> url, float? timeout = null) => Reached(page, url, "(condition)", timeout);
-
-    private static async Task Reached(IPage page, Func<string, bool> matches, string expected, float? timeout)
+    /// <summary>True as soon as the address matches (at once when it already does), false when the time runs out.</summary>
+    public static async Task<bool> AddressWithin(IPage page, Func<string, bool> matches, float timeout)
     {
-        var deadline = DateTime.UtcNow.AddMilliseconds(timeout ?? 30_000);
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeout);
         while (!matches(page.Url))
         {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Page attendue à l'adresse {expected}, restée sur {page.Url}.");
+            if (DateTime.UtcNow > deadline) return false;
             await Task.Delay(50);
         }
+        return true;
+    }
+
+    /// <summary>The page at the address is shown: « load » for a while if Playwright reports it, then its heading in the DOM.</summary>
+    public static async Task Shown(IPage page, float timeout)
+    {
         try
         {
-            await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = LoadWait });
+            await page.WaitForLoadStateAsync(LoadState.Load, new() { Timeout = Math.Min(LoadWait, timeout) });
         }
         catch (TimeoutException)
         {
             // The event was missed; the page itself is checked below.
         }
-        await page.Locator("h1").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        await page.Locator("h1").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = timeout });
+    }
+
+    private static async Task Reached(IPage page, Func<string, bool> matches, string expected, float? timeout)
+    {
+        var limit = timeout ?? 30_000;
+        if (!await AddressWithin(page, matches, limit))
+            throw new TimeoutException($"Page attendue à l'adresse {expected}, restée sur {page.Url}.");
+        await Shown(page, limit);
     }
 }
