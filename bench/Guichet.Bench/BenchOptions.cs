@@ -71,6 +71,7 @@ public sealed record BenchOptions
                 "--only" => o with { Only = Next() },
                 "--keep" => o with { Keep = true },
                 "--build" => o with { Published = false },
+                "--publish" => o with { Published = true },
                 _ => throw new ArgumentException($"Option inconnue : {args[i]}"),
             };
         }

@@ -41,14 +41,14 @@ public static class GrowthPlot
         Panel(sb, Left + PanelWidth + Gap, sizes, measures, m => Ratios(sizes, m), ratios.Min(), ratios.Max(),
             $"Croissance depuis {sizes[0].ToString("N0", Fr)} demandes", r => "× " + r.ToString(r < 10 ? "0.##" : "N0", Fr), guides: true);
 
-        // The legend, two columns under the panels.
+        // The legend, two columns under the panels; a name is clipped to its column (76 characters ran into the next one).
         var legendTop = Top + PanelHeight + 62;
         for (var i = 0; i < measures.Count; i++)
         {
             var x = Left + i % 2 * (PanelWidth + Gap / 2);
             var y = legendTop + i / 2 * LegendRow;
             sb.AppendLine(CultureInfo.InvariantCulture, $"""<line x1="{x}" y1="{y}" x2="{x + 30}" y2="{y}" {Stroke(i)}/><circle cx="{x + 15}" cy="{y}" r="3" fill="{Colours[i % Colours.Length]}"/>""");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{x + 38}" y="{y + 4}">{Xml(Clip(measures[i].Name.Replace("`", "", StringComparison.Ordinal), 76))}</text>""");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"""<text x="{x + 38}" y="{y + 4}">{Xml(Clip(measures[i].Name.Replace("`", "", StringComparison.Ordinal), 70))}</text>""");
         }
         sb.AppendLine("</svg>");
         return sb.ToString();
