@@ -23,6 +23,8 @@ public sealed record BenchOptions
     public int Concurrency { get; init; } = 16;
     /// <summary>Closed-loop load before each measure whose answers are dropped: the JIT reaches its optimised code (tiering).</summary>
     public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>The quick run's longest warm-up for the first measure of each address (see Program.cs).</summary>
+    public TimeSpan QuickFirstWarmupMax { get; init; } = TimeSpan.FromSeconds(15);
     public string? Output { get; init; }
     public string? Only { get; init; }
     /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
@@ -67,6 +69,7 @@ public sealed record BenchOptions
                 "--load-seconds" => o with { LoadTime = TimeSpan.FromSeconds(Int()) },
                 "--concurrency" => o with { Concurrency = Int() },
                 "--warmup-seconds" => o with { WarmupTime = TimeSpan.FromSeconds(Int()) },
+                "--first-warmup-seconds" => o with { QuickFirstWarmupMax = TimeSpan.FromSeconds(Int()) },
                 "--out" => o with { Output = Next() },
                 "--only" => o with { Only = Next() },
                 "--keep" => o with { Keep = true },

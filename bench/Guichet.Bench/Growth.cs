@@ -50,6 +50,7 @@ public static class Growth
         // Shorter measures than a one-size run: three sizes and about thirty measures each.
         Load.WarmupTime = TimeSpan.FromSeconds(Math.Min(o.WarmupTime.TotalSeconds, 2));
         Load.WarmupMax = Load.FirstWarmupMax = Load.WarmupTime; // many sizes and reads: the fixed short warm-up, as before
+        Load.FirstServerWarmup = TimeSpan.Zero;
         var loadRequests = Math.Min(o.LoadRequests, 1_500);
         var loadTime = TimeSpan.FromSeconds(Math.Min(o.LoadTime.TotalSeconds, 10));
         Console.WriteLine($"Guichet.Bench — croissance, {o.Provider}, tailles {string.Join(" → ", sizes.Select(s => s.ToString("N0")))} ; dossier {work}");

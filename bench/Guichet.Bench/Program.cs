@@ -21,7 +21,7 @@ var o = BenchOptions.Parse(args);
 Load.WarmupTime = o.WarmupTime;
 // The quick run keeps its fixed warm-up, but the first measure of each address (portal or bare host) warms up until it
 // serves a stable throughput (15 s at most): its figures are then those of a running server, for a run of a few minutes.
-if (o.Quick) (Load.WarmupMax, Load.FirstWarmupMax) = (o.WarmupTime, TimeSpan.FromSeconds(15));
+if (o.Quick) (Load.WarmupMax, Load.FirstWarmupMax) = (o.WarmupTime, o.QuickFirstWarmupMax);
 var repo = FindRepo();
 var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
 var builtDll = Path.Combine(repo, "src", "Guichet", "bin", configuration, "net10.0", "Guichet.dll");
