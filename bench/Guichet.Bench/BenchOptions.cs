@@ -23,15 +23,18 @@ public sealed record BenchOptions
     public int Concurrency { get; init; } = 16;
     /// <summary>Closed-loop load before each measure whose answers are dropped: the JIT reaches its optimised code (tiering).</summary>
     public TimeSpan WarmupTime { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>The quick run's longest warm-up for the first measure of each address (see Program.cs).</summary>
+    /// <summary>
+    /// The quick run's longest warm-up for the first measure of a new address other than a server process's first
+    /// (which gets <see cref="Load.FirstServerWarmupMax"/>); <c>--first-warmup-seconds</c>, ignored outside <c>--quick</c>.
+    /// </summary>
     public TimeSpan QuickFirstWarmupMax { get; init; } = TimeSpan.FromSeconds(15);
     public string? Output { get; init; }
     public string? Only { get; init; }
     /// <summary>Leaves the database (and the PostgreSQL cluster) running at the end, to look at query plans.</summary>
     public bool Keep { get; init; }
     /// <summary>
-    /// Measures the portal as docs/exploitation.md has it delivered (<c>dotnet publish</c> ReadyToRun); the quick run and
-    /// <c>--build</c> measure the build output instead (no publish step, but the portal's and its NuGet libraries' methods
+    /// Measures the portal as docs/exploitation.md has it delivered (<c>dotnet publish</c> ReadyToRun); the quick run
+    /// (unless <c>--publish</c>) and <c>--build</c> measure the build output instead (no publish step, but the portal's and its NuGet libraries' methods
     /// JIT-compiled on their first call).
     /// </summary>
     public bool Published { get; init; } = true;

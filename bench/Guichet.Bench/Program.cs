@@ -19,8 +19,9 @@ if (args.Length > 0 && args[0] == "bare-mail")
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("fr-FR");
 var o = BenchOptions.Parse(args);
 Load.WarmupTime = o.WarmupTime;
-// The quick run keeps its fixed warm-up, but the first measure of each address (portal or bare host) warms up until it
-// serves a stable throughput (15 s at most): its figures are then those of a running server, for a run of a few minutes.
+// The quick run keeps its fixed warm-up, but the first measure of each server process (portal or bare host) warms up 30
+// to 45 s (Load.FirstServerWarmup), and that of each other new address until it serves a stable throughput (up to
+// --first-warmup-seconds, 15 s): its figures are then those of a running server, for a run of a few minutes.
 if (o.Quick) (Load.WarmupMax, Load.FirstWarmupMax) = (o.WarmupTime, o.QuickFirstWarmupMax);
 var repo = FindRepo();
 var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
@@ -35,7 +36,7 @@ if (missingTools.Count > 0)
     Console.Error.WriteLine($"Outils manquants pour ce run : {string.Join(" ; ", missingTools)}. Installez-les, ou choisissez les scénarios avec --only.");
     return 1;
 }
-// The portal as it is delivered (docs/exploitation.md « Construire le livrable »), unless --quick or --build.
+// The portal as it is delivered (docs/exploitation.md « Construire le livrable »), unless --quick (without --publish) or --build.
 var portalDll = o.Published ? await Commands.PublishAsync(repo, configuration) : builtDll;
 var benchDll = typeof(BenchOptions).Assembly.Location;
 // The growth run (--growth, --sizes) is a run of its own: several sizes, one database each (Growth.cs).

@@ -73,7 +73,7 @@ public sealed class Report(BenchOptions o)
             : "- Portail : sortie de `dotnet build` (code compilé au premier appel, sans ReadyToRun)");
         section.AppendLine($"- Charge : {o.Concurrency} clients simultanés (boucle fermée HttpClient, processus séparé, 127.0.0.1), au plus {o.LoadRequests:N0} requêtes "
             + $"ou {o.LoadTime.TotalSeconds:F0} s par mesure, après un échauffement à la même charge (réponses écartées) de {o.WarmupTime.TotalSeconds:F0} s"
-            + (o.Quick ? $", prolongé par fenêtres de 5 s jusqu'à un débit stable : de {Load.FirstServerWarmup.TotalSeconds:F0} à {Load.FirstServerWarmup.TotalSeconds + 15:F0} s pour la première mesure de chaque processus, portail ou hôte nu, {Load.FirstWarmupMax.TotalSeconds:F0} s au plus pour la première mesure de chaque autre adresse"
+            + (o.Quick ? $", prolongé par fenêtres de 5 s jusqu'à un débit stable : de {Load.FirstServerWarmup.TotalSeconds:F0} à {Load.FirstServerWarmupMax.TotalSeconds:F0} s environ pour la première mesure de chaque processus, portail ou hôte nu, {Load.FirstWarmupMax.TotalSeconds:F0} s environ au plus pour la première mesure de chaque autre adresse"
                 : ", prolongé par fenêtres de 5 s jusqu'à un débit stable (au moins 30 s pour la première mesure d'un processus, 90 s au plus)") + $" ; le portail et l'hôte nu partagent les {Environment.ProcessorCount} cœurs avec le générateur de charge et la base.");
         section.AppendLine($"- Charge moyenne de la machine (1 / 5 / 15 min) au début : {_loadAtStart} ; à la fin : {LoadAverage()} (au-delà de ~0,5 au début, un autre travail tournait).");
         section.AppendLine();

@@ -67,8 +67,8 @@ public static class Keyboard
     /// Presses Enter on the focused link or button and waits for the page it leads to. Chromium now and then drops the
     /// key on a busy machine (seen in CI: no navigation within 90 s), so a link whose page is still on its URL after 15 s
     /// gets the key once more. A navigation may also commit just as the first wait ends (seen in CI: the URL was the
-    /// expected one when the failure was written), so every case gets a second wait of 60 s before failing; the new
-    /// page then gets 90 s to load.
+    /// expected one when the failure was written), so every case gets a second wait of 60 s before failing; then
+    /// « load » for 10 s at most and the new page's heading for 90 s (<see cref="Navigation.Shown"/>).
     /// </summary>
     public static Task EnterTo(IPage page, string urlGlob) => EnterTo(page, Navigation.Glob(urlGlob), urlGlob);
 

@@ -46,7 +46,10 @@ public static class Navigation
         return true;
     }
 
-    /// <summary>The page at the address is shown: « load » for a while if Playwright reports it, then its heading in the DOM.</summary>
+    /// <summary>
+    /// The page at the address is shown: « load » for a while if Playwright reports it, then its heading in the DOM. The
+    /// limit applies to each step, as in <see cref="Reached(IPage, string, float?)"/> (address, then heading).
+    /// </summary>
     public static async Task Shown(IPage page, float timeout)
     {
         try
