@@ -13,6 +13,8 @@ using Guichet.Storage;
 using Guichet.Telemetry;
 using Guichet.Tracking;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption;
+using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel;
 using Microsoft.AspNetCore.Identity;
 using Scalar.AspNetCore;
 
@@ -46,7 +48,14 @@ try
 
     // Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
     builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
-    builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>();
+    // New keys use AES-256-GCM: half the cost of the default CBC + HMAC for the cookies and antiforgery tokens of every
+    // page (BENCHMARKS.md); keys already in the ring keep the algorithm they were made with.
+    builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>()
+        .UseCryptographicAlgorithms(new AuthenticatedEncryptorConfiguration
+        {
+            EncryptionAlgorithm = EncryptionAlgorithm.AES_256_GCM,
+            ValidationAlgorithm = ValidationAlgorithm.HMACSHA256,
+        });
     builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments").ValidateOnStart();
     builder.Services.AddOptions<DepositOptions>().BindConfiguration("Deposits")
         .ValidateErrors(o => o.Errors(), "Configuration Deposits invalide (HeartbeatSeconds, StaleAfterSeconds, CheckSeconds, OrphanFilesAfterSeconds, PurgeEverySeconds, LargeChecksAtOnce, SimulationWaitSeconds, MaxTakeovers).")
@@ -137,11 +146,13 @@ try
     builder.Services.AddAuthorization();
     builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, codes, mot de passe oublié, API per user, simulations
     builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
+    builder.Services.ReuseAntiforgeryTokens(); // one request token per browser, person and session, not one per page
     // Behind a proxy: X-Forwarded-* from ReverseProxy:KnownProxies/KnownNetworks only; HTTPS, HSTS, Secure cookies (Hosting/Transport.cs).
     builder.Services.AddGuichetTransport(builder.Configuration, builder.Environment);
 
     // Pages live with their feature (Tracking/, Accounts/…), so Razor Pages are rooted at the project.
     var maxDepositBody = DepositUploads.MaxBody(builder.Configuration);
+    builder.Services.AddSingleton<StaticAssets>(); // CSS and scripts addressed with their content's version
     builder.Services.AddRazorPages(o =>
     {
         o.RootDirectory = "/";
