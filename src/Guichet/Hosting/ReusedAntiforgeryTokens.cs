@@ -7,16 +7,17 @@ using Microsoft.Extensions.Options;
 namespace Guichet.Hosting;
 
 /// <summary>
-/// Every page of a signed-in person carries « Se déconnecter », a form with an antiforgery token. Issuing one decrypts the
-/// antiforgery cookie and encrypts a new request token: about 6 % of a tracking page (BENCHMARKS.md, « Coût par page »).
+/// Every page of a signed-in person carries « Se déconnecter », a form with an antiforgery token. Issuing one decrypts
+/// the antiforgery cookie and encrypts a new request token: about 6 % of a tracking page (BENCHMARKS.md, « Coût d'une
+/// page hors base »).
 /// A request token stays valid as long as its cookie token and its person do not change, and may be posted any number of
 /// times, so the token issued for one (cookie, person, session) is served again to that browser's next pages.
 /// Validation is untouched: every POST is checked by the framework's antiforgery against its own cookie and its user.
 /// </summary>
 public sealed class ReusedAntiforgeryTokens(IAntiforgery inner, IOptions<AntiforgeryOptions> options) : IAntiforgery, IDisposable
 {
-    // Bounded: one entry per live browser; the oldest go first when full, and every entry is re-issued after a while.
-    private const int MaxEntries = 20_000;
+    // Bounded (8 MB at most): one entry per browser seen in the last 20 minutes; when full, pages get fresh tokens as before.
+    private const int MaxEntries = 10_000;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(20);
     private readonly MemoryCache _issued = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
 
