@@ -145,7 +145,8 @@ try
         .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
     builder.Services.AddAuthorization();
     builder.Services.AddGuichetRateLimits(); // RateLimits:* — sign-in, codes, mot de passe oublié, API per user, simulations
-    builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.HeaderName = "X-CSRF-TOKEN"; });
+    // SameSite=Strict (the framework's default, kept on purpose): ReusedAntiforgeryTokens relies on it.
+    builder.Services.AddAntiforgery(o => { o.Cookie.Name = "guichet-af"; o.Cookie.SameSite = SameSiteMode.Strict; o.HeaderName = "X-CSRF-TOKEN"; });
     builder.Services.ReuseAntiforgeryTokens(); // one request token per browser, person and session, not one per page
     // Behind a proxy: X-Forwarded-* from ReverseProxy:KnownProxies/KnownNetworks only; HTTPS, HSTS, Secure cookies (Hosting/Transport.cs).
     builder.Services.AddGuichetTransport(builder.Configuration, builder.Environment);

@@ -13,10 +13,12 @@ namespace Guichet.Hosting;
 /// A request token stays valid as long as its cookie token and its person do not change, and may be posted any number of
 /// times, so the token issued for one (cookie, person, session) is served again to that browser's next pages.
 /// Validation is untouched: every POST is checked by the framework's antiforgery against its own cookie and its user.
+/// Only a request that carries the browser's antiforgery cookie gets a reused token, and that cookie is SameSite=Strict
+/// (Program.cs): a request started by another site, the lever of a compression attack such as BREACH, gets a fresh one.
 /// </summary>
 public sealed class ReusedAntiforgeryTokens(IAntiforgery inner, IOptions<AntiforgeryOptions> options) : IAntiforgery, IDisposable
 {
-    // Bounded (8 MB at most): one entry per browser seen in the last 20 minutes; when full, pages get fresh tokens as before.
+    // Bounded (about 10 MB): one entry per browser seen in the last 20 minutes; when full, pages get fresh tokens as before.
     private const int MaxEntries = 10_000;
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(20);
     private readonly MemoryCache _issued = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
@@ -49,17 +51,33 @@ public sealed class ReusedAntiforgeryTokens(IAntiforgery inner, IOptions<Antifor
         if (options.Value.Cookie.SecurePolicy == CookieSecurePolicy.Always && !context.Request.IsHttps) return null;
         var cookie = context.Request.Cookies[options.Value.Cookie.Name!];
         if (string.IsNullOrEmpty(cookie)) return null;
-        var user = context.User;
-        var identities = user.Identities.Count(i => i.IsAuthenticated);
-        if (identities == 0) return string.Concat(cookie, "\n-");
-        // The request token names its person by the identity's NameIdentifier: one identity with one, or no reuse.
-        if (identities > 1 || user.FindFirstValue(ClaimTypes.NameIdentifier) is not { } id) return null;
-        return string.Concat(cookie, "\n", id, "\n", user.SessionId());
+        var signedIn = context.User.Identities.Where(i => i.IsAuthenticated).ToList();
+        if (signedIn.Count == 0) return string.Concat(cookie, "\n-");
+        // The request token names its person by the signed-in identity's NameIdentifier: one identity with one, or no reuse.
+        if (signedIn.Count > 1 || signedIn[0].FindFirst(ClaimTypes.NameIdentifier)?.Value is not { } id) return null;
+        return string.Concat(cookie, "\n", id, "\n", context.User.SessionId());
     }
 
     public AntiforgeryTokenSet GetTokens(HttpContext context) => inner.GetTokens(context);
-    public Task<bool> IsRequestValidAsync(HttpContext context) => inner.IsRequestValidAsync(context);
-    public Task ValidateRequestAsync(HttpContext context) => inner.ValidateRequestAsync(context);
+
+    // A refused token is no longer served (the key ring changed under it, say): the next page gets a fresh one.
+    public async Task<bool> IsRequestValidAsync(HttpContext context)
+    {
+        var valid = await inner.IsRequestValidAsync(context);
+        if (!valid) Forget(context);
+        return valid;
+    }
+
+    public async Task ValidateRequestAsync(HttpContext context)
+    {
+        try { await inner.ValidateRequestAsync(context); }
+        catch (AntiforgeryValidationException) { Forget(context); throw; }
+    }
+
+    private void Forget(HttpContext context)
+    {
+        if (KeyOf(context) is { } key) _issued.Remove(key);
+    }
     public void SetCookieTokenAndHeader(HttpContext context) => inner.SetCookieTokenAndHeader(context);
     public void Dispose() => _issued.Dispose();
 }

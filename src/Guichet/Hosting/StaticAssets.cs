@@ -13,9 +13,11 @@ namespace Guichet.Hosting;
 public sealed class StaticAssets(IWebHostEnvironment environment)
 {
     private readonly ConcurrentDictionary<string, string> _versioned = new(StringComparer.Ordinal);
+    private Func<string, string>? _compute;
 
     /// <summary>The address of a file under wwwroot (<paramref name="path"/> starts with « / ») with its version.</summary>
-    public string Url(string path) => environment.IsDevelopment() ? Versioned(path) : _versioned.GetOrAdd(path, Versioned);
+    public string Url(string path) =>
+        environment.IsDevelopment() ? Versioned(path) : _versioned.GetOrAdd(path, _compute ??= Versioned);
 
     private string Versioned(string path)
     {

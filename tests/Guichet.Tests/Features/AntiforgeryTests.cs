@@ -77,13 +77,58 @@ public sealed partial class AntiforgeryTests(SqliteApp app) : IClassFixture<Sqli
     }
 
     [Fact]
+    public async Task Two_visitors_not_signed_in_each_keep_a_token_of_their_own_and_both_sign_in()
+    {
+        var first = Browser();
+        var second = Browser();
+        // A first visit receives the antiforgery cookie with its token; reuse starts once the browser sends it back.
+        await TokenOn(first, "/connexion");
+        await TokenOn(second, "/connexion");
+        var firstToken = await TokenOn(first, "/connexion");
+        var secondToken = await TokenOn(second, "/connexion");
+        Assert.NotEqual(firstToken, secondToken);
+        Assert.Equal(firstToken, await TokenOn(first, "/connexion"));
+        Assert.Equal(secondToken, await TokenOn(second, "/connexion"));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await SignIn(first, "editeur@agendapro.test")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await SignIn(second, "editeur@regulis.test")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_antiforgery_cookie_is_never_sent_on_a_request_started_by_another_site()
+    {
+        // A request started elsewhere then carries no antiforgery cookie and never receives a reused token.
+        var response = await Browser().GetAsync("/connexion");
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("guichet-af=", StringComparison.Ordinal));
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task New_data_protection_keys_use_aes_256_gcm()
     {
         // Signing in protects a cookie, which needs a key: the ring then holds at least one, made with the configured algorithm.
         Assert.Equal(HttpStatusCode.Redirect, (await SignIn(Browser(), "editeur@agendapro.test")).StatusCode);
-        var keys = await app.Db(db => db.DataProtectionKeys.Select(k => k.Xml!).ToListAsync());
+        var keys = (await app.Db(db => db.DataProtectionKeys.Select(k => k.Xml!).ToListAsync()))
+            .Where(xml => xml.StartsWith("<key", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(keys);
         Assert.All(keys, xml => Assert.Contains("AES_256_GCM", xml));
+    }
+
+    [Fact]
+    public async Task A_refused_post_drops_the_reused_token_and_the_next_page_gets_a_fresh_one()
+    {
+        // As after a revocation of the key ring: a token the framework refuses must not be served again for 20 minutes.
+        var browser = Browser();
+        Assert.Equal(HttpStatusCode.Redirect, (await SignIn(browser, "editeur@agendapro.test")).StatusCode);
+        var before = await TokenOn(browser, "/demandes");
+        Assert.Equal(before, await TokenOn(browser, "/demandes"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await SignOutWith(browser, "jeton-falsifie")).StatusCode);
+        var after = await TokenOn(browser, "/demandes");
+        Assert.NotEqual(before, after);
+        Assert.Equal(after, await TokenOn(browser, "/demandes"));
+        Assert.Equal(HttpStatusCode.Redirect, (await SignOutWith(browser, after)).StatusCode);
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
