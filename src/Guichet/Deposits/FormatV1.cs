@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Guichet.Domain;
 using Guichet.Hosting;
@@ -38,7 +39,7 @@ public static class FormatV1
     public const string Version = "1.0";
     public const int MaxDepth = 16;
 
-    // The allowed property names of each object, as UTF-8: a known name is matched without being read into a string.
+    // The allowed property names of each object.
     private static readonly Names RootFields = new("versionFormat", "fournisseur", "demandes");
     private static readonly Names RequestFields = new("referenceFournisseur", "type", "dispositif", "solution", "client", "bonDeCommande",
         "montantDemande", "informations", "piecesJointes", "dateMiseEnService", "numeroDemandeAvance");
@@ -49,16 +50,71 @@ public static class FormatV1
     private static readonly Names InformationFields = new("contactSupport");
     private static readonly Names PieceFields = new("type", "fichier");
     private static readonly string[] BalanceOnlyFields = ["dateMiseEnService", "numeroDemandeAvance"];
+    private static readonly SearchValues<char> ReferenceChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./");
 
+    /// <summary>The property names an object may have, also as UTF-8: a known name is matched without being read into a string.</summary>
     private sealed class Names(params string[] names)
     {
         private readonly byte[][] _utf8 = [.. names.Select(System.Text.Encoding.UTF8.GetBytes)];
 
-        public bool Contains(JsonProperty p)
+        public int Count => names.Length;
+
+        public int IndexOf(string name) => Array.IndexOf(names, name);
+
+        /// <summary>
+        /// The index of the property's name, or -1. The search starts after the previous match, so that a file listing the
+        /// fields in the documented order matches each at the first comparison.
+        /// </summary>
+        public int Match(JsonProperty p, ref int next)
         {
-            foreach (var name in _utf8) if (p.NameEquals(name)) return true;
-            return false;
+            for (var k = 0; k < _utf8.Length; k++)
+            {
+                var i = next + k < _utf8.Length ? next + k : next + k - _utf8.Length;
+                if (p.NameEquals(_utf8[i])) { next = i + 1; return i; }
+            }
+            return -1;
         }
+    }
+
+    /// <summary>
+    /// One object's known properties, read in one pass over the object instead of one search per field; a missing one
+    /// reads as an undefined element. Of two properties with the same name the last counts, as in <c>TryGetProperty</c>.
+    /// Reused from object to object of the same kind within one file.
+    /// </summary>
+    private sealed class Fields(Names names)
+    {
+        private readonly JsonElement[] _values = new JsonElement[names.Count];
+        private readonly List<string> _unknown = [];
+
+        public JsonElement this[string name] => _values[names.IndexOf(name)];
+
+        public IReadOnlyList<string> Unknown => _unknown;
+
+        public Fields Read(JsonElement obj)
+        {
+            Array.Clear(_values);
+            _unknown.Clear();
+            var next = 0;
+            foreach (var p in obj.EnumerateObject())
+            {
+                var i = names.Match(p, ref next);
+                if (i >= 0) _values[i] = p.Value;
+                else _unknown.Add(p.Name);
+            }
+            return this;
+        }
+    }
+
+    /// <summary>The per-file scratch of <see cref="Parse"/>: one <see cref="Fields"/> per kind of object, and the last contact found valid.</summary>
+    private sealed class Scratch
+    {
+        public readonly Fields Root = new(RootFields), Supplier = new(SupplierFields), Request = new(RequestFields),
+            Solution = new(SolutionFields), Client = new(ClientFields), Order = new(OrderFields), Information = new(InformationFields),
+            Piece = new(PieceFields);
+
+        /// <summary>A file usually gives every request the same support contact: checked once.</summary>
+        public string? ValidContact;
     }
 
     public static DepositFile Parse(ReadOnlyMemory<byte> json, int maxRequests, List<ErrorItem> errors)
@@ -92,22 +148,23 @@ public static class FormatV1
                 errors.Add(new("$", null, "Le fichier doit contenir un objet JSON ({ \"versionFormat\": …, \"fournisseur\": …, \"demandes\": [ … ] })."));
                 return new DepositFile(null, [], 0);
             }
+            var scratch = new Scratch();
             var r = new Reader(errors, null);
-            r.Unknown(root, "$", RootFields);
-            var version = r.String(root, "$", "versionFormat", 10);
+            var rf = scratch.Root.Read(root);
+            r.Unknown(rf, "$");
+            var version = r.String(rf, "$", "versionFormat", 10);
             if (version is not null && version != Version)
                 errors.Add(new("$.versionFormat", null, $"Version de format « {version} » non prise en charge : attendu « {Version} »."));
             string? siret = null;
-            if (r.Object(root, "$", "fournisseur") is { } fournisseur)
+            if (r.Object(rf, "$", "fournisseur", scratch.Supplier) is { } fournisseur)
             {
-                r.Unknown(fournisseur, "$.fournisseur", SupplierFields);
                 siret = r.String(fournisseur, "$.fournisseur", "siret", 14);
                 if (siret is not null && !Identifiers.IsValidSiret(siret))
                     errors.Add(new("$.fournisseur.siret", null, Identifiers.InvalidMessage(ClientIdType.Siret)));
             }
             var demandes = new List<DemandeV1>();
             var count = 0;
-            if (r.Property(root, "$", "demandes", JsonValueKind.Array) is { } array)
+            if (r.Property(rf["demandes"], "$", "demandes", JsonValueKind.Array) is { } array)
             {
                 count = array.GetArrayLength();
                 if (count == 0) errors.Add(new("$.demandes", null, "Le fichier ne contient aucune demande."));
@@ -118,7 +175,7 @@ public static class FormatV1
                     var i = 0;
                     foreach (var item in array.EnumerateArray())
                     {
-                        if (ReadRequest(item, i, errors) is { } d) demandes.Add(d);
+                        if (ReadRequest(item, i, errors, scratch) is { } d) demandes.Add(d);
                         i++;
                     }
                 }
@@ -133,7 +190,7 @@ public static class FormatV1
         }
     }
 
-    private static DemandeV1? ReadRequest(JsonElement e, int index, List<ErrorItem> errors)
+    private static DemandeV1? ReadRequest(JsonElement e, int index, List<ErrorItem> errors, Scratch scratch)
     {
         var path = $"$.demandes[{index}]";
         if (e.ValueKind != JsonValueKind.Object)
@@ -141,15 +198,17 @@ public static class FormatV1
             errors.Add(new(path, null, "Chaque demande doit être un objet JSON."));
             return null;
         }
-        var reference = e.TryGetProperty("referenceFournisseur", out var rp) && rp.ValueKind == JsonValueKind.String ? rp.GetString() : null;
+        var f = scratch.Request.Read(e);
+        var rp = f["referenceFournisseur"];
+        var reference = rp.ValueKind == JsonValueKind.String ? rp.GetString() : null;
         var before = errors.Count;
         var r = new Reader(errors, reference);
-        r.Unknown(e, path, RequestFields);
-        var refValue = r.String(e, path, "referenceFournisseur", 100);
-        if (refValue is not null && !refValue.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/'))
+        r.Unknown(f, path);
+        var refValue = r.String(f, path, "referenceFournisseur", 100);
+        if (refValue is not null && refValue.AsSpan().ContainsAnyExcept(ReferenceChars))
             r.Error(path + ".referenceFournisseur", "La référence ne peut contenir que des lettres, chiffres et les caractères - _ . /");
-        var type = r.Enum<RequestType>(e, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
-        var scheme = r.String(e, path, "dispositif", 40);
+        var type = r.Enum<RequestType>(f, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
+        var scheme = r.String(f, path, "dispositif", 40);
         if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
             r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
@@ -157,38 +216,35 @@ public static class FormatV1
         }
 
         string? solution = null;
-        if (r.Object(e, path, "solution") is { } s)
-        {
-            r.Unknown(s, path + ".solution", SolutionFields);
+        if (r.Object(f, path, "solution", scratch.Solution) is { } s)
             solution = r.String(s, path + ".solution", "numeroReferencement", 50);
-        }
 
         ClientIdType? clientType = null;
         string? clientId = null, clientName = null;
-        if (r.Object(e, path, "client") is { } c)
+        if (r.Object(f, path, "client", scratch.Client) is { } c)
         {
-            r.Unknown(c, path + ".client", ClientFields);
-            clientType = r.Enum<ClientIdType>(c, path + ".client", "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS");
-            clientId = r.String(c, path + ".client", "identifiant", 14);
-            clientName = r.String(c, path + ".client", "nom", RequestRules.MaxTextLength);
+            var cp = path + ".client";
+            clientType = r.Enum<ClientIdType>(c, cp, "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS");
+            clientId = r.String(c, cp, "identifiant", 14);
+            clientName = r.String(c, cp, "nom", RequestRules.MaxTextLength);
             if (clientType is { } ct && clientId is not null && !Identifiers.IsValid(ct, clientId))
             {
-                r.Error(path + ".client.identifiant", Identifiers.InvalidMessage(ct));
+                r.Error(cp + ".identifiant", Identifiers.InvalidMessage(ct));
                 clientId = null;
             }
         }
 
         string? poNumber = null;
         DateOnly? poDate = null;
-        if (r.Object(e, path, "bonDeCommande") is { } bc)
+        if (r.Object(f, path, "bonDeCommande", scratch.Order) is { } bc)
         {
-            r.Unknown(bc, path + ".bonDeCommande", OrderFields);
-            poNumber = r.String(bc, path + ".bonDeCommande", "numero", 100);
-            poDate = r.Date(bc, path + ".bonDeCommande", "date");
+            var bp = path + ".bonDeCommande";
+            poNumber = r.String(bc, bp, "numero", 100);
+            poDate = r.Date(bc, bp, "date");
         }
 
         decimal? amount = null;
-        if (r.Property(e, path, "montantDemande", JsonValueKind.Number) is { } m)
+        if (r.Property(f["montantDemande"], path, "montantDemande", JsonValueKind.Number) is { } m)
         {
             if (!m.TryGetDecimal(out var a) || a < 0 || a > 100_000_000m)
                 r.Error(path + ".montantDemande", "Le montant doit être un nombre positif en euros.");
@@ -198,13 +254,17 @@ public static class FormatV1
         }
 
         string? contact = null;
-        if (r.Object(e, path, "informations") is { } info)
+        if (r.Object(f, path, "informations", scratch.Information) is { } info)
         {
-            r.Unknown(info, path + ".informations", InformationFields);
-            if (info.TryGetProperty("contactSupport", out var cs) && cs.ValueKind == JsonValueKind.String)
+            var cs = info["contactSupport"];
+            if (cs.ValueKind == JsonValueKind.String)
             {
                 contact = cs.GetString();
-                if (RequestRules.ContactSupportError(contact) is { } error) { r.Error(path + ".informations.contactSupport", error); contact = null; }
+                if (contact != scratch.ValidContact)
+                {
+                    if (RequestRules.ContactSupportError(contact) is { } error) { r.Error(path + ".informations.contactSupport", error); contact = null; }
+                    else scratch.ValidContact = contact;
+                }
             }
             else r.String(info, path + ".informations", "contactSupport", RequestRules.MaxTextLength);
         }
@@ -213,17 +273,18 @@ public static class FormatV1
         string? advance = null;
         if (type == RequestType.Solde)
         {
-            goLive = r.Date(e, path, "dateMiseEnService");
-            advance = r.String(e, path, "numeroDemandeAvance", 30);
+            goLive = r.Date(f, path, "dateMiseEnService");
+            advance = r.String(f, path, "numeroDemandeAvance", 30);
         }
         else if (type == RequestType.Avance)
         {
-            foreach (var f in BalanceOnlyFields)
-                if (e.TryGetProperty(f, out _)) r.Error($"{path}.{f}", $"Le champ « {f} » ne concerne que les demandes de solde.");
+            foreach (var name in BalanceOnlyFields)
+                if (f[name].ValueKind != JsonValueKind.Undefined) r.Error($"{path}.{name}", $"Le champ « {name} » ne concerne que les demandes de solde.");
         }
 
         var pieces = new List<(DocumentType, string)>();
-        if (e.TryGetProperty("piecesJointes", out var pj))
+        var pj = f["piecesJointes"];
+        if (pj.ValueKind != JsonValueKind.Undefined)
         {
             if (pj.ValueKind != JsonValueKind.Array) r.Error(path + ".piecesJointes", "« piecesJointes » doit être une liste.");
             else
@@ -233,9 +294,10 @@ public static class FormatV1
                 {
                     var pp = $"{path}.piecesJointes[{j++}]";
                     if (p.ValueKind != JsonValueKind.Object) { r.Error(pp, "Chaque pièce jointe doit être un objet { \"type\", \"fichier\" }."); continue; }
-                    r.Unknown(p, pp, PieceFields);
-                    var dt = r.Enum<DocumentType>(p, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE");
-                    var file = r.String(p, pp, "fichier", 255);
+                    var pf = scratch.Piece.Read(p);
+                    r.Unknown(pf, pp);
+                    var dt = r.Enum<DocumentType>(pf, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE");
+                    var file = r.String(pf, pp, "fichier", 255);
                     if (dt is { } t && file is not null) pieces.Add((t, file));
                 }
             }
@@ -250,15 +312,15 @@ public static class FormatV1
     {
         public void Error(string path, string message) => errors.Add(new ErrorItem(path, reference, message));
 
-        public void Unknown(JsonElement obj, string path, Names allowed)
+        public void Unknown(Fields obj, string path)
         {
-            foreach (var p in obj.EnumerateObject())
-                if (!allowed.Contains(p)) Error($"{path}.{Fr.Clip(p.Name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(p.Name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
+            foreach (var name in obj.Unknown)
+                Error($"{path}.{Fr.Clip(name, MaxQuoted)}", $"Propriété inconnue « {Fr.Clip(name, MaxQuoted)} » : elle n'existe pas dans le format {Version}.");
         }
 
-        public JsonElement? Property(JsonElement obj, string path, string name, JsonValueKind kind)
+        public JsonElement? Property(JsonElement v, string path, string name, JsonValueKind kind)
         {
-            if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            if (v.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
             {
                 Error($"{path}.{name}", $"Le champ « {name} » est obligatoire.");
                 return null;
@@ -271,11 +333,17 @@ public static class FormatV1
             return v;
         }
 
-        public JsonElement? Object(JsonElement obj, string path, string name) => Property(obj, path, name, JsonValueKind.Object);
-
-        public string? String(JsonElement obj, string path, string name, int max)
+        /// <summary>A nested object's known fields, its unknown properties reported; null (with its error) when missing or not an object.</summary>
+        public Fields? Object(Fields obj, string path, string name, Fields into)
         {
-            if (Property(obj, path, name, JsonValueKind.String) is not { } v) return null;
+            if (Property(obj[name], path, name, JsonValueKind.Object) is not { } v) return null;
+            Unknown(into.Read(v), $"{path}.{name}");
+            return into;
+        }
+
+        public string? String(Fields obj, string path, string name, int max)
+        {
+            if (Property(obj[name], path, name, JsonValueKind.String) is not { } v) return null;
             var s = v.GetString()!;
             if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
             if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
@@ -283,7 +351,7 @@ public static class FormatV1
             return s;
         }
 
-        public DateOnly? Date(JsonElement obj, string path, string name)
+        public DateOnly? Date(Fields obj, string path, string name)
         {
             if (String(obj, path, name, 10) is not { } s) return null;
             if (TryParseIsoDate(s, out var d)) return d;
@@ -291,7 +359,7 @@ public static class FormatV1
             return null;
         }
 
-        public T? Enum<T>(JsonElement obj, string path, string name, TryParse<T> parse, string allowed) where T : struct
+        public T? Enum<T>(Fields obj, string path, string name, TryParse<T> parse, string allowed) where T : struct
         {
             if (String(obj, path, name, 40) is not { } s) return null;
             if (parse(s, out var v)) return v;

@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Guichet.Deposits;
+using Guichet.Domain;
+
+namespace Guichet.Tests.Domain;
+
+/// <summary>
+/// The format v1 reader reads each object in one pass (docs/architecture.md « Performances »): the order of the fields,
+/// a repeated or an escaped name and a repeated support contact must read as they always did.
+/// </summary>
+public sealed class FormatReaderTests
+{
+    private static JsonObject Example()
+    {
+        using var s = FormatFiles.Open("exemple.json");
+        return JsonNode.Parse(s)!.AsObject();
+    }
+
+    private static (DepositFile File, List<ErrorItem> Errors) Parse(string json)
+    {
+        var errors = new List<ErrorItem>();
+        return (FormatV1.Parse(Encoding.UTF8.GetBytes(json), 100, errors), errors);
+    }
+
+    private static JsonObject Reversed(JsonObject o)
+    {
+        var copy = new JsonObject();
+        foreach (var (name, value) in o.Reverse())
+            copy[name] = value is JsonObject child ? Reversed(child) : value?.DeepClone();
+        return copy;
+    }
+
+    /// <summary>Every field of a request, pieces listed by value: records compare their lists by reference.</summary>
+    private static string Describe(DemandeV1 d) => (d with { Pieces = [] }) + " " + string.Join(";", d.Pieces);
+
+    [Fact]
+    public void Fields_in_any_order_read_as_in_the_documented_order()
+    {
+        var example = Example();
+
+        var (inOrder, errors) = Parse(example.ToJsonString());
+        var (reversed, reversedErrors) = Parse(Reversed(example).ToJsonString());
+
+        Assert.Empty(errors);
+        Assert.Empty(reversedErrors);
+        Assert.True(inOrder.AllShapesValid);
+        Assert.Equal(inOrder.Siret, reversed.Siret);
+        Assert.Equal(inOrder.Demandes.Select(Describe), reversed.Demandes.Select(Describe));
+        Assert.Contains(inOrder.Demandes, d => d.Pieces.Count > 0 && d.ContactSupport is not null && d.PurchaseOrderDate is not null);
+    }
+
+    [Fact]
+    public void Of_two_properties_with_the_same_name_the_last_counts_and_an_unknown_one_is_still_told()
+    {
+        var example = Example();
+        var first = example["demandes"]![0]!.AsObject();
+        var type = (string)first["type"]!;
+        var other = type == "AVANCE" ? "SOLDE" : "AVANCE";
+        var json = example.ToJsonString().Replace($"\"type\":\"{type}\"", $"\"type\":\"{other}\",\"couleur\":1,\"type\":\"{type}\"");
+
+        var (file, errors) = Parse(json);
+
+        Assert.Equal(Codes.ParseType(type), file.Demandes[0].Type);
+        var unknown = Assert.Single(errors, e => e.Chemin.EndsWith(".couleur", StringComparison.Ordinal));
+        Assert.Equal("$.demandes[0].couleur", unknown.Chemin);
+        Assert.Contains("Propriété inconnue", unknown.Message);
+    }
+
+    [Fact]
+    public void An_escaped_property_name_is_the_name_it_spells()
+    {
+        var json = Example().ToJsonString();
+        var escaped = json.Replace("\"client\":", "\"cl\\u0069ent\":").Replace("\"siret\":", "\"\\u0073iret\":");
+        Assert.NotEqual(json, escaped);
+
+        var (plain, _) = Parse(json);
+        var (file, errors) = Parse(escaped);
+
+        Assert.Empty(errors);
+        Assert.Equal(plain.Siret, file.Siret);
+        Assert.Equal(plain.Demandes.Select(Describe), file.Demandes.Select(Describe));
+    }
+
+    [Fact]
+    public void A_support_contact_repeated_from_request_to_request_is_checked_for_each()
+    {
+        var example = Example();
+        var request = example["demandes"]![0]!.AsObject();
+        JsonObject WithContact(string reference, string contact)
+        {
+            var d = request.DeepClone().AsObject();
+            d["referenceFournisseur"] = reference;
+            d["informations"]!["contactSupport"] = contact;
+            return d;
+        }
+        example["demandes"] = new JsonArray(
+            WithContact("R-1", "https://support.agendapro.test"), WithContact("R-2", "https://support.agendapro.test"),
+            WithContact("R-3", "appelez-nous"), WithContact("R-4", "appelez-nous"), WithContact("R-5", "https://support.agendapro.test"));
+
+        var (file, errors) = Parse(example.ToJsonString());
+
+        Assert.Equal(["R-3", "R-4"], errors.Select(e => e.ReferenceFournisseur));
+        Assert.All(errors, e => Assert.EndsWith(".informations.contactSupport", e.Chemin));
+        Assert.Equal(["https://support.agendapro.test", "https://support.agendapro.test", null, null, "https://support.agendapro.test"],
+            file.Demandes.Select(d => d.ContactSupport));
+    }
+}
