@@ -56,8 +56,8 @@ public static class DepositRules
         List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
         var schemes = await db.Schemes.AsNoTracking().ToDictionaryAsync(s => s.Code, ct);
-        // Read once per scheme, not once per request (the setting is a comma-separated column).
-        var acceptedIds = schemes.ToDictionary(s => s.Key, s => s.Value.ClientIdTypes);
+        // Read once per scheme the file names, not once per request (the setting is a comma-separated column).
+        var acceptedIds = new Dictionary<string, IReadOnlyList<ClientIdType>>();
         var solutions = await db.Solutions.Where(s => s.OrganisationId == org.Id).ToDictionaryAsync(s => s.ReferencingNumber, ct);
         var crossVendor = new List<CrossVendorAdvance>();
         var plan = new DepositPlan { Organisation = org, Schemes = schemes, Solutions = solutions, CrossVendorAdvances = crossVendor };
@@ -126,9 +126,10 @@ public static class DepositRules
                 Error("solution.numeroReferencement", $"La solution « {number} » n'est pas une solution référencée de votre organisme pour le dispositif {scheme.Code}.");
                 solution = null;
             }
-            if (d.ClientIdType is { } idType && !acceptedIds[scheme.Code].Contains(idType))
+            if (!acceptedIds.TryGetValue(scheme.Code, out var accepted)) acceptedIds[scheme.Code] = accepted = scheme.ClientIdTypes;
+            if (d.ClientIdType is { } idType && !accepted.Contains(idType))
                 Error("client.typeIdentifiant", $"Le dispositif {scheme.Code} n'accepte pas les clients identifiés par {idType.Code()} "
-                    + $"(acceptés : {string.Join(", ", acceptedIds[scheme.Code].Select(t => t.Code()))}).");
+                    + $"(acceptés : {string.Join(", ", accepted.Select(t => t.Code()))}).");
 
             if (d.PurchaseOrderDate is { } poDate)
             {

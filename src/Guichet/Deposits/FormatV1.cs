@@ -87,7 +87,8 @@ public static class FormatV1
         private readonly JsonElement[] _values = new JsonElement[names.Count];
         private readonly List<string> _unknown = [];
 
-        public JsonElement this[string name] => _values[names.IndexOf(name)];
+        public JsonElement this[string name] =>
+            _values[names.IndexOf(name) is var i and >= 0 ? i : throw new ArgumentException($"« {name} » is not one of this object's fields.", nameof(name))];
 
         public IReadOnlyList<string> Unknown => _unknown;
 
@@ -113,7 +114,7 @@ public static class FormatV1
             Solution = new(SolutionFields), Client = new(ClientFields), Order = new(OrderFields), Information = new(InformationFields),
             Piece = new(PieceFields);
 
-        /// <summary>A file usually gives every request the same support contact: checked once.</summary>
+        /// <summary>The last support contact found valid: a file usually gives it to every request, and the check is a pure function of the text.</summary>
         public string? ValidContact;
     }
 

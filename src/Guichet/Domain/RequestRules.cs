@@ -16,7 +16,10 @@ public static partial class RequestRules
         value.Any(c => char.IsControl(c) && c is not ('\r' or '\n' or '\t'))
             ? $"{what} contient un caractère de contrôle non autorisé." : null;
 
-    /// <summary>Returns the French error for a « contactSupport » value, or null when it is valid.</summary>
+    /// <summary>
+    /// Returns the French error for a « contactSupport » value, or null when it is valid. A function of the text alone:
+    /// the format reader checks a contact repeated from request to request once (FormatV1.Scratch.ValidContact).
+    /// </summary>
     public static string? ContactSupportError(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
