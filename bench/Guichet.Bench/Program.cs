@@ -77,6 +77,8 @@ try
         ["TwoFactor__RequiredForAgency"] = "false", // the bench's manager signs in with a password, as before the requirement
         // The bench measures the portal's throughput, not the per-user API limit (600 a minute), which one client exceeds.
         ["RateLimits__ApiPerUser__Permits"] = "1000000",
+        // The simulator is called 50 times in a row (warm figure), above the 30 a minute allowed to an organisation.
+        ["RateLimits__SimulationsPerOrganisation__Permits"] = "1000",
         ["Logging__LogLevel__Default"] = "Warning",
         ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Warning",
     };
@@ -291,8 +293,11 @@ try
 
         await using (var portal = await ServerProcess.StartAsync(portalDll, [], env))
         {
+            const int SimulatorCalls = 50;
+            // Three calls as a vendor meets a fresh instance (the first pays for JIT and EF start-up), then more until the JIT has
+            // optimised the path (some 30 calls of 10 000 requests on the ReadyToRun build, measured): the median of the last ten is the warm figure.
             var times = new List<double>();
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < SimulatorCalls; i++)
             {
                 var sw = Stopwatch.StartNew();
                 using var r = await api.PostAsync($"{portal.BaseUrl}/api/v1/simulations", Scenarios.DepositForm(json, null));
@@ -301,21 +306,23 @@ try
                 if (!r.IsSuccessStatusCode || !body.Contains("\"valide\":true", StringComparison.Ordinal))
                     throw new InvalidOperationException($"Simulation refusée : HTTP {(int)r.StatusCode} {body[..Math.Min(body.Length, 800)]}");
             }
-            // The bare parse measured as the portal is: a first (cold) call, then two more; the median of each is the warm figure.
+            // The bare parse measured as the portal is: a first (cold) call, then as many more.
             var parses = new List<double>();
-            for (var i = 0; i < 3; i++)
+            for (var i = 0; i < SimulatorCalls; i++)
             {
                 var parse = Stopwatch.StartNew();
                 using (JsonDocument.Parse(json)) { }
                 parses.Add(parse.Elapsed.TotalMilliseconds);
             }
+            static double Median(IEnumerable<double> values) { var v = values.Order().ToList(); return v[v.Count / 2]; }
             var parseMs = parses[0];
-            var warm = times.Order().ElementAt(1);
-            var warmParse = parses.Order().ElementAt(1);
-            Console.WriteLine($"  simulateur : {string.Join(", ", times.Select(t => $"{t:F0} ms"))} ; lecture JSON nue {string.Join(", ", parses.Select(t => $"{t:F0} ms"))}");
-            report.Add($"Simulateur POST /api/v1/simulations (JSON seul, 3 appels)", $"{o.DepositRequests:N0} demandes ({json.Length / 1024} Ko)",
-                warm, times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
-            report.Add("  · à chaud : médiane des 3 appels, contre la médiane de 3 lectures nues", "", warm, null, null, null, warm,
+            var first3 = times.Take(3).ToList();
+            var warm = Median(times.TakeLast(10));
+            var warmParse = Median(parses.TakeLast(10));
+            Console.WriteLine($"  simulateur : {string.Join(", ", times.Select(t => $"{t:F0}"))} ms ; lecture JSON nue {string.Join(", ", parses.Select(t => $"{t:F0}"))} ms");
+            report.Add($"Simulateur POST /api/v1/simulations (JSON seul, 3 premiers appels d'un portail neuf)", $"{o.DepositRequests:N0} demandes ({json.Length / 1024} Ko)",
+                Median(first3), times.Max(), null, null, times.Max(), $"JsonDocument.Parse seul, 1re lecture : {parseMs:F0} ms", parseMs, "≤ 2 s", times.Max() <= 2000);
+            report.Add($"  · à chaud : médiane des appels {SimulatorCalls - 9} à {SimulatorCalls}, contre la médiane des lectures nues {SimulatorCalls - 9} à {SimulatorCalls}", "", warm, null, null, null, warm,
                 $"JsonDocument.Parse seul, médiane : {warmParse:F1} ms", warmParse, "—", null);
         }
         if (o.Runs("deposit"))
