@@ -43,6 +43,11 @@ set -e
 passed=$(grep -E '^\s*succeeded: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -E '^\s*failed: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 skipped=$(grep -E '^\s*skipped: [0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# The failed tests again at the very end, each with the first lines of its message, so that a log's tail names them.
+if [ "$failed" != 0 ]; then
+  echo "Tests en échec :"
+  awk '/^failed .*\([0-9].*\)$/ {n = 12; print; next} n > 0 && /^  / {print; n--; next} {n = 0}' "$log"
+fi
 rm -f "$log"
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
 exit "$status"
