@@ -139,7 +139,9 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
             case RequestStatus.Incomplete or RequestStatus.EnCours:
                 break;
             case RequestStatus.AModifier:
-                var opened = today.AddDays(-(roundDaysAgo ?? 5)).AddHours(-1);
+                // At 09:00 on that Paris day: « now minus N days and an hour » fell on the day before between midnight and
+                // 01:00 in Paris, which made the « J+9 » round due for its reminder (and the J+19 one for closing) at once.
+                var opened = ParisCalendar.StartOfDayUtc(ParisCalendar.DateOf(today).AddDays(-(roundDaysAgo ?? 5))).AddHours(9);
                 var items = request.Type == RequestType.Solde
                     ? new[] { EditableField.ContactSupport, EditableField.DocumentItem(DocumentType.VerificationAptitude) }
                     : new[] { EditableField.ContactSupport };
