@@ -96,10 +96,11 @@ public sealed class EmailDispatchOutageTests(PostgresApp app) : IClassFixture<Po
 
     private static async Task WaitUntil(Func<bool> condition, string what)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        // The loop's pause doubles after each failure (2, 4, 8, 16 s): 60 s leaves room for one more on a slow machine.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Attendu en 20 s, sans succès : {what}.");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Attendu en 60 s, sans succès : {what}.");
             await Task.Delay(100);
         }
     }
