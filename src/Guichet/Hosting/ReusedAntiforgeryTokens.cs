@@ -10,6 +10,7 @@ namespace Guichet.Hosting;
 /// Every page of a signed-in person carries « Se déconnecter », a form with an antiforgery token. Issuing one decrypts
 /// the antiforgery cookie and encrypts a new request token: about 6 % of a tracking page (BENCHMARKS.md, « Coût d'une
 /// page hors base »).
+///
 /// A request token stays valid as long as its cookie token and its person do not change, and may be posted any number of
 /// times, so the token issued for one (cookie, person, session) is served again to that browser's next pages.
 /// Validation is untouched: every POST is checked by the framework's antiforgery against its own cookie and its user.
