@@ -210,6 +210,24 @@ public abstract class FaultScenario(string provider, bool s3 = false) : IAsyncLi
         return values;
     }
 
+    /// <summary>
+    /// Every open round's J+10 and J+20 put off by 30 days. A test whose portals run the deadline loop on the real clock
+    /// would otherwise see the demo's « J+9 » and « J+19 » rounds fall due, and their e-mails go out, if it spans a Paris
+    /// midnight.
+    /// </summary>
+    protected async Task PutOffOpenRoundsAsync()
+    {
+        await using var conn = Connection(Env["ConnectionStrings__Guichet"]);
+        await conn.OpenAsync();
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = """UPDATE "Rounds" SET "ReminderDueAt" = @later, "ClosingDueAt" = @later WHERE "ClosedAt" IS NULL""";
+        var later = cmd.CreateParameter();
+        later.ParameterName = "later";
+        later.Value = DateTime.SpecifyKind(DateTime.UtcNow.AddDays(30), DateTimeKind.Utc);
+        cmd.Parameters.Add(later);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A query's single number.</summary>
     protected async Task<long> CountAsync(string sql) => long.Parse((await ScalarsAsync(sql))[0], System.Globalization.CultureInfo.InvariantCulture);
 

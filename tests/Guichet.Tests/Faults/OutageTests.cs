@@ -100,8 +100,8 @@ public sealed class OutageTests(OutageApp app, ITestOutputHelper output) : IClas
     public async Task The_deadline_loop_survives_the_outage_and_sends_the_reminder_due_meanwhile()
     {
         var number = await app.NewOfAsync(DemoSeeder.AgendaProSiret);
-        // A round opened nine days ago: its J+10 reminder is not due yet…
-        using (app.Clock.At(app.Clock.UtcNow.AddDays(-9)))
+        // A round opened nine Paris days ago (at noon: nine times 24 h back crosses a change to summer time an hour short)…
+        using (app.Clock.At(ParisCalendar.StartOfDayUtc(ParisCalendar.DateOf(app.Clock.UtcNow).AddDays(-9)).AddHours(12)))
             await app.OpenRoundAsManagerAsync(number, "Corrigez le contact.", EditableField.ContactSupport);
         var worker = app.Services.GetServices<IHostedService>().OfType<DeadlineWorker>().Single();
         await Task.Delay(TimeSpan.FromSeconds(6)); // at least one pass of the loop with the database up
