@@ -14,8 +14,7 @@ public sealed class QueuePage(IPage page)
     {
         await page.GetByLabel("Fournisseur", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = vendor });
         await page.GetByLabel("Statut", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = status });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        await Navigation.Submitted(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync());
     }
 
     /// <summary>Opens the first request of the list and returns its number.</summary>
@@ -38,7 +37,6 @@ public sealed class InstructionRequestPage(IPage page)
         await page.GetByLabel("Commentaire destiné au fournisseur").FillAsync(comment);
         foreach (var item in items) await page.GetByLabel(item, new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Je confirme : la demande passera au statut « A modifier »").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Demander une modification" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        await Navigation.Submitted(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Demander une modification" }).ClickAsync());
     }
 }

@@ -1,3 +1,4 @@
+using Guichet.BrowserTests.Support;
 using Microsoft.Playwright;
 
 namespace Guichet.BrowserTests.Pages;
@@ -13,8 +14,7 @@ public sealed class ModifyPage(IPage page)
     {
         await page.GetByLabel("Type de pièce jointe").SelectOptionAsync(new SelectOptionValue { Label = typeLabel });
         await page.GetByLabel("Fichier", new() { Exact = true }).SetInputFilesAsync(new FilePayload { Name = name, MimeType = "application/pdf", Buffer = content });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Importer" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        await Navigation.Submitted(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Importer" }).ClickAsync());
     }
 
     public Task Confirm() => page.GetByRole(AriaRole.Button, new() { Name = "Confirmer", Exact = true }).ClickAsync();

@@ -33,8 +33,7 @@ public sealed class TrackingPage(IPage page)
     public async Task FilterByStatus(string label)
     {
         await page.GetByLabel("Statut", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = label });
-        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        await Navigation.Submitted(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync());
     }
 
     public Task<string?> CountOf(string label) =>
@@ -50,7 +49,6 @@ public sealed class SecurityJournalPage(IPage page)
     {
         await page.GetByLabel("Événement").SelectOptionAsync(new SelectOptionValue { Label = eventLabel });
         await page.GetByLabel("Adresse e-mail ou adresse IP").FillAsync(addressOrIp);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
+        await Navigation.Submitted(page, () => page.GetByRole(AriaRole.Button, new() { Name = "Filtrer" }).ClickAsync());
     }
 }

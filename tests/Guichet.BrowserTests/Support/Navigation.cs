@@ -63,6 +63,32 @@ public static class Navigation
         await page.Locator("h1").First.WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = timeout });
     }
 
+    /// <summary>
+    /// Sends a form by <paramref name="click"/> and waits for the page its answer gives, which may have the same address
+    /// (a filter, a POST answered on its own page): the current document is marked before the click, then a document
+    /// without the mark, then <see cref="Shown"/>. Not Playwright's « load » alone, which it sometimes never hears.
+    /// </summary>
+    public static async Task Submitted(IPage page, Func<Task> click, float timeout = 30_000)
+    {
+        await page.EvaluateAsync("() => { window.gxBeforeSubmit = true; }");
+        await click();
+        var deadline = DateTime.UtcNow.AddMilliseconds(timeout);
+        while (true)
+        {
+            try
+            {
+                if (!await page.EvaluateAsync<bool>("() => window.gxBeforeSubmit === true")) break;
+            }
+            catch (PlaywrightException)
+            {
+                // The old document went away during the look: the next one tells.
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Aucune nouvelle page après l'envoi du formulaire, restée sur {page.Url}.");
+            await Task.Delay(50);
+        }
+        await Shown(page, timeout);
+    }
+
     private static async Task Reached(IPage page, Func<string, bool> matches, string expected, float? timeout)
     {
         var limit = timeout ?? 30_000;
