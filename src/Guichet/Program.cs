@@ -47,7 +47,9 @@ try
         ? new OffsetTimeProvider(TimeProvider.System, o) : TimeProvider.System);
 
     // Data: one provider chosen by Database:Provider; data-protection keys in the database for several instances.
-    builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+    // EF's concurrent-use check on where code is written and tested (Development, Testing), off in service (Data/DatabaseSetup.cs).
+    builder.Services.AddGuichetDatabase(builder.Configuration, builder.Environment.ContentRootPath,
+        threadSafetyChecks: isDevelopment || builder.Environment.IsEnvironment("Testing"));
     // New keys use AES-256-GCM: half the cost of the default CBC + HMAC for the cookies and antiforgery tokens of every
     // page (BENCHMARKS.md); keys already in the ring keep the algorithm they were made with.
     builder.Services.AddDataProtection().SetApplicationName("Guichet").PersistKeysToDbContext<GuichetDbContext>()

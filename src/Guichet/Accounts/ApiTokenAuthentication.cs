@@ -26,6 +26,8 @@ public sealed class ApiTokenAuthenticationHandler(
         var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 200) return AuthenticateResult.Fail("Jeton invalide.");
 
+        // One connection for the request's queries, as for a session (Accounts/SessionCheck.cs).
+        await db.Database.OpenConnectionAsync(Context.RequestAborted);
         var found = await FindByHash(db, ApiTokens.Hash(token), Context.RequestAborted);
         if (found is null) return AuthenticateResult.Fail("Jeton inconnu ou révoqué.");
         var principal = GuichetClaims.Build(found.User, found.Roles, SchemeName);

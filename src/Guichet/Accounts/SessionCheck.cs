@@ -40,6 +40,9 @@ public static class SessionCheck
             var db = services.GetRequiredService<GuichetDbContext>();
             var now = services.GetRequiredService<TimeProvider>().UtcNow();
             var idle = Sessions.IdleLimit(now, context.Options.ExpireTimeSpan);
+            // The request's queries share one connection, opened here and given back when the request's context returns
+            // to its pool, instead of one open and close per query (docs/architecture.md, « Performances »).
+            await db.Database.OpenConnectionAsync(ct);
             var current = await Current.For(db)(db, sessionId, idle, ct);
             if (current is { IsActive: true } && current.UserId == userId && current.SecurityStamp == stamp)
             {

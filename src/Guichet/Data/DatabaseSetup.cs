@@ -8,8 +8,12 @@ public static class DatabaseSetup
     /// <summary>
     /// Registers the context of the configured provider behind <see cref="GuichetDbContext"/>, pooled: a request rents a
     /// context already built and EF resets it on return (the context's own state is per lease, see its count keeper).
+    /// EF's check that a context is not used by two operations at once stays on where code is written and tested
+    /// (<paramref name="threadSafetyChecks"/>): it sets an async-local value around every query, a sixth of what a tracking
+    /// page allocated (docs/architecture.md, « Performances »).
     /// </summary>
-    public static IServiceCollection AddGuichetDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot)
+    public static IServiceCollection AddGuichetDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot,
+        bool threadSafetyChecks = true)
     {
         var provider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite);
         var connectionString = configuration.GetConnectionString("Guichet");
@@ -19,12 +23,13 @@ public static class DatabaseSetup
                 connectionString ??= "Data Source=data/guichet.db";
                 connectionString = ResolveSqlitePath(connectionString, contentRoot);
                 services.AddDbContextPool<GuichetDbContext, SqliteGuichetDbContext>(o => o.UseSqlite(connectionString,
-                    x => x.MigrationsAssembly(typeof(GuichetDbContext).Assembly.FullName)));
+                    x => x.MigrationsAssembly(typeof(GuichetDbContext).Assembly.FullName)).EnableThreadSafetyChecks(threadSafetyChecks));
                 break;
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new InvalidOperationException("ConnectionStrings:Guichet est obligatoire avec Database:Provider=Postgres.");
-                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(WithoutReset(connectionString)));
+                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(WithoutReset(connectionString))
+                    .EnableThreadSafetyChecks(threadSafetyChecks));
                 break;
         }
         return services;

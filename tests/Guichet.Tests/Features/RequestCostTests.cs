@@ -55,10 +55,32 @@ public sealed class CommandLog : DbCommandInterceptor
     { Note(command); return ValueTask.FromResult(result); }
 }
 
-/// <summary>The portal with a <see cref="CommandLog"/> on its contexts.</summary>
+/// <summary>Every connection the portal opens while serving a request tagged as for <see cref="CommandLog"/>, by tag.</summary>
+public sealed class ConnectionLog : DbConnectionInterceptor
+{
+    private readonly HttpContextAccessor _http = new();
+    private readonly ConcurrentDictionary<string, int> _opened = new();
+
+    public int OpenedBy(string tag) => _opened.GetValueOrDefault(tag);
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        if (_http.HttpContext?.Request.Headers[CommandLog.Header].ToString() is { Length: > 0 } tag)
+            _opened.AddOrUpdate(tag, 1, (_, n) => n + 1);
+    }
+
+    public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        ConnectionOpened(connection, eventData);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The portal with a <see cref="CommandLog"/> and a <see cref="ConnectionLog"/> on its contexts.</summary>
 public abstract class CountedApp : GuichetApp
 {
     public CommandLog Commands { get; } = new();
+    public ConnectionLog Connections { get; } = new();
 
     protected abstract void Count(IServiceCollection services);
 
@@ -75,11 +97,18 @@ public abstract class CountedApp : GuichetApp
     /// <summary>GETs <paramref name="url"/> with <paramref name="client"/>, and returns the answer with the SQL it cost.</summary>
     public async Task<(HttpResponseMessage Response, IReadOnlyList<string> Sql)> CountedGet(HttpClient client, string url)
     {
+        var (response, sql, _) = await CountedGetWithConnections(client, url);
+        return (response, sql);
+    }
+
+    /// <summary>As <see cref="CountedGet"/>, with the number of connections opened to serve it.</summary>
+    public async Task<(HttpResponseMessage Response, IReadOnlyList<string> Sql, int Connections)> CountedGetWithConnections(HttpClient client, string url)
+    {
         var tag = Guid.NewGuid().ToString("N");
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.Add(CommandLog.Header, tag);
         var response = await client.SendAsync(request);
-        return (response, Commands.Of(tag));
+        return (response, Commands.Of(tag), Connections.OpenedBy(tag));
     }
 }
 
@@ -88,7 +117,7 @@ public sealed class CountedSqliteApp : CountedApp
     protected override string Provider => "Sqlite";
     protected override Task<string> ConnectionStringAsync() => SqliteFileAsync();
     protected override void Count(IServiceCollection services) =>
-        services.ConfigureDbContext<SqliteGuichetDbContext>(o => o.AddInterceptors(Commands));
+        services.ConfigureDbContext<SqliteGuichetDbContext>(o => o.AddInterceptors(Commands, Connections));
 }
 
 public sealed class CountedPostgresApp(PostgresFixture postgres) : CountedApp
@@ -96,7 +125,7 @@ public sealed class CountedPostgresApp(PostgresFixture postgres) : CountedApp
     protected override string Provider => "Postgres";
     protected override Task<string> ConnectionStringAsync() => postgres.CreateDatabaseAsync();
     protected override void Count(IServiceCollection services) =>
-        services.ConfigureDbContext<PostgresGuichetDbContext>(o => o.AddInterceptors(Commands));
+        services.ConfigureDbContext<PostgresGuichetDbContext>(o => o.AddInterceptors(Commands, Connections));
 }
 
 /// <summary>
@@ -155,6 +184,50 @@ public abstract class RequestCostTests(CountedApp app)
         Assert.Single(sql, s => s.Contains("UserSessions", StringComparison.Ordinal));
         Assert.DoesNotContain(sql, s => s.Contains("AspNetUserRoles", StringComparison.Ordinal));
         Assert.True(sql.Count <= 3, Listing(sql));
+    }
+
+    [Fact]
+    public async Task The_tracking_page_and_the_api_list_open_one_connection_for_all_their_queries()
+    {
+        var browser = await app.SignedIn("editeur@agendapro.test");
+        var api = app.Bearer("demo-agendapro");
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/demandes")).StatusCode); // last activity written here, if due
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/demandes")).StatusCode); // last use written here, if due
+
+        foreach (var (client, url) in new[] { (browser, "/demandes"), (api, "/api/v1/demandes"), (browser, "/demandes?statut=EN_COURS") })
+        {
+            var (response, sql, connections) = await app.CountedGetWithConnections(client, url);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.True(sql.Count >= 3, url + " : " + Listing(sql));
+            Assert.True(connections == 1, $"{url} : {connections} connexions ouvertes pour {sql.Count} requêtes SQL");
+        }
+    }
+
+    [Fact]
+    public async Task The_connection_a_request_opened_is_closed_when_its_context_goes_back_to_the_pool()
+    {
+        var browser = await app.SignedIn("editeur@agendapro.test");
+        for (var i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/demandes")).StatusCode);
+
+        // Every context the pool hands out now starts with its connection closed, the ones the requests used included.
+        var seen = new List<GuichetDbContext>();
+        var scopes = new List<IServiceScope>();
+        try
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var scope = app.Services.CreateScope();
+                scopes.Add(scope);
+                var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
+                Assert.Equal(System.Data.ConnectionState.Closed, db.Database.GetDbConnection().State);
+                seen.Add(db);
+            }
+        }
+        finally
+        {
+            foreach (var scope in scopes) scope.Dispose();
+        }
+        Assert.Contains(seen, db => db.ContextId.Lease > 1);
     }
 
     [Fact]
@@ -279,3 +352,32 @@ public abstract class RequestCostTests(CountedApp app)
 public sealed class RequestCostTestsOnSqlite(CountedSqliteApp app) : RequestCostTests(app), IClassFixture<CountedSqliteApp>;
 
 public sealed class RequestCostTestsOnPostgres(CountedPostgresApp app) : RequestCostTests(app), IClassFixture<CountedPostgresApp>;
+
+/// <summary>The portal on PostgreSQL with a pool of three connections that gives up after 5 s: a connection kept by a request would soon be missed.</summary>
+public sealed class SmallPoolPostgresApp(PostgresFixture postgres) : GuichetApp
+{
+    protected override string Provider => "Postgres";
+    protected override async Task<string> ConnectionStringAsync() => await postgres.CreateDatabaseAsync() + ";Maximum Pool Size=3;Timeout=5";
+}
+
+/// <summary>Each request gives back the connection it opened once for all its queries (Accounts/SessionCheck.cs).</summary>
+public sealed class ConnectionPerRequestTests(SmallPoolPostgresApp app) : IClassFixture<SmallPoolPostgresApp>
+{
+    [Fact]
+    public async Task Forty_pages_and_calls_in_a_row_and_eight_at_once_are_served_by_a_pool_of_three_connections()
+    {
+        var browser = await app.SignedIn("editeur@agendapro.test");
+        var api = app.Bearer("demo-agendapro");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/demandes")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/demandes")).StatusCode);
+        }
+        var together = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => i % 2 == 0 ? browser.GetAsync("/demandes") : api.GetAsync("/api/v1/demandes")));
+        Assert.All(together, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        // Refused sessions (ended elsewhere) give their connection back too.
+        await app.Db(db => db.UserSessions.Where(s => s.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, app.Clock.UtcNow)));
+        for (var i = 0; i < 6; i++) Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/demandes")).StatusCode);
+        for (var i = 0; i < 6; i++) Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/demandes")).StatusCode);
+    }
+}
