@@ -65,7 +65,10 @@ try
     }
     else cs = $"Data Source={Path.Combine(work, "guichet.db")}";
     var db = new Database(o.Provider, cs);
-    var env = new Dictionary<string, string>
+    // The runtime's settings of docs/exploitation.md (« Machine virtuelle sans taille de cache »), for the portal and the bare host alike.
+    var runtimeEnv = RuntimeSettings.ForThisMachine();
+    report.RuntimeNote = RuntimeSettings.Describe(runtimeEnv);
+    var env = new Dictionary<string, string>(runtimeEnv)
     {
         // Not "Production": there the cookies are Secure only (Hosting/Transport.cs) and the bench speaks plain HTTP to 127.0.0.1.
         ["ASPNETCORE_ENVIRONMENT"] = "Staging",
@@ -113,7 +116,7 @@ try
     if (o.Runs("reads") || o.Runs("startup") || o.Runs("session"))
     {
         await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
-        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, new Dictionary<string, string>());
+        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, runtimeEnv);
         Console.WriteLine($"Démarrage : portail {portal.StartupTime.TotalSeconds:F2} s, hôte nu {bare.StartupTime.TotalSeconds:F2} s");
         report.Add("Démarrage du portail (jusqu'au premier 200 sur /health)", sizeLabel, null, null, null, null,
             portal.StartupTime.TotalMilliseconds, $"hôte nu : {bare.StartupTime.TotalMilliseconds:F0} ms", bare.StartupTime.TotalMilliseconds, "—", null);
@@ -211,7 +214,7 @@ try
     if (o.Runs("dashboard"))
     {
         await using var portal = await ServerProcess.StartAsync(portalDll, [], env);
-        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, new Dictionary<string, string>());
+        await using var bare = await ServerProcess.StartAsync(benchDll, bareArgs, runtimeEnv);
         var managerCookies = new CookieContainer();
         await Scenarios.SignInAsync(portal.BaseUrl, managerCookies, managerEmail, DataGenerator.Password);
         using var page = Load.Client(managerCookies);

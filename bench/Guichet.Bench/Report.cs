@@ -9,6 +9,7 @@ public sealed class Report(BenchOptions o)
 {
     private readonly List<string[]> _rows = [];
     public string DatabaseVersion { get; set; } = "";
+    public string? RuntimeNote { get; set; }
     public TimeSpan GenerationTime { get; set; }
     public TimeSpan TotalTime { get; set; }
     // Other work on the machine skews every figure: the load average at the start and at the end says whether there was any.
@@ -71,6 +72,7 @@ public sealed class Report(BenchOptions o)
             + $"{o.DueRounds:N0} tours de modification échus ; données générées en {GenerationTime.TotalSeconds:F0} s ; run complet en {TotalTime.TotalMinutes:F1} min");
         section.AppendLine(o.Published ? "- Portail : publié ReadyToRun, comme on le livre (docs/exploitation.md)"
             : "- Portail : sortie de `dotnet build` (code compilé au premier appel, sans ReadyToRun)");
+        if (RuntimeNote is not null) section.AppendLine($"- Réglage du runtime, pour le portail et l'hôte nu : {RuntimeNote}");
         section.AppendLine($"- Charge : {o.Concurrency} clients simultanés (boucle fermée HttpClient, processus séparé, 127.0.0.1), au plus {o.LoadRequests:N0} requêtes "
             + $"ou {o.LoadTime.TotalSeconds:F0} s par mesure, après un échauffement à la même charge (réponses écartées) de {o.WarmupTime.TotalSeconds:F0} s"
             + (o.Quick ? $", prolongé par fenêtres de 5 s jusqu'à un débit stable : de {Load.FirstServerWarmup.TotalSeconds:F0} à {Load.FirstServerWarmupMax.TotalSeconds:F0} s environ pour la première mesure de chaque processus, portail ou hôte nu, {Load.FirstWarmupMax.TotalSeconds:F0} s environ au plus pour la première mesure de chaque autre adresse"
