@@ -9,8 +9,8 @@ public static class DatabaseSetup
     /// Registers the context of the configured provider behind <see cref="GuichetDbContext"/>, pooled: a request rents a
     /// context already built and EF resets it on return (the context's own state is per lease, see its count keeper).
     /// EF's check that a context is not used by two operations at once stays on where code is written and tested
-    /// (<paramref name="threadSafetyChecks"/>): it sets an async-local value around every query, a sixth of what a tracking
-    /// page allocated (docs/architecture.md, « Performances »).
+    /// (<paramref name="threadSafetyChecks"/>): it sets an async-local value around every query, a tenth of what a
+    /// tracking page allocated (docs/architecture.md, « Performances »).
     /// </summary>
     public static IServiceCollection AddGuichetDatabase(this IServiceCollection services, IConfiguration configuration, string contentRoot,
         bool threadSafetyChecks = true)
