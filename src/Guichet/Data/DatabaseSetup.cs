@@ -28,7 +28,7 @@ public static class DatabaseSetup
             case DatabaseProvider.Postgres:
                 if (string.IsNullOrWhiteSpace(connectionString))
                     throw new InvalidOperationException("ConnectionStrings:Guichet est obligatoire avec Database:Provider=Postgres.");
-                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(WithoutReset(connectionString))
+                services.AddDbContextPool<GuichetDbContext, PostgresGuichetDbContext>(o => o.UseNpgsql(Tuned(connectionString))
                     .EnableThreadSafetyChecks(threadSafetyChecks));
                 break;
         }
@@ -36,19 +36,28 @@ public static class DatabaseSetup
     }
 
     /// <summary>
-    /// The operator's connection string, with Npgsql's reset of a pooled connection (<c>DISCARD ALL</c>, sent with the next
-    /// statement) turned off unless the string says otherwise. EF Core gives its connection back to the pool after each
-    /// statement, so a request paid that reset two or three times, for nothing: Guichet leaves no session state on a
-    /// connection (no <c>SET</c>, no advisory lock, no temporary table, no prepared statement; docs/architecture.md).
+    /// The operator's connection string, with two Npgsql settings added unless the string says otherwise (docs/architecture.md,
+    /// « Performances »):
+    /// <list type="bullet">
+    /// <item>no reset of a pooled connection (<c>DISCARD ALL</c>, sent with the next statement): Guichet leaves no session
+    /// state on a connection (no <c>SET</c>, no advisory lock, no temporary table), so a reset did nothing but cost a round;</item>
+    /// <item>statements prepared once they have run a few times on a connection (<c>Max Auto Prepare</c>): EF Core does not
+    /// prepare, so PostgreSQL parsed and planned each of the portal's few dozen statements at every execution. A pooler in
+    /// transaction mode without prepared-statement support (PgBouncer before 1.21) needs <c>Max Auto Prepare=0</c>.</item>
+    /// </list>
     /// </summary>
-    internal static string WithoutReset(string connectionString)
+    internal static string Tuned(string connectionString)
     {
         var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
-        // Npgsql reads the key with or without its spaces ("No Reset On Close", "NoResetOnClose").
-        if (!connectionString.Replace(" ", "", StringComparison.Ordinal).Contains("ResetOnClose", StringComparison.OrdinalIgnoreCase))
-            csb.NoResetOnClose = true;
+        // Npgsql reads a key with or without its spaces ("No Reset On Close", "NoResetOnClose").
+        var written = connectionString.Replace(" ", "", StringComparison.Ordinal);
+        if (!written.Contains("ResetOnClose", StringComparison.OrdinalIgnoreCase)) csb.NoResetOnClose = true;
+        if (!written.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)) csb.MaxAutoPrepare = AutoPreparedStatements;
         return csb.ConnectionString;
     }
+
+    /// <summary>Statements kept prepared per connection: more than the portal's distinct hot statements.</summary>
+    internal const int AutoPreparedStatements = 100;
 
     // A relative SQLite file lives under the content root, and its folder is created.
     private static string ResolveSqlitePath(string connectionString, string contentRoot)

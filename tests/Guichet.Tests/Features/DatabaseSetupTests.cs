@@ -48,8 +48,35 @@ public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app) : DatabaseSetu
         var connection = await app.Db(db => Task.FromResult(db.Database.GetConnectionString()!));
         Assert.True(new Npgsql.NpgsqlConnectionStringBuilder(connection).NoResetOnClose);
         Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(
-            Guichet.Data.DatabaseSetup.WithoutReset("Host=127.0.0.1;Database=x;No Reset On Close=false")).NoResetOnClose);
+            Guichet.Data.DatabaseSetup.Tuned("Host=127.0.0.1;Database=x;No Reset On Close=false")).NoResetOnClose);
         Assert.False(new Npgsql.NpgsqlConnectionStringBuilder(
-            Guichet.Data.DatabaseSetup.WithoutReset("Host=127.0.0.1;Database=x;noresetonclose=false")).NoResetOnClose);
+            Guichet.Data.DatabaseSetup.Tuned("Host=127.0.0.1;Database=x;noresetonclose=false")).NoResetOnClose);
+    }
+
+    [Fact]
+    public async Task A_statement_run_again_and_again_is_prepared_once_unless_the_operator_turns_preparing_off()
+    {
+        // docs/architecture.md « Performances »: PostgreSQL no longer parses and plans the portal's hot statements every time.
+        var prepared = await app.Db(async db =>
+        {
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                for (var i = 0; i < 8; i++) await db.Organisations.AsNoTracking().Where(o => o.Id > i).Select(o => o.Id).FirstOrDefaultAsync();
+                return await db.Database.SqlQueryRaw<string>(
+                    "SELECT statement AS \"Value\" FROM pg_prepared_statements WHERE statement LIKE '%Organisations%'").ToListAsync();
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        });
+        Assert.NotEmpty(prepared);
+        Assert.Equal(Guichet.Data.DatabaseSetup.AutoPreparedStatements,
+            new Npgsql.NpgsqlConnectionStringBuilder(await app.Db(db => Task.FromResult(db.Database.GetConnectionString()!))).MaxAutoPrepare);
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(
+            Guichet.Data.DatabaseSetup.Tuned("Host=127.0.0.1;Database=x;Max Auto Prepare=0")).MaxAutoPrepare);
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(
+            Guichet.Data.DatabaseSetup.Tuned("Host=127.0.0.1;Database=x;maxautoprepare=0")).MaxAutoPrepare);
     }
 }
