@@ -109,7 +109,8 @@ try
         ("u", vendorId), ("h", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(vendorToken)))),
         ("t", db.IsPostgres ? now : now.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture)));
 
-    var bareArgs = new[] { "bare-host", "--provider", o.Provider, "--cs", cs };
+    // The bare host connects as the portal does: Data/DatabaseSetup.cs adds these two Npgsql settings to the operator's string.
+    var bareArgs = new[] { "bare-host", "--provider", o.Provider, "--cs", db.IsPostgres ? cs + ";No Reset On Close=true;Max Auto Prepare=100" : cs };
     var sizeLabel = $"{o.Requests:N0} demandes, fournisseur de {o.BigVendorRequests:N0}";
 
     // 4. Reads at 16 concurrent clients: portal (cookie / Bearer) and bare host running the same SQL.
@@ -553,7 +554,7 @@ try
         // The bare loop in a process of its own (the portal is one too: each message crosses processes both ways), then
         // the same loop inside the bench's process, beside the server, as measured before 2026-11-30 (for comparison).
         var (bareCode, _, bareOutput) = await Commands.RunAsync("dotnet",
-            [benchDll, "bare-mail", smtp.Port.ToString(CultureInfo.InvariantCulture), o.Emails.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>());
+            [benchDll, "bare-mail", smtp.Port.ToString(CultureInfo.InvariantCulture), o.Emails.ToString(CultureInfo.InvariantCulture)], runtimeEnv);
         if (bareCode != 0) throw new InvalidOperationException("Boucle MailKit nue (processus) : code " + bareCode + "\n" + bareOutput);
         var bareRate = bareOutput.Split('\n').Select(l => double.TryParse(l.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) ? r : (double?)null)
             .Last(r => r is not null)!.Value;
