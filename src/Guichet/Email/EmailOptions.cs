@@ -47,8 +47,12 @@ public sealed class SmtpOptions
 /// <summary>Section « Email:Dispatch »: how the dispatcher takes messages from the outbox (docs/regles.md#e-mails).</summary>
 public sealed class EmailDispatchOptions
 {
-    /// <summary>Messages claimed at a time: a few, so that a slow server holds few messages away from another dispatcher.</summary>
-    public int BatchSize { get; set; } = 10;
+    /// <summary>
+    /// Messages claimed at a time. Each claim costs two statements, paid by every message of a batch of 10 as much as its
+    /// own « sent » mark; a broken server releases the rest of a batch at once, and a crash holds at most this many per
+    /// connection until their lease expires (docs/architecture.md#e-mails).
+    /// </summary>
+    public int BatchSize { get; set; } = 50;
     /// <summary>How long a claimed message stays reserved to its dispatcher without being renewed (renewed before and during its send).</summary>
     public int LeaseSeconds { get; set; } = 300;
     /// <summary>Pause of the background loop between two runs (doubled after each failure in a row, a minute at most).</summary>
