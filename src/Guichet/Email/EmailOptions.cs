@@ -48,8 +48,8 @@ public sealed class SmtpOptions
 public sealed class EmailDispatchOptions
 {
     /// <summary>
-    /// Messages claimed at a time. Each claim costs two statements, paid by every message of a batch of 10 as much as its
-    /// own « sent » mark; a broken server releases the rest of a batch at once, and a crash holds at most this many per
+    /// Messages claimed at a time. A claim costs two statements: in a batch of 10, each message paid a fifth of its own
+    /// « sent » mark again. A broken server releases the rest of a batch at once; a crash holds at most this many per
     /// connection until their lease expires (docs/architecture.md#e-mails).
     /// </summary>
     public int BatchSize { get; set; } = 50;
