@@ -19,8 +19,17 @@ namespace Guichet.Deposits;
 /// takeover. Its loops never stop the host: a failure is logged and tried again.
 /// </summary>
 public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore store, TimeProvider clock,
-    IOptions<DepositOptions> options, DepositGate gate, ILogger<DepositRunner> logger) : BackgroundService
+    IOptions<DepositOptions> options, DepositGate gate, ILogger<DepositRunner> logger, IHostEnvironment environment,
+    IConfiguration configuration) : BackgroundService
 {
+    /// <summary>
+    /// A fault-injection point for the kill tests, honoured in the <c>Testing</c> environment only: a job stops once its
+    /// progress reaches this step (files written or requests saved), until the host stops, so that a test kills the
+    /// process at a known point instead of racing the job. Unset everywhere else.
+    /// </summary>
+    public const string HoldAtStepKey = "Testing:Deposits:HoldAtStep";
+    private readonly int? _holdAtStep = environment.IsEnvironment("Testing") ? configuration.GetValue<int?>(HoldAtStepKey) : null;
+
     private readonly Channel<Guid> _queue = Channel.CreateUnbounded<Guid>();
     // The jobs this instance holds (queued or running) and their progress: steps done, steps in all.
     private readonly ConcurrentDictionary<Guid, (int Done, int Total)> _held = new();
@@ -112,6 +121,12 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
         _queue.Writer.TryWrite(id);
     }
 
+    private void Progress(Guid id, int done, int total, CancellationToken ct)
+    {
+        _held[id] = (done, total);
+        if (done >= _holdAtStep && done < total) ct.WaitHandle.WaitOne(); // the test's hold point (see HoldAtStepKey)
+    }
+
     /// <summary>The progress of a job this instance runs, fresher than its row (written with the heartbeat); null elsewhere.</summary>
     public (int Done, int Total)? LiveProgress(Guid id) => _held.TryGetValue(id, out var p) && p.Total > 0 ? p : null;
 
@@ -152,7 +167,7 @@ public sealed class DepositRunner(IServiceScopeFactory scopes, AttachmentStore s
                 var zip = File.Exists(ZipPath(id)) ? ZipPath(id) : null;
                 var service = scope.ServiceProvider.GetRequiredService<DepositService>();
                 var lookups = scope.ServiceProvider.GetRequiredService<AdvanceLookups>();
-                result = await service.DepositAsync(org, actor, json, zip, (done, total) => _held[id] = (done, total), ct,
+                result = await service.DepositAsync(org, actor, json, zip, (done, total) => Progress(id, done, total, ct), ct,
                     (created, c) => FinishInTransactionAsync(db, id, created, c), await lookups.SuspendedAsync(org.Id, ct));
                 await lookups.RecordAsync(id, job.UserId, result.CrossVendorAdvances, ct);
             }

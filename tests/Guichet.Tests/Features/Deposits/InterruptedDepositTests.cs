@@ -5,7 +5,9 @@ using Guichet.Deposits;
 using Guichet.Storage;
 using Guichet.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -119,7 +121,8 @@ public abstract class InterruptedDepositTests(GuichetApp app) : DepositScenario(
         var options = App.Services.GetRequiredService<IOptions<DepositOptions>>();
         using var gate = new DepositGate(options);
         var other = new DepositRunner(App.Services.GetRequiredService<IServiceScopeFactory>(), App.Services.GetRequiredService<AttachmentStore>(),
-            App.Clock, options, gate, NullLogger<DepositRunner>.Instance);
+            App.Clock, options, gate, NullLogger<DepositRunner>.Instance,
+            App.Services.GetRequiredService<IHostEnvironment>(), App.Services.GetRequiredService<IConfiguration>());
         await other.StartAsync(CancellationToken.None);
         try
         {
