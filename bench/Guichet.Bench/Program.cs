@@ -45,7 +45,7 @@ var work = Path.Combine(Path.GetTempPath(), "guichet-bench-" + Guid.NewGuid().To
 Directory.CreateDirectory(work);
 var total = Stopwatch.StartNew();
 var report = new Report(o);
-Console.WriteLine($"Guichet.Bench — {(o.Quick ? "mode rapide (SQLite)" : o.Provider)}, {o.Requests:N0} demandes, {o.Vendors} fournisseurs dont un de {o.BigVendorRequests:N0} ; dossier {work}");
+Console.WriteLine($"Guichet.Bench — {(o.Quick ? $"mode rapide ({o.Provider})" : o.Provider)}, {o.Requests:N0} demandes, {o.Vendors} fournisseurs dont un de {o.BigVendorRequests:N0} ; dossier {work}");
 
 PostgresCluster? cluster = null;
 try

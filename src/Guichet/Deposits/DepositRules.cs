@@ -71,19 +71,15 @@ public static class DepositRules
         var today = ParisCalendar.DateOf(now);
 
         // Set queries: existing references, advances named by balances, live advances and balances of these clients. Each
-        // list is one parameter (a JSON or array value), not EF Core 10's default of one SQL parameter per item. The
-        // vendor's own references and numbers are read whole and compared here instead: on PostgreSQL « column = ANY(@list) »
-        // let the planner take the trigram search indexes (pg_trgm answers « = » too), whose common trigrams cost seconds
-        // for a file naming a few thousand existing advances (docs/architecture.md « Performances »).
-        var references = demandes.Where(d => d.Reference is not null).Select(d => d.Reference!).ToHashSet();
-        var existingRefs = references.Count == 0 ? [] : (await db.Requests.Where(r => r.OrganisationId == org.Id)
-            .Select(r => r.VendorReference).ToListAsync(ct)).Where(references.Contains).ToHashSet();
+        // list is one parameter (a JSON or array value), not EF Core 10's default of one SQL parameter per item.
+        var references = demandes.Where(d => d.Reference is not null).Select(d => d.Reference!).Distinct().ToList();
+        var existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
+            .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
         var advanceNumbers = demandes.Where(d => d.AdvanceNumber is not null).Select(d => d.AdvanceNumber!).Distinct().ToList();
-        var named = advanceNumbers.ToHashSet();
-        var advances = advanceNumbers.Count == 0 ? [] : (await db.Requests.AsNoTracking()
-            .Where(r => r.OrganisationId == org.Id)
+        var advances = advanceNumbers.Count == 0 ? [] : await db.Requests.AsNoTracking()
+            .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
             .Select(r => new { r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount })
-            .ToListAsync(ct)).Where(r => named.Contains(r.Number)).ToDictionary(r => r.Number);
+            .ToDictionaryAsync(r => r.Number, ct);
         var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
             .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
             .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();

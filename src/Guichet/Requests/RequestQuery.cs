@@ -138,11 +138,14 @@ public static class RequestQuery
         return new RequestPage(tally.Sum(t => t.Count), rows, CountsPerStatus(tally));
     }
 
-    /// <summary>Free text: a part of the number or the vendor's reference, the exact client identifier, a part of the client's name.</summary>
+    /// <summary>
+    /// Free text, case ignored: a part of the number or the vendor's reference, the exact client identifier, a part of the
+    /// client's name. The lower() of each column is what PostgreSQL's trigram indexes hold (FundingRequestConfiguration).
+    /// </summary>
     public static IQueryable<FundingRequest> MatchingText(this IQueryable<FundingRequest> requests, string text)
     {
         var lower = text.ToLowerInvariant();
-        return requests.Where(r => r.Number.Contains(text) || r.VendorReference.Contains(text) || r.ClientId == text
+        return requests.Where(r => r.Number.ToLower().Contains(lower) || r.VendorReference.ToLower().Contains(lower) || r.ClientId == text
             || r.ClientName.ToLower().Contains(lower));
     }
 

@@ -57,6 +57,15 @@ public abstract class TrackingTests(GuichetApp app)
         Assert.All(byClient.GetProperty("demandes").EnumerateArray(), d => Assert.Equal("Dr Karim Haddad", d.GetProperty("client").GetProperty("nom").GetString()));
         Assert.True(byClient.GetProperty("total").GetInt32() >= 1);
 
+        // A part of a number or of a reference, in any case (the search compares lower case: docs/architecture.md « Performances »).
+        var some = toModify.GetProperty("demandes")[0];
+        var (number, reference) = (some.GetProperty("numero").GetString()!, some.GetProperty("referenceFournisseur").GetString()!);
+        foreach (var part in new[] { number[4..].ToLowerInvariant(), reference[2..].ToLowerInvariant(), number })
+        {
+            var found = await Json(await client.GetAsync("/api/v1/demandes?taille=100&q=" + Uri.EscapeDataString(part)));
+            Assert.Contains(found.GetProperty("demandes").EnumerateArray(), d => d.GetProperty("numero").GetString() == number);
+        }
+
         var page1 = await Json(await client.GetAsync("/api/v1/demandes?taille=5&page=1&tri=numero"));
         var page2 = await Json(await client.GetAsync("/api/v1/demandes?taille=5&page=2&tri=numero"));
         Assert.Equal(5, page1.GetProperty("demandes").GetArrayLength());

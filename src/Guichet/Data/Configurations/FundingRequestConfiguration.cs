@@ -36,11 +36,12 @@ public sealed class FundingRequestConfiguration(bool sqlite) : IEntityTypeConfig
         e.Property(x => x.AssignedToName).HasMaxLength(200);
         e.HasIndex(x => new { x.AssignedToUserId, x.DepositedAt }); // « mes demandes » and « non attribuées », oldest first
         e.HasIndex(x => x.DecisionSeconds); // the dashboard's median and 90th percentile: an ordered read of this index
-        // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) serve LIKE '%…%'; lower("ClientName") is in the migration.
+        // Free text « contains » on PostgreSQL: trigram indexes (pg_trgm) on lower("Number"), lower("VendorReference") and
+        // lower("ClientName"), written in the migrations (an expression index). Never on the bare column: pg_trgm answers
+        // « = » too, and the planner took such an index for the exact lookups by number or reference (seconds instead of
+        // milliseconds; docs/architecture.md « Performances »).
         if (!sqlite)
         {
-            e.HasIndex(x => x.Number, "IX_Requests_Number_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
-            e.HasIndex(x => x.VendorReference, "IX_Requests_VendorReference_Trgm").HasMethod("gin").HasOperators("gin_trgm_ops");
             // Room left on each page: an update that changes no indexed column (the J+10 reminder's version) stays on its
             // page without touching the table's twenty-odd indexes (a HOT update). New pages only; docs/architecture.md « Performances ».
             e.HasStorageParameter("fillfactor", 90);

@@ -26,7 +26,7 @@ namespace Guichet.Data.CompiledModels.Postgres
                 navigationCount: 7,
                 foreignKeyCount: 3,
                 unnamedIndexCount: 17,
-                namedIndexCount: 4,
+                namedIndexCount: 2,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -336,14 +336,6 @@ namespace Guichet.Data.CompiledModels.Postgres
                 name: "IX_Requests_LiveBalance",
                 unique: true);
             iX_Requests_LiveBalance.AddAnnotation("Relational:Filter", "\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
-
-            var iX_Requests_Number_Trgm = runtimeEntityType.AddIndex(
-                new[] { number },
-                name: "IX_Requests_Number_Trgm");
-
-            var iX_Requests_VendorReference_Trgm = runtimeEntityType.AddIndex(
-                new[] { vendorReference },
-                name: "IX_Requests_VendorReference_Trgm");
 
             return runtimeEntityType;
         }

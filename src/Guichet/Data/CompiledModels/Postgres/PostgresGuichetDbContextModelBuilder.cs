@@ -12,7 +12,7 @@ namespace Guichet.Data.CompiledModels.Postgres
     public partial class PostgresGuichetDbContextModel
     {
         private PostgresGuichetDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("3bf7d4c0-0678-41c3-bace-e963e5363d21"), entityTypeCount: 33)
+            : base(skipDetectChanges: false, modelId: new Guid("ee88cfcd-45a4-4a64-babd-0255fcce29be"), entityTypeCount: 33)
         {
         }
 

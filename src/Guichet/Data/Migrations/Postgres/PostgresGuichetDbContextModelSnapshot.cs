@@ -525,16 +525,6 @@ namespace Guichet.Data.Migrations.Postgres
                         .IsUnique()
                         .HasFilter("\"Type\" = 'SOLDE' AND \"Status\" <> 'REJETEE'");
 
-                    b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "Number" }, "IX_Requests_Number_Trgm"), new[] { "gin_trgm_ops" });
-
-                    b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex(new[] { "VendorReference" }, "IX_Requests_VendorReference_Trgm"), new[] { "gin_trgm_ops" });
-
                     b.ToTable("Requests");
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 90);
