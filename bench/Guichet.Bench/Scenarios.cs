@@ -82,6 +82,38 @@ public static partial class Scenarios
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
     }
 
+    /// <summary>
+    /// A file of the large vendor naming what it already has: half balances naming its existing advances, half advances
+    /// re-sending its existing references (as many as it has, up to <paramref name="count"/>). The simulator refuses each
+    /// line, after looking every one of them up.
+    /// </summary>
+    public static async Task<(byte[] Json, int Count)> ExistingNamesJsonAsync(Database db, int count, DateTime now)
+    {
+        var advances = await db.ListAsync($"SELECT \"Number\" FROM \"Requests\" WHERE \"OrganisationId\" = {DataGenerator.BigVendorId} AND \"Type\" = 'AVANCE' ORDER BY \"Id\" LIMIT {count / 2}");
+        var references = await db.ListAsync($"SELECT \"VendorReference\" FROM \"Requests\" WHERE \"OrganisationId\" = {DataGenerator.BigVendorId} ORDER BY \"Id\" LIMIT {count - advances.Count}");
+        var day = DateOnly.FromDateTime(now);
+        var (po, live) = (day.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), day.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var solution = DataGenerator.EffectorSolutionNumber(DataGenerator.BigVendorId);
+        var sb = new StringBuilder();
+        sb.Append($$"""{"versionFormat":"1.0","fournisseur":{"siret":"{{DataGenerator.Siret(DataGenerator.BigVendorId)}}"},"demandes":[""");
+        var i = 0;
+        foreach (var advance in advances)
+        {
+            if (i++ > 0) sb.Append(',');
+            sb.Append($$"""
+                {"referenceFournisseur":"SOLDE-{{i:D6}}","type":"SOLDE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{solution}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"9{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-SOLDE-{{i}}","date":"{{po}}"},"montantDemande":700.00,"dateMiseEnService":"{{live}}","numeroDemandeAvance":"{{advance}}","informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[]}
+                """);
+        }
+        foreach (var reference in references)
+        {
+            if (i++ > 0) sb.Append(',');
+            sb.Append($$"""
+                {"referenceFournisseur":"{{reference}}","type":"AVANCE","dispositif":"SAS_EFFECTEUR","solution":{"numeroReferencement":"{{solution}}"},"client":{"typeIdentifiant":"RPPS","identifiant":"8{{i:D10}}","nom":"Dr Bench {{i}}"},"bonDeCommande":{"numero":"BC-REF-{{i}}","date":"{{po}}"},"montantDemande":300.00,"informations":{"contactSupport":"https://support.bench.test/sas"},"piecesJointes":[]}
+                """);
+        }
+        return (Encoding.UTF8.GetBytes(sb.Append("]}").ToString()), i);
+    }
+
     /// <summary>A ZIP of <paramref name="count"/> PDFs of incompressible bytes, stored without compression, written straight to disk.</summary>
     public static void DepositZip(string path, int count, int fileKb)
     {
