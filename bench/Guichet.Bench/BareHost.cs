@@ -127,9 +127,9 @@ public static class BareHost
         if (q.TryGetValue("q", out var text))
         {
             clauses.Add(db.IsPostgres
-                ? "(r.\"Number\" LIKE @like OR r.\"VendorReference\" LIKE @like OR r.\"ClientId\" = @q OR lower(r.\"ClientName\") LIKE @lower)"
-                : "(instr(r.\"Number\", @q) > 0 OR instr(r.\"VendorReference\", @q) > 0 OR r.\"ClientId\" = @q OR instr(lower(r.\"ClientName\"), @lowerq) > 0)");
-            ps.AddRange([("q", text), ("like", $"%{text}%"), ("lower", $"%{text.ToLowerInvariant()}%"), ("lowerq", text.ToLowerInvariant())]);
+                ? "(lower(r.\"Number\") LIKE @lower OR lower(r.\"VendorReference\") LIKE @lower OR r.\"ClientId\" = @q OR lower(r.\"ClientName\") LIKE @lower)"
+                : "(instr(lower(r.\"Number\"), @lowerq) > 0 OR instr(lower(r.\"VendorReference\"), @lowerq) > 0 OR r.\"ClientId\" = @q OR instr(lower(r.\"ClientName\"), @lowerq) > 0)");
+            ps.AddRange([("q", text), ("lower", $"%{text.ToLowerInvariant()}%"), ("lowerq", text.ToLowerInvariant())]);
         }
         if (q.ContainsKey("modifiee"))
         {
