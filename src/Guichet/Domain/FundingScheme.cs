@@ -25,7 +25,10 @@ public class FundingScheme
     public static bool IsKnown(string? code) => code is not null && Known.Any(k => k.Code == code);
 
     /// <summary>The short label of a known code; an unknown code is shown as is.</summary>
-    public static string LabelOf(string code) => Known.FirstOrDefault(k => k.Code == code)?.Label ?? code;
+    public static string LabelOf(string code) => KnownLabels.GetValueOrDefault(code) ?? code;
+
+    private static readonly System.Collections.Frozen.FrozenDictionary<string, string> KnownLabels =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Known, k => k.Code, k => k.Label, StringComparer.Ordinal);
 
     public required string Code { get; init; }
     public required string Label { get; set; }

@@ -35,7 +35,11 @@ public static class Fr
     public static string SchemeLabel(string code) => FundingScheme.LabelOf(code);
 
     /// <summary>CSS class of a status badge (theme.css).</summary>
-    public static string BadgeClass(RequestStatus s) => "statut statut-" + s.Code().ToLowerInvariant().Replace('_', '-');
+    public static string BadgeClass(RequestStatus s) => BadgeClasses[s];
+
+    private static readonly System.Collections.Frozen.FrozenDictionary<RequestStatus, string> BadgeClasses =
+        System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(Enum.GetValues<RequestStatus>(),
+            s => s, s => "statut statut-" + s.Code().ToLowerInvariant().Replace('_', '-'));
 
     public static string Days(int n) => n <= 1 ? $"{n} jour" : $"{n} jours";
 

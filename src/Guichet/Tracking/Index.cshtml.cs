@@ -15,7 +15,8 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
     public RequestFilter Filter { get; private set; } = new(null, null, null, null, 1, RequestFilter.DefaultSize, "recent");
     public RequestPage Result { get; private set; } = new(0, [], new Dictionary<RequestStatus, int>());
     public List<ErrorItem> Errors { get; } = [];
-    public bool ShowOrganisation => User.SeesAllOrganisations();
+    private bool? _showOrganisation;
+    public bool ShowOrganisation => _showOrganisation ??= User.SeesAllOrganisations(); // read for each row
     public bool IsVendor => User.IsVendor();
 
     public int Count(RequestStatus s) => Result.Counts.GetValueOrDefault(s);
@@ -30,24 +31,21 @@ public sealed class IndexModel(GuichetDbContext db) : PageModel
     }
 
     /// <summary>The URL of this list with some parameters changed (null removes one); called a dozen times per page.</summary>
+    // The type, scheme and text filters, then the page size: the same in each of the page's thirty-odd links.
+    private string? _filters, _size;
+
     public string Link(RequestStatus? status = null, bool keepStatus = true, int? page = null, string? sort = null)
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var url = new System.Text.StringBuilder("/demandes", 96);
-        var first = true;
-        void Add(string key, string? value)
-        {
-            if (value is null) return;
-            url.Append(first ? '?' : '&').Append(key).Append('=').Append(Uri.EscapeDataString(value));
-            first = false;
-        }
-        Add("statut", keepStatus ? (status ?? Filter.Status)?.Code() : status?.Code());
-        Add("type", Filter.Type?.Code());
-        Add("dispositif", Filter.Scheme);
-        Add("q", Filter.Text);
-        Add("tri", (sort ?? Filter.Sort) == "recent" ? null : sort ?? Filter.Sort);
-        Add("taille", Filter.Size == RequestFilter.DefaultSize ? null : Filter.Size.ToString(inv));
-        Add("page", page is > 1 ? page.Value.ToString(inv) : null);
-        return url.ToString();
+        _filters ??= Part("type", Filter.Type?.Code()) + Part("dispositif", Filter.Scheme) + Part("q", Filter.Text);
+        _size ??= Part("taille", Filter.Size == RequestFilter.DefaultSize ? null : Filter.Size.ToString(inv));
+        var query = string.Concat(
+            Part("statut", keepStatus ? (status ?? Filter.Status)?.Code() : status?.Code()), _filters,
+            Part("tri", (sort ?? Filter.Sort) == "recent" ? null : sort ?? Filter.Sort), _size,
+            page is > 1 ? "&page=" + page.Value.ToString(inv) : "");
+        return query.Length == 0 ? "/demandes" : string.Concat("/demandes?", query.AsSpan(1));
     }
+
+    private static string Part(string key, string? value) => value is null ? "" : "&" + key + "=" + Uri.EscapeDataString(value);
+
 }
