@@ -22,8 +22,9 @@ namespace Guichet.Data.Migrations.Postgres
                 name: "IX_Requests_VendorReference_Trgm",
                 table: "Requests");
 
-            migrationBuilder.Sql("""CREATE INDEX "IX_Requests_Number_Lower_Trgm" ON "Requests" USING gin (lower("Number") gin_trgm_ops);""");
-            migrationBuilder.Sql("""CREATE INDEX "IX_Requests_VendorReference_Lower_Trgm" ON "Requests" USING gin (lower("VendorReference") gin_trgm_ops);""");
+            // IF NOT EXISTS: an operator may have built them beforehand, CONCURRENTLY (docs/exploitation.md, « Migrations »).
+            migrationBuilder.Sql("""CREATE INDEX IF NOT EXISTS "IX_Requests_Number_Lower_Trgm" ON "Requests" USING gin (lower("Number") gin_trgm_ops);""");
+            migrationBuilder.Sql("""CREATE INDEX IF NOT EXISTS "IX_Requests_VendorReference_Lower_Trgm" ON "Requests" USING gin (lower("VendorReference") gin_trgm_ops);""");
         }
 
         /// <inheritdoc />
