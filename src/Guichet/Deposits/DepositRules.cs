@@ -93,9 +93,10 @@ public static class DepositRules
             .GroupBy(a => (a.SchemeCode, a.ClientIdType, a.ClientId))
             .ToDictionary(g => g.Key, g => g.Any(a => a.Own));
 
-        var seenRefs = new HashSet<string>();
+        // Sized for the file at once: 10 000 requests no longer grow each set a dozen times.
+        var seenRefs = new HashSet<string>(demandes.Count);
         // Keys as tuples, not formatted strings: 10 000 advances no longer build 10 000 strings to compare.
-        var seenAdvances = new HashSet<(string SchemeCode, ClientIdType Type, string ClientId)>();
+        var seenAdvances = new HashSet<(string SchemeCode, ClientIdType Type, string ClientId)>(demandes.Count);
         var seenBalances = new HashSet<string>();
         // Each rule runs when the fields it needs passed their shape checks, so that one file lists every error at once.
         foreach (var d in demandes)

@@ -22,7 +22,7 @@ public class FundingScheme
     /// <summary>The known codes, in display order.</summary>
     public static readonly IReadOnlyList<string> KnownCodes = Known.Select(k => k.Code).ToList();
 
-    public static bool IsKnown(string? code) => code is not null && Known.Any(k => k.Code == code);
+    public static bool IsKnown(string? code) => code is not null && KnownLabels.ContainsKey(code); // read for each request of a file
 
     /// <summary>The short label of a known code; an unknown code is shown as is.</summary>
     public static string LabelOf(string code) => KnownLabels.GetValueOrDefault(code) ?? code;
