@@ -25,6 +25,31 @@ public abstract class DepositRefusedTests(GuichetApp app) : DepositScenario(app)
         Assert.All(errors, e => Assert.Equal(bad["referenceFournisseur"]!.GetValue<string>(), e.GetProperty("referenceFournisseur").GetString()));
     }
 
+    [Fact]
+    public async Task Each_error_in_a_nested_object_names_its_full_path()
+    {
+        var example = await Example();
+        var good = DepositFiles.FreshAdvance(example, Seed());
+        var bad = DepositFiles.FreshAdvance(example, Seed());
+        bad["solution"]!["numeroReferencement"] = "";
+        bad["client"]!["couleur"] = "bleu";
+        bad["bonDeCommande"]!["date"] = "01/02/2026";
+        bad["informations"]!["contactSupport"] = 12;
+        bad["piecesJointes"] = new JsonArray(
+            new JsonObject { ["type"] = "BON_DE_COMMANDE", ["fichier"] = "bc.pdf" },
+            new JsonObject { ["type"] = "PHOTO", ["fichier"] = "x.pdf", ["taille"] = 3 },
+            "pas un objet");
+        var body = await Refused(AgendaPro, DepositFiles.Form(DepositFiles.With(example, good, bad)), "$.demandes[1].solution.numeroReferencement", "vide");
+        var paths = body.GetProperty("erreurs").EnumerateArray().Select(e => e.GetProperty("chemin").GetString()).ToList();
+        Assert.Contains("$.demandes[1].client.couleur", paths);
+        Assert.Contains("$.demandes[1].bonDeCommande.date", paths);
+        Assert.Contains("$.demandes[1].informations.contactSupport", paths);
+        Assert.Contains("$.demandes[1].piecesJointes[1].type", paths);
+        Assert.Contains("$.demandes[1].piecesJointes[1].taille", paths);
+        Assert.Contains("$.demandes[1].piecesJointes[2]", paths);
+        Assert.DoesNotContain(paths, p => p!.StartsWith("$.demandes[0]", StringComparison.Ordinal));
+    }
+
     public static TheoryData<string, string, string> ShapeErrors() => new()
     {
         { "pas du json", "$", "n'est pas un JSON valide" },
