@@ -107,15 +107,39 @@ public static class FormatV1
         }
     }
 
-    /// <summary>The per-file scratch of <see cref="Parse"/>: one <see cref="Fields"/> per kind of object, and the last contact found valid.</summary>
+    /// <summary>
+    /// The per-file scratch of <see cref="Parse"/>: one <see cref="Fields"/> per kind of object, and the last valid value of
+    /// each field that a file usually repeats from request to request.
+    /// </summary>
     private sealed class Scratch
     {
         public readonly Fields Root = new(RootFields), Supplier = new(SupplierFields), Request = new(RequestFields),
             Solution = new(SolutionFields), Client = new(ClientFields), Order = new(OrderFields), Information = new(InformationFields),
             Piece = new(PieceFields);
 
-        /// <summary>The last support contact found valid: a file usually gives it to every request, and the check is a pure function of the text.</summary>
-        public string? ValidContact;
+        public readonly Recent Type = new(), Scheme = new(), SolutionNumber = new(), ClientIdType = new(), OrderDate = new(),
+            Contact = new(), GoLiveDate = new(), PieceType = new();
+    }
+
+    /// <summary>
+    /// The last valid value of one field. A file of 10 000 requests repeats its scheme, solution, contact, dates and codes:
+    /// a value equal to the last one is compared in UTF-8 and shared instead of read into a new string, which the garbage
+    /// collector would copy along with every request kept (docs/architecture.md, « Performances »). The checks are pure
+    /// functions of the text, so a repeated valid value is valid again.
+    /// </summary>
+    private sealed class Recent
+    {
+        private byte[]? _utf8;
+
+        public string? Text { get; private set; }
+
+        public bool Matches(JsonElement v) => _utf8 is not null && v.ValueEquals(_utf8);
+
+        public void Remember(string text)
+        {
+            Text = text;
+            _utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+        }
     }
 
     public static DepositFile Parse(ReadOnlyMemory<byte> json, int maxRequests, List<ErrorItem> errors)
@@ -150,7 +174,7 @@ public static class FormatV1
                 return new DepositFile(null, [], 0);
             }
             var scratch = new Scratch();
-            var r = new Reader(errors, null);
+            var r = new Reader(errors);
             var rf = scratch.Root.Read(root);
             r.Unknown(rf, "$");
             var version = r.String(rf, "$", "versionFormat", 10);
@@ -173,10 +197,11 @@ public static class FormatV1
                     errors.Add(new("$.demandes", null, $"Un dépôt est limité à {maxRequests} demandes ; ce fichier en contient {count}."));
                 else
                 {
+                    demandes.Capacity = count;
                     var i = 0;
                     foreach (var item in array.EnumerateArray())
                     {
-                        if (ReadRequest(item, i, errors, scratch) is { } d) demandes.Add(d);
+                        if (ReadRequest(item, i, r, scratch) is { } d) demandes.Add(d);
                         i++;
                     }
                 }
@@ -191,25 +216,26 @@ public static class FormatV1
         }
     }
 
-    private static DemandeV1? ReadRequest(JsonElement e, int index, List<ErrorItem> errors, Scratch scratch)
+    private static DemandeV1? ReadRequest(JsonElement e, int index, Reader r, Scratch scratch)
     {
         var path = $"$.demandes[{index}]";
+        r.Reference = null;
         if (e.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new(path, null, "Chaque demande doit être un objet JSON."));
+            r.Error(path, "Chaque demande doit être un objet JSON.");
             return null;
         }
         var f = scratch.Request.Read(e);
         var rp = f["referenceFournisseur"];
-        var reference = rp.ValueKind == JsonValueKind.String ? rp.GetString() : null;
-        var before = errors.Count;
-        var r = new Reader(errors, reference);
+        // Every error of this request names its reference as written, even one the checks below refuse.
+        r.Reference = rp.ValueKind == JsonValueKind.String ? rp.GetString() : null;
+        var before = r.Count;
         r.Unknown(f, path);
-        var refValue = r.String(f, path, "referenceFournisseur", 100);
+        var refValue = r.String(f, path, "referenceFournisseur", 100, read: r.Reference);
         if (refValue is not null && refValue.AsSpan().ContainsAnyExcept(ReferenceChars))
             r.Error(path + ".referenceFournisseur", "La référence ne peut contenir que des lettres, chiffres et les caractères - _ . /");
-        var type = r.Enum<RequestType>(f, path, "type", Codes.TryParseType, "AVANCE, SOLDE");
-        var scheme = r.String(f, path, "dispositif", 40);
+        var type = r.Enum<RequestType>(f, path, "type", Codes.TryParseType, "AVANCE, SOLDE", scratch.Type);
+        var scheme = r.String(f, path, "dispositif", 40, scratch.Scheme);
         if (scheme is not null && !FundingScheme.IsKnown(scheme))
         {
             r.Error(path + ".dispositif", $"Dispositif inconnu « {Fr.Clip(scheme, MaxQuoted)} » : attendu {string.Join(" ou ", FundingScheme.KnownCodes)}.");
@@ -218,14 +244,14 @@ public static class FormatV1
 
         string? solution = null;
         if (r.Object(f, path, "solution", scratch.Solution) is { } s)
-            solution = r.String(s, new JsonPath(path, ".solution"), "numeroReferencement", 50);
+            solution = r.String(s, new JsonPath(path, ".solution"), "numeroReferencement", 50, scratch.SolutionNumber);
 
         ClientIdType? clientType = null;
         string? clientId = null, clientName = null;
         if (r.Object(f, path, "client", scratch.Client) is { } c)
         {
             var cp = new JsonPath(path, ".client");
-            clientType = r.Enum<ClientIdType>(c, cp, "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS");
+            clientType = r.Enum<ClientIdType>(c, cp, "typeIdentifiant", Codes.TryParseClientIdType, "FINESS, SIRET, RPPS", scratch.ClientIdType);
             clientId = r.String(c, cp, "identifiant", 14);
             clientName = r.String(c, cp, "nom", RequestRules.MaxTextLength);
             if (clientType is { } ct && clientId is not null && !Identifiers.IsValid(ct, clientId))
@@ -241,7 +267,7 @@ public static class FormatV1
         {
             var bp = new JsonPath(path, ".bonDeCommande");
             poNumber = r.String(bc, bp, "numero", 100);
-            poDate = r.Date(bc, bp, "date");
+            poDate = r.Date(bc, bp, "date", scratch.OrderDate);
         }
 
         decimal? amount = null;
@@ -260,12 +286,9 @@ public static class FormatV1
             var cs = info["contactSupport"];
             if (cs.ValueKind == JsonValueKind.String)
             {
-                contact = cs.GetString();
-                if (contact != scratch.ValidContact)
-                {
-                    if (RequestRules.ContactSupportError(contact) is { } error) { r.Error(path + ".informations.contactSupport", error); contact = null; }
-                    else scratch.ValidContact = contact;
-                }
+                if (scratch.Contact.Matches(cs)) contact = scratch.Contact.Text;
+                else if (RequestRules.ContactSupportError(contact = cs.GetString()) is { } error) { r.Error(path + ".informations.contactSupport", error); contact = null; }
+                else scratch.Contact.Remember(contact!);
             }
             else r.String(info, new JsonPath(path, ".informations"), "contactSupport", RequestRules.MaxTextLength);
         }
@@ -274,7 +297,7 @@ public static class FormatV1
         string? advance = null;
         if (type == RequestType.Solde)
         {
-            goLive = r.Date(f, path, "dateMiseEnService");
+            goLive = r.Date(f, path, "dateMiseEnService", scratch.GoLiveDate);
             advance = r.String(f, path, "numeroDemandeAvance", 30);
         }
         else if (type == RequestType.Avance)
@@ -283,13 +306,14 @@ public static class FormatV1
                 if (f[name].ValueKind != JsonValueKind.Undefined) r.Error($"{path}.{name}", $"Le champ « {name} » ne concerne que les demandes de solde.");
         }
 
-        var pieces = new List<(DocumentType, string)>();
+        List<(DocumentType, string)>? pieces = null;
         var pj = f["piecesJointes"];
         if (pj.ValueKind != JsonValueKind.Undefined)
         {
             if (pj.ValueKind != JsonValueKind.Array) r.Error(path + ".piecesJointes", "« piecesJointes » doit être une liste.");
             else
             {
+                pieces = new(pj.GetArrayLength());
                 var j = 0;
                 foreach (var p in pj.EnumerateArray())
                 {
@@ -297,7 +321,7 @@ public static class FormatV1
                     if (p.ValueKind != JsonValueKind.Object) { r.Error(pp.ToString(), "Chaque pièce jointe doit être un objet { \"type\", \"fichier\" }."); continue; }
                     var pf = scratch.Piece.Read(p);
                     r.Unknown(pf, pp);
-                    var dt = r.Enum<DocumentType>(pf, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE");
+                    var dt = r.Enum<DocumentType>(pf, pp, "type", Codes.TryParseDocumentType, "BON_DE_COMMANDE, FACTURE, VERIFICATION_APTITUDE, AUTRE", scratch.PieceType);
                     var file = r.String(pf, pp, "fichier", 255);
                     if (dt is { } t && file is not null) pieces.Add((t, file));
                 }
@@ -305,7 +329,7 @@ public static class FormatV1
         }
 
         return new DemandeV1(index, refValue, type, scheme, solution, clientType, clientId, clientName,
-            poNumber, poDate, amount, contact, goLive, advance, pieces, ShapeValid: errors.Count == before);
+            poNumber, poDate, amount, contact, goLive, advance, pieces ?? [], ShapeValid: r.Count == before);
     }
 
     /// <summary>
@@ -320,9 +344,14 @@ public static class FormatV1
     }
 
     /// <summary>Typed reads that add a French error (with path and vendor reference) when a field is missing or wrong.</summary>
-    private sealed class Reader(List<ErrorItem> errors, string? reference)
+    private sealed class Reader(List<ErrorItem> errors)
     {
-        public void Error(string path, string message) => errors.Add(new ErrorItem(path, reference, message));
+        /// <summary>The vendor reference of the request being read, named by its errors.</summary>
+        public string? Reference { get; set; }
+
+        public int Count => errors.Count;
+
+        public void Error(string path, string message) => errors.Add(new ErrorItem(path, Reference, message));
 
         public void Unknown(Fields obj, JsonPath path)
         {
@@ -354,27 +383,33 @@ public static class FormatV1
             return into;
         }
 
-        public string? String(Fields obj, JsonPath path, string name, int max)
+        /// <summary>
+        /// A required string: <paramref name="recent"/> shares a value repeated from the last request instead of reading
+        /// it again; <paramref name="read"/> is the value when the caller has already read it.
+        /// </summary>
+        public string? String(Fields obj, JsonPath path, string name, int max, Recent? recent = null, string? read = null)
         {
             if (Property(obj[name], path, name, JsonValueKind.String) is not { } v) return null;
-            var s = v.GetString()!;
+            if (recent is not null && recent.Matches(v)) return recent.Text;
+            var s = read ?? v.GetString()!;
             if (string.IsNullOrWhiteSpace(s)) { Error($"{path}.{name}", $"Le champ « {name} » ne peut pas être vide."); return null; }
             if (s.Length > max) { Error($"{path}.{name}", $"Le champ « {name} » ne doit pas dépasser {max} caractères."); return null; }
             if (HasControl(s)) { Error($"{path}.{name}", $"Le champ « {name} » contient des caractères de contrôle."); return null; }
+            recent?.Remember(s);
             return s;
         }
 
-        public DateOnly? Date(Fields obj, JsonPath path, string name)
+        public DateOnly? Date(Fields obj, JsonPath path, string name, Recent? recent = null)
         {
-            if (String(obj, path, name, 10) is not { } s) return null;
+            if (String(obj, path, name, 10, recent) is not { } s) return null;
             if (TryParseIsoDate(s, out var d)) return d;
             Error($"{path}.{name}", $"La date « {Fr.Clip(s, MaxQuoted)} » doit être au format aaaa-mm-jj.");
             return null;
         }
 
-        public T? Enum<T>(Fields obj, JsonPath path, string name, TryParse<T> parse, string allowed) where T : struct
+        public T? Enum<T>(Fields obj, JsonPath path, string name, TryParse<T> parse, string allowed, Recent? recent = null) where T : struct
         {
-            if (String(obj, path, name, 40) is not { } s) return null;
+            if (String(obj, path, name, 40, recent) is not { } s) return null;
             if (parse(s, out var v)) return v;
             Error($"{path}.{name}", $"Valeur « {Fr.Clip(s, MaxQuoted)} » non autorisée pour « {name} » : attendu {allowed}.");
             return null;

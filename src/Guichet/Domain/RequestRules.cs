@@ -18,7 +18,7 @@ public static partial class RequestRules
 
     /// <summary>
     /// Returns the French error for a « contactSupport » value, or null when it is valid. A function of the text alone:
-    /// the format reader checks a contact repeated from request to request once (FormatV1.Scratch.ValidContact).
+    /// the format reader checks a contact repeated from request to request once (FormatV1.Recent).
     /// </summary>
     public static string? ContactSupportError(string? value)
     {

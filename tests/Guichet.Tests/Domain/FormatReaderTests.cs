@@ -7,7 +7,7 @@ namespace Guichet.Tests.Domain;
 
 /// <summary>
 /// The format v1 reader reads each object in one pass (docs/architecture.md « Performances »): the order of the fields,
-/// a repeated or an escaped name and a repeated support contact must read as they always did.
+/// a repeated or an escaped name and a value repeated from request to request must read as they always did.
 /// </summary>
 public sealed class FormatReaderTests
 {
@@ -106,6 +106,54 @@ public sealed class FormatReaderTests
         Assert.All(errors, e => Assert.EndsWith(".informations.contactSupport", e.Chemin));
         Assert.Equal(["https://support.agendapro.test", "https://support.agendapro.test", null, null, "https://support.agendapro.test"],
             file.Demandes.Select(d => d.ContactSupport));
+    }
+
+    [Fact]
+    public void A_value_repeated_from_request_to_request_is_checked_for_each_and_an_escaped_copy_reads_alike()
+    {
+        // The reader shares a repeated valid value instead of reading it again (FormatV1.Recent): each request must still
+        // get its own errors, and a value written with escapes is the value it spells.
+        var example = Example();
+        var request = example["demandes"]![0]!.AsObject();
+        var scheme = (string)request["dispositif"]!;
+        var orderDate = (string)request["bonDeCommande"]!["date"]!;
+        var solution = (string)request["solution"]!["numeroReferencement"]!;
+        var pieceType = (string)request["piecesJointes"]![0]!["type"]!;
+        JsonObject With(string reference, string dispositif, string date, string solutionNumber, string piece)
+        {
+            var d = request.DeepClone().AsObject();
+            d["referenceFournisseur"] = reference;
+            d["dispositif"] = dispositif;
+            d["bonDeCommande"]!["date"] = date;
+            d["solution"]!["numeroReferencement"] = solutionNumber;
+            d["piecesJointes"] = new JsonArray(new JsonObject { ["type"] = piece, ["fichier"] = $"{reference}.pdf" });
+            return d;
+        }
+        example["demandes"] = new JsonArray(
+            With("R-1", scheme, orderDate, solution, pieceType), With("R-2", scheme, orderDate, solution, pieceType),
+            With("R-3", "SAS_INCONNU", "2026-02-30", "   ", "PHOTO"), With("R-4", "SAS_INCONNU", "2026-02-30", "   ", "PHOTO"),
+            With("R-5", "ESCAPED-SCHEME", orderDate, solution, pieceType));
+        static string Escaped(string text) => string.Concat(text.Select(c => $"\\u{(int)c:x4}"));
+        var json = example.ToJsonString().Replace("\"ESCAPED-SCHEME\"", $"\"{Escaped(scheme)}\"");
+        Assert.Contains(Escaped(scheme), json);
+
+        var (file, errors) = Parse(json);
+
+        string[] refused = [".dispositif", ".solution.numeroReferencement", ".bonDeCommande.date", ".piecesJointes[0].type"];
+        Assert.Equal(
+            [.. refused.Select(p => ("R-3", "$.demandes[2]" + p)), .. refused.Select(p => ("R-4", "$.demandes[3]" + p))],
+            errors.Select(e => (e.ReferenceFournisseur, e.Chemin)));
+        Assert.Equal([true, true, false, false, true], file.Demandes.Select(d => d.ShapeValid));
+        Assert.Equal([scheme, scheme, null, null, scheme], file.Demandes.Select(d => d.Scheme));
+        Assert.Equal([solution, solution, null, null, solution], file.Demandes.Select(d => d.SolutionNumber));
+        var date = DateOnly.Parse(orderDate, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal([date, date, null, null, date], file.Demandes.Select(d => d.PurchaseOrderDate));
+        Assert.Equal([1, 1, 0, 0, 1], file.Demandes.Select(d => d.Pieces.Count));
+
+        // An escaped lone surrogate is refused as before, even where the previous request gave a valid value.
+        example["demandes"] = new JsonArray(With("R-1", scheme, orderDate, solution, pieceType), With("R-2", "ESCAPED-SCHEME", orderDate, solution, pieceType));
+        var (_, surrogate) = Parse(example.ToJsonString().Replace("\"ESCAPED-SCHEME\"", "\"SAS\\uD800\""));
+        Assert.Contains("caractère échappé invalide", Assert.Single(surrogate).Message);
     }
 
     [Fact]
