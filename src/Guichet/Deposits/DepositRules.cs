@@ -52,6 +52,15 @@ public static class DepositRules
     public const string CrossVendorNotice =
         "L'unicité de l'avance pour un client, tous fournisseurs confondus, est vérifiée au dépôt : le simulateur ne vérifie que les avances de votre organisme.";
 
+    /// <summary>The distinct values of one field of the file, in a set sized for it at once (LINQ's <c>Distinct</c> grows its set a dozen times for 10 000 requests).</summary>
+    private static List<string> DistinctValues(IReadOnlyList<DemandeV1> demandes, Func<DemandeV1, string?> field)
+    {
+        var values = new HashSet<string>(demandes.Count, StringComparer.Ordinal);
+        foreach (var d in demandes)
+            if (field(d) is { } value) values.Add(value);
+        return [.. values];
+    }
+
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
         List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
@@ -72,10 +81,10 @@ public static class DepositRules
 
         // Set queries: existing references, advances named by balances, live advances and balances of these clients. Each
         // list is one parameter (a JSON or array value), not EF Core 10's default of one SQL parameter per item.
-        var references = demandes.Where(d => d.Reference is not null).Select(d => d.Reference!).Distinct().ToList();
+        var references = DistinctValues(demandes, d => d.Reference);
         var existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
             .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
-        var advanceNumbers = demandes.Where(d => d.AdvanceNumber is not null).Select(d => d.AdvanceNumber!).Distinct().ToList();
+        var advanceNumbers = DistinctValues(demandes, d => d.AdvanceNumber);
         var advances = advanceNumbers.Count == 0 ? [] : await db.Requests.AsNoTracking()
             .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
             .Select(r => new { r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount })
@@ -83,7 +92,7 @@ public static class DepositRules
         var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
             .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
             .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
-        var newAdvanceClients = demandes.Where(d => d.Type == RequestType.Avance && d.ClientId is not null).Select(d => d.ClientId!).Distinct().ToList();
+        var newAdvanceClients = DistinctValues(demandes, d => d.Type == RequestType.Avance ? d.ClientId : null);
         // One query for the live advances of these clients, the vendor's own and (at deposit only) everyone else's.
         var ownOnly = check == DepositCheck.Simulation;
         var liveAdvances = newAdvanceClients.Count == 0 ? [] : (await db.Requests
