@@ -58,6 +58,36 @@ public abstract class S3StorageTests(S3App app) : DepositScenario(app)
     }
 
     [Fact]
+    public async Task Files_on_each_side_of_a_part_come_back_identical_from_a_stream_that_trickles()
+    {
+        // One PUT below a part, parts from a part on: the bytes on each side of the edge must all reach the object, even
+        // from a stream that never fills the buffer at once (a ZIP entry may read so).
+        var store = App.Services.GetRequiredService<AttachmentStore>();
+        const int part = 5 * 1024 * 1024;
+        foreach (var length in new[] { 0, 1, part - 1, part, part + 1 })
+        {
+            var content = RandomPdf(Math.Max(length, 5))[..length];
+            var log = S3App.S3.Log.Length;
+            await using var stream = new TrickleStream(content);
+
+            var stored = await store.SaveAsync(stream);
+
+            Assert.Equal(length, stored.Size);
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), stored.Sha256);
+            Assert.Equal(content, await S3App.S3.ReadAsync(stored.Key));
+            var multipart = S3App.S3.Log[log..].Contains("partNumber=1");
+            Assert.True(multipart == (length >= part), $"{length} octets : {(multipart ? "en parties" : "en un envoi")}");
+        }
+    }
+
+    /// <summary>Reads at most 7 000 bytes a call, never filling a buffer at once.</summary>
+    private sealed class TrickleStream(byte[] content) : MemoryStream(content, writable: false)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, 7000)], ct);
+    }
+
+    [Fact]
     public async Task A_file_found_over_its_limit_during_a_multipart_upload_is_refused_and_leaves_no_object()
     {
         var store = App.Services.GetRequiredService<AttachmentStore>();
