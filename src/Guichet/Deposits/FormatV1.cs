@@ -108,7 +108,7 @@ public static class FormatV1
     }
 
     /// <summary>
-    /// The per-file scratch of <see cref="Parse"/>: one <see cref="Fields"/> per kind of object, and the last valid value of
+    /// The per-file scratch of <see cref="Parse"/>: one <see cref="Fields"/> per kind of object, and the last value read of
     /// each field that a file usually repeats from request to request.
     /// </summary>
     private sealed class Scratch
@@ -122,10 +122,11 @@ public static class FormatV1
     }
 
     /// <summary>
-    /// The last valid value of one field. A file of 10 000 requests repeats its scheme, solution, contact, dates and codes:
-    /// a value equal to the last one is compared in UTF-8 and shared instead of read into a new string, which the garbage
-    /// collector would copy along with every request kept (docs/architecture.md, « Performances »). The checks are pure
-    /// functions of the text, so a repeated valid value is valid again.
+    /// The last value of one field that passed the string checks. A file of 10 000 requests repeats its scheme, solution,
+    /// contact, dates and codes: a value equal to the last one is compared in UTF-8 and shared instead of read into a new
+    /// string, which the garbage collector would copy along with every request kept (docs/architecture.md, « Performances »).
+    /// The string checks are pure functions of the text, so a shared value passes them again; the field's own check (known
+    /// scheme, code, date) still runs on it at every request.
     /// </summary>
     private sealed class Recent
     {
