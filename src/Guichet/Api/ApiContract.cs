@@ -160,7 +160,7 @@ public static class ApiContract
         ("statut", $"Statut : {string.Join(", ", Codes.AllStatuses.Select(s => s.Code()))}.", JsonSchemaType.String),
         ("type", "Type de demande : AVANCE ou SOLDE.", JsonSchemaType.String),
         ("dispositif", $"Dispositif : {string.Join(", ", FundingScheme.KnownCodes)}.", JsonSchemaType.String),
-        ("q", "Recherche (numéro, référence fournisseur, client), 100 caractères au plus.", JsonSchemaType.String),
+        ("q", "Recherche, sans distinction de majuscules et minuscules, dans le numéro, la référence fournisseur et le client ; 100 caractères au plus.", JsonSchemaType.String),
         ("page", "Numéro de page, à partir de 1.", JsonSchemaType.Integer),
         ("taille", $"Nombre de demandes par page, de 1 à {Requests.RequestFilter.MaxSize} (défaut {Requests.RequestFilter.DefaultSize}).", JsonSchemaType.Integer),
         ("tri", $"Tri : {string.Join(", ", Requests.RequestFilter.Sorts)}.", JsonSchemaType.String),
@@ -181,7 +181,7 @@ public static class ApiContract
             + "les dépréciations sont annoncées au moins six mois à l'avance (voir docs/api.md, journal des changements de l'API).";
         document.Info.Contact = new OpenApiContact { Name = "Assistance du Guichet Ségur numérique" };
         // The version of the contract in docs/api.md's changelog: minor for additions, never a removal within v1.
-        document.Info.Version = "1.3.0";
+        document.Info.Version = "1.3.1";
         // The document serves every host it is read from: Scalar and generated clients use the address they fetched it at.
         document.Servers = [new OpenApiServer { Url = "/", Description = "Le portail qui sert ce document." }];
         document.Components ??= new OpenApiComponents();

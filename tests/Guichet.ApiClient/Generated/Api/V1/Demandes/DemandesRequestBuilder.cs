@@ -126,7 +126,7 @@ namespace Guichet.ApiClient.Api.V1.Demandes
             /// <summary>Numéro de page, à partir de 1.</summary>
             [QueryParameter("page")]
             public int? Page { get; set; }
-            /// <summary>Recherche (numéro, référence fournisseur, client), 100 caractères au plus.</summary>
+            /// <summary>Recherche, sans distinction de majuscules et minuscules, dans le numéro, la référence fournisseur et le client ; 100 caractères au plus.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
             [QueryParameter("q")]
