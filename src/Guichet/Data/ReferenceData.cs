@@ -1,5 +1,6 @@
 using Guichet.Accounts;
 using Guichet.Domain;
+using Guichet.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,8 +19,7 @@ public static class ReferenceData
         var db = scope.ServiceProvider.GetRequiredService<GuichetDbContext>();
         var existing = await db.Schemes.Select(s => s.Code).ToListAsync(ct);
         // Demo values (docs/regles.md#donnees-de-demonstration): flat amounts and windows are not facts of the programme.
-        var opens = ParisCalendar.ParisToUtc(new DateTime(2025, 1, 1, 0, 0, 0));
-        var closes = ParisCalendar.ParisToUtc(new DateTime(2027, 12, 31, 23, 59, 0));
+        var (opens, closes) = DemoWindow(scope.ServiceProvider.GetRequiredService<TimeProvider>().UtcNow());
         if (!existing.Contains(FundingScheme.SasRegulateur))
             db.Schemes.Add(new FundingScheme
             {
@@ -36,4 +36,12 @@ public static class ReferenceData
             });
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>
+    /// The demo schemes' deposit windows: from 1 January 2025 to 31 December 2027, or to the end of the year after the
+    /// installation's own when that is later (no date past which a fresh demo refuses every deposit). Paris years.
+    /// </summary>
+    internal static (DateTime Opens, DateTime Closes) DemoWindow(DateTime utcNow) =>
+        (ParisCalendar.ParisToUtc(new DateTime(2025, 1, 1, 0, 0, 0)),
+            ParisCalendar.ParisToUtc(new DateTime(Math.Max(2027, ParisCalendar.DateOf(utcNow).Year + 1), 12, 31, 23, 59, 0)));
 }
