@@ -175,7 +175,7 @@ public sealed class DemoSeeder(GuichetDbContext db, UserManager<GuichetUser> use
         string reference, (ClientIdType Type, string Id, string Name) client, DateOnly poDate, DateOnly? goLive, string? advanceNumber,
         decimal amount, string contact, DateTime at, bool missing, CancellationToken ct)
     {
-        var number = (await NumberAllocator.NextAsync(db, type, at.Year, 1, ct))[0];
+        var number = (await NumberAllocator.NextAsync(db, type, ParisCalendar.DateOf(at).Year, 1, ct))[0];
         var documents = new List<SupportingDocument>();
         foreach (var docType in scheme.RequiredDocuments(type).Skip(missing ? 1 : 0))
             documents.Add(await Pdf(docType, reference, client.Name, at, ct));

@@ -40,7 +40,7 @@ public static class JourneyVendors
         var scheme = await db.Schemes.SingleAsync(s => s.Code == schemeCode);
         var vendor = new Actor($"Fournisseur ({org.Name})", "Fournisseur", null);
         var depositedAt = now.AddDays(-depositedDaysAgo);
-        var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, now.Year, count);
+        var numbers = await NumberAllocator.NextAsync(db, RequestType.Avance, ParisCalendar.DateOf(now).Year, count);
         foreach (var number in numbers)
         {
             var docs = scheme.RequiredDocuments(RequestType.Avance)

@@ -29,7 +29,7 @@ public static class Requests
             var org = await db.Organisations.Include(o => o.Solutions).SingleAsync(o => o.Siret == DemoSeeder.AgendaProSiret);
             var solution = org.Solutions.Single();
             var scheme = await db.Schemes.SingleAsync(s => s.Code == solution.SchemeCode);
-            number = (await NumberAllocator.NextAsync(db, RequestType.Avance, now.Year, 1))[0];
+            number = (await NumberAllocator.NextAsync(db, RequestType.Avance, ParisCalendar.DateOf(now).Year, 1))[0];
             var docs = scheme.RequiredDocuments(RequestType.Avance)
                 .Select(t => SupportingDocument.Create(t, "bc.pdf", Guid.NewGuid().ToString("N"), "application/pdf", 10, new string('0', 64), now));
             var request = FundingRequest.Deposit(number, org, solution, scheme,
