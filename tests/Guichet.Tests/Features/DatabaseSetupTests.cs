@@ -1,5 +1,8 @@
+using Guichet.Data;
 using Guichet.Tests.Support;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Guichet.Tests.Features;
@@ -32,8 +35,33 @@ public abstract class DatabaseSetupTests(GuichetApp app)
 
 public sealed class DatabaseSetupTestsOnSqlite(SqliteApp app) : DatabaseSetupTests(app), IClassFixture<SqliteApp>;
 
-public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app) : DatabaseSetupTests(app), IClassFixture<PostgresApp>
+public sealed class DatabaseSetupTestsOnPostgres(PostgresApp app, PostgresFixture postgres) : DatabaseSetupTests(app), IClassFixture<PostgresApp>
 {
+    [Fact]
+    public async Task An_operator_who_built_the_lower_case_trigram_indexes_beforehand_can_still_migrate()
+    {
+        // docs/exploitation.md « Migrations »: on a large table the operator builds the two indexes CONCURRENTLY, then runs migrate.
+        var connection = await postgres.CreateDatabaseAsync();
+        await using var db = new PostgresGuichetDbContext(new DbContextOptionsBuilder<PostgresGuichetDbContext>().UseNpgsql(connection).Options);
+        var migrator = db.GetService<IMigrator>();
+        await migrator.MigrateAsync("20261130223936_RequestsFillFactor");
+        await db.Database.ExecuteSqlRawAsync(
+            """CREATE INDEX CONCURRENTLY IF NOT EXISTS "IX_Requests_Number_Lower_Trgm" ON "Requests" USING gin (lower("Number") gin_trgm_ops)""");
+        await db.Database.ExecuteSqlRawAsync(
+            """CREATE INDEX CONCURRENTLY IF NOT EXISTS "IX_Requests_VendorReference_Lower_Trgm" ON "Requests" USING gin (lower("VendorReference") gin_trgm_ops)""");
+
+        await migrator.MigrateAsync();
+
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        var trigram = await db.Database.SqlQueryRaw<string>(
+            "SELECT indexname AS \"Value\" FROM pg_indexes WHERE tablename = 'Requests' AND indexdef LIKE '%gin_trgm_ops%' ORDER BY indexname").ToListAsync();
+        Assert.Equal(["IX_Requests_ClientName_Lower_Trgm", "IX_Requests_Number_Lower_Trgm", "IX_Requests_VendorReference_Lower_Trgm"], trigram);
+        // Built CONCURRENTLY beforehand and kept as they were: every index of the table valid, none left half-built.
+        Assert.Equal(0, await db.Database.SqlQueryRaw<int>(
+            "SELECT count(*)::int AS \"Value\" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            + "WHERE i.indrelid = '\"Requests\"'::regclass AND NOT i.indisvalid").SingleAsync());
+    }
+
     [Fact]
     public async Task The_requests_table_leaves_room_on_its_pages_for_updates_that_touch_no_index()
     {
