@@ -40,7 +40,7 @@ public static class DatabaseSetup
     /// « Performances »):
     /// <list type="bullet">
     /// <item>no reset of a pooled connection (<c>DISCARD ALL</c>, sent with the next statement): Guichet leaves no session
-    /// state on a connection (no <c>SET</c>, no advisory lock, no temporary table), so a reset did nothing but cost a round;</item>
+    /// state on a connection (no <c>SET</c> outside a transaction, no advisory lock, no temporary table), so a reset did nothing but cost a round;</item>
     /// <item>statements prepared once they have run a few times on a connection (<c>Max Auto Prepare</c>): EF Core does not
     /// prepare, so PostgreSQL parsed and planned each of the portal's few dozen statements at every execution. A pooler in
     /// transaction mode without prepared-statement support (PgBouncer before 1.21) needs <c>Max Auto Prepare=0</c>.</item>

@@ -69,6 +69,8 @@ public static class DepositRules
         return [.. values];
     }
 
+    private sealed record LiveAdvance(string SchemeCode, ClientIdType ClientIdType, string ClientId, bool Own);
+
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
         List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
@@ -90,8 +92,26 @@ public static class DepositRules
         // Set queries: existing references, advances named by balances, live advances and balances of these clients. Each
         // list is one parameter (a JSON or array value), not EF Core 10's default of one SQL parameter per item.
         var references = DistinctValues(demandes, d => d.Reference);
-        var existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
-            .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
+        var newAdvanceClients = DistinctValues(demandes, d => d.Type == RequestType.Avance ? d.ClientId : null);
+        // One query for the live advances of these clients, the vendor's own and (at deposit only) everyone else's.
+        var ownOnly = check == DepositCheck.Simulation;
+        var liveAdvancesQuery = db.Requests
+            .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && EF.Parameter(newAdvanceClients).Contains(r.ClientId)
+                && (!ownOnly || r.OrganisationId == org.Id))
+            .Select(r => new LiveAdvance(r.SchemeCode, r.ClientIdType, r.ClientId, r.OrganisationId == org.Id));
+        HashSet<string> existingRefs;
+        List<LiveAdvance> liveRows = [];
+        // The lookups among the vendor's own rows, planned with the file's values (docs/architecture.md « Performances »).
+        await using (var plans = await PlannedWithValues.BeginAsync(db, ct))
+        {
+            existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
+                .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
+            if (ownOnly && newAdvanceClients.Count > 0) liveRows = await liveAdvancesQuery.ToListAsync(ct);
+            await plans.EndAsync(ct);
+        }
+        // Every vendor's advances (deposit): a probe per client, planned once for all files.
+        if (!ownOnly && newAdvanceClients.Count > 0) liveRows = await liveAdvancesQuery.ToListAsync(ct);
+        var liveAdvances = liveRows.GroupBy(a => (a.SchemeCode, a.ClientIdType, a.ClientId)).ToDictionary(g => g.Key, g => g.Any(a => a.Own));
         var advanceNumbers = DistinctValues(demandes, d => d.AdvanceNumber);
         var advances = advanceNumbers.Count == 0 ? [] : await db.Requests.AsNoTracking()
             .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
@@ -100,15 +120,6 @@ public static class DepositRules
         var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
             .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
             .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
-        var newAdvanceClients = DistinctValues(demandes, d => d.Type == RequestType.Avance ? d.ClientId : null);
-        // One query for the live advances of these clients, the vendor's own and (at deposit only) everyone else's.
-        var ownOnly = check == DepositCheck.Simulation;
-        var liveAdvances = newAdvanceClients.Count == 0 ? [] : (await db.Requests
-            .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && EF.Parameter(newAdvanceClients).Contains(r.ClientId)
-                && (!ownOnly || r.OrganisationId == org.Id))
-            .Select(r => new { r.SchemeCode, r.ClientIdType, r.ClientId, Own = r.OrganisationId == org.Id }).ToListAsync(ct))
-            .GroupBy(a => (a.SchemeCode, a.ClientIdType, a.ClientId))
-            .ToDictionary(g => g.Key, g => g.Any(a => a.Own));
 
         // Sized for the file at once: 10 000 requests no longer grow each set a dozen times.
         var seenRefs = new HashSet<string>(demandes.Count);

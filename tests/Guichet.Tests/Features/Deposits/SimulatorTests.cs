@@ -1,3 +1,6 @@
+using System.Text;
+using Guichet.Deposits;
+using Microsoft.EntityFrameworkCore;
 using Guichet.Tests.Support;
 using static Guichet.Tests.Support.JsonHttp;
 
@@ -49,4 +52,47 @@ public abstract class SimulatorTests(GuichetApp app) : DepositScenario(app)
 public sealed class SimulatorTestsOnSqlite(SqliteApp app) : SimulatorTests(app);
 
 [Collection(nameof(DepositsOnPostgres))]
-public sealed class SimulatorTestsOnPostgres(PostgresApp app) : SimulatorTests(app);
+public sealed class SimulatorTestsOnPostgres(PostgresApp app) : SimulatorTests(app)
+{
+    [Fact]
+    public async Task The_lookups_among_the_vendors_own_rows_are_planned_with_the_files_values_however_often_they_run()
+    {
+        // docs/architecture.md « Performances »: after five runs of a prepared statement PostgreSQL may keep a generic plan,
+        // which cannot hash a list it has not seen and probes an index once per value of the file.
+        var example = await Example();
+        var file = DepositFiles.With(example, [.. Enumerable.Range(0, 20).Select(_ => DepositFiles.FreshAdvance(example, Seed()))]);
+        var statements = await App.Db(async db =>
+        {
+            var org = await db.Organisations.SingleAsync(o => o.Siret == "90000001900019");
+            var parsed = FormatV1.Parse(Encoding.UTF8.GetBytes(file.ToJsonString()), 20_000, []);
+            await db.Database.OpenConnectionAsync();
+            try
+            {
+                // A pooled connection of the shared app: only the statements of this test are looked at.
+                ((Npgsql.NpgsqlConnection)db.Database.GetDbConnection()).UnprepareAll();
+                // Prepared after a few runs (Max Auto Prepare), then run more than five times as a prepared statement.
+                for (var i = 0; i < 15; i++)
+                    await DepositRules.CheckAsync(db, org, parsed, DateTime.UtcNow, [], CancellationToken.None, DepositCheck.Simulation);
+                return await db.Database.SqlQueryRaw<PreparedStatement>(
+                    "SELECT statement AS \"Text\", generic_plans AS \"Generic\", custom_plans AS \"Custom\" FROM pg_prepared_statements").ToListAsync();
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        });
+        foreach (var column in new[] { "\"VendorReference\" = ANY", "\"ClientId\" = ANY" })
+        {
+            var statement = Assert.Single(statements, s => s.Text.Contains(column, StringComparison.Ordinal));
+            Assert.Equal(0, statement.Generic);
+            Assert.True(statement.Custom >= 6, $"{column} : {statement.Custom} plan(s) avec les valeurs.");
+        }
+    }
+
+    private sealed class PreparedStatement
+    {
+        public string Text { get; set; } = "";
+        public long Generic { get; set; }
+        public long Custom { get; set; }
+    }
+}
