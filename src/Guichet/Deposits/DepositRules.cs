@@ -71,6 +71,9 @@ public static class DepositRules
 
     private sealed record LiveAdvance(string SchemeCode, ClientIdType ClientIdType, string ClientId, bool Own);
 
+    private sealed record NamedAdvance(string Number, RequestType Type, string SchemeCode, ClientIdType ClientIdType, string ClientId,
+        RequestStatus Status, decimal Amount);
+
     public static async Task<DepositPlan> CheckAsync(GuichetDbContext db, Organisation org, DepositFile file, DateTime now,
         List<ErrorItem> errors, CancellationToken ct, DepositCheck check = DepositCheck.Deposit)
     {
@@ -99,27 +102,33 @@ public static class DepositRules
             .Where(r => r.Type == RequestType.Avance && r.Status != RequestStatus.Rejetee && EF.Parameter(newAdvanceClients).Contains(r.ClientId)
                 && (!ownOnly || r.OrganisationId == org.Id))
             .Select(r => new LiveAdvance(r.SchemeCode, r.ClientIdType, r.ClientId, r.OrganisationId == org.Id));
+        var advanceNumbers = DistinctValues(demandes, d => d.AdvanceNumber);
         HashSet<string> existingRefs;
         List<LiveAdvance> liveRows = [];
-        // The lookups among the vendor's own rows, planned with the file's values (docs/architecture.md « Performances »).
+        Dictionary<string, NamedAdvance> advances = [];
+        HashSet<string> settled = [];
+        // Planned with the file's values (docs/architecture.md « Performances »): a generic plan, made for a vendor of average
+        // size, compares each row of a large one with the whole list; for the nullable "AdvanceNumber", EF adds an « IS NULL »
+        // alternative that only a plan made with the values drops, and the generic plan compared every balance with the list.
         await using (var plans = await PlannedWithValues.BeginAsync(db, ct))
         {
             existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
                 .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
+            if (advanceNumbers.Count > 0)
+                advances = await db.Requests.AsNoTracking()
+                    .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
+                    .Select(r => new NamedAdvance(r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount))
+                    .ToDictionaryAsync(r => r.Number, ct);
+            if (advanceNumbers.Count > 0)
+                settled = (await db.Requests
+                    .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
+                    .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
             if (ownOnly && newAdvanceClients.Count > 0) liveRows = await liveAdvancesQuery.ToListAsync(ct);
             await plans.EndAsync(ct);
         }
         // Every vendor's advances (deposit): a probe per client, planned once for all files.
         if (!ownOnly && newAdvanceClients.Count > 0) liveRows = await liveAdvancesQuery.ToListAsync(ct);
         var liveAdvances = liveRows.GroupBy(a => (a.SchemeCode, a.ClientIdType, a.ClientId)).ToDictionary(g => g.Key, g => g.Any(a => a.Own));
-        var advanceNumbers = DistinctValues(demandes, d => d.AdvanceNumber);
-        var advances = advanceNumbers.Count == 0 ? [] : await db.Requests.AsNoTracking()
-            .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
-            .Select(r => new { r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount })
-            .ToDictionaryAsync(r => r.Number, ct);
-        var settled = advanceNumbers.Count == 0 ? [] : (await db.Requests
-            .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
-            .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
 
         // Sized for the file at once: 10 000 requests no longer grow each set a dozen times.
         var seenRefs = new HashSet<string>(demandes.Count);
