@@ -61,7 +61,8 @@ public sealed class WebhookReceiver : IDisposable
 
     public void Stop()
     {
-        _listener?.Stop();
+        // Close alone: Stop then Close removes the listener twice on Linux, and the second removal binds the port again,
+        // failing with « address already in use » when another test has taken it meanwhile.
         _listener?.Close();
         _listener = null;
     }
