@@ -115,14 +115,15 @@ public static class DepositRules
             existingRefs = (await db.Requests.Where(r => r.OrganisationId == org.Id && EF.Parameter(references).Contains(r.VendorReference))
                 .Select(r => r.VendorReference).ToListAsync(ct)).ToHashSet();
             if (advanceNumbers.Count > 0)
+            {
                 advances = await db.Requests.AsNoTracking()
                     .Where(r => EF.Parameter(advanceNumbers).Contains(r.Number) && r.OrganisationId == org.Id)
                     .Select(r => new NamedAdvance(r.Number, r.Type, r.SchemeCode, r.ClientIdType, r.ClientId, r.Status, r.Amount))
                     .ToDictionaryAsync(r => r.Number, ct);
-            if (advanceNumbers.Count > 0)
                 settled = (await db.Requests
                     .Where(r => r.Type == RequestType.Solde && r.Status != RequestStatus.Rejetee && EF.Parameter(advanceNumbers).Contains(r.AdvanceNumber!))
                     .Select(r => r.AdvanceNumber!).ToListAsync(ct)).ToHashSet();
+            }
             if (ownOnly && newAdvanceClients.Count > 0) liveRows = await liveAdvancesQuery.ToListAsync(ct);
             await plans.EndAsync(ct);
         }

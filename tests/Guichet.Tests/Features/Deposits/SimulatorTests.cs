@@ -55,7 +55,7 @@ public sealed class SimulatorTestsOnSqlite(SqliteApp app) : SimulatorTests(app);
 public sealed class SimulatorTestsOnPostgres(PostgresApp app) : SimulatorTests(app)
 {
     [Fact]
-    public async Task The_lookups_among_the_vendors_own_rows_are_planned_with_the_files_values_however_often_they_run()
+    public async Task The_deposit_rules_batch_lookups_are_planned_with_the_files_values_however_often_they_run()
     {
         // docs/architecture.md « Performances »: after five runs of a prepared statement PostgreSQL may keep a generic plan,
         // which cannot hash a list it has not seen: it probes an index once per value of the file, or compares each row of
