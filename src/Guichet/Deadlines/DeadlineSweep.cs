@@ -2,7 +2,6 @@ using Guichet.Data;
 using Guichet.Hosting;
 using Guichet.Requests;
 using Guichet.Storage;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Guichet.Deadlines;
@@ -49,11 +48,10 @@ public sealed class DeadlineSweep(GuichetDbContext db, AttachmentStore store, Ti
         while (true)
         {
             // A cursor on the round id: every due round is looked at once per pass, even if it keeps conflicting.
-            var batch = await SweepSql.DueRounds(db, due, now).AsNoTracking().Where(r => r.Id > after).OrderBy(r => r.Id)
-                .Select(r => new { r.Id, r.FundingRequestId }).Take(_batchSize).ToListAsync(ct);
+            var batch = await SweepSql.DueRoundsAsync(db, due, now, after, _batchSize, ct);
             if (batch.Count == 0) break;
-            after = batch[^1].Id;
-            var outcome = await act(batch.Select(b => b.FundingRequestId).Distinct().ToList());
+            after = batch[^1].Round;
+            var outcome = await act(batch.Select(b => b.Request).Distinct().ToList());
             done += outcome.Done;
             // A request changed since it was read (a draft saved, another sweeper): read again and tried once more on its own.
             foreach (var id in outcome.Conflicting)
