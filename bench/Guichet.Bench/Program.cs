@@ -439,6 +439,9 @@ try
         // The same statements bare first, rolled back: the portal's sweep then finds the same due rounds.
         var bare = await SweepSql.BareAsync(db, DateTime.UtcNow);
         Console.WriteLine($"  échéances, référence nue : {bare.Reminders} relances en {bare.Elapsed.TotalSeconds:F2} s (annulées)");
+        // The rolled-back writes leave dead row versions behind on PostgreSQL: cleaned first, so that the portal writes the
+        // same clean tables the bare reference wrote (outside the measure).
+        if (db.IsPostgres) await db.ExecuteAsync("""VACUUM "Requests", "Rounds", "History", "Evenements", "OutboxMessages", "Sequences" """);
         var (code, elapsed, output) = await Commands.RunAsync("dotnet", [portalDll, "sweep"], env, TimeSpan.FromMinutes(10));
         var migrate = await Commands.RunAsync("dotnet", [portalDll, "migrate"], env);
         if (code == 2)
